@@ -1,0 +1,1 @@
+"""The answer key: correct naive and fast layers, the three-layer ConvNet, Solver, data."""
