@@ -1,0 +1,65 @@
+"""Numeric gradients by centered differences, and the relative error used to compare arrays.
+
+Starter module: it imports only numpy, so the grader can copy it verbatim into a submission.
+"""
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def rel_error(x: np.ndarray, y: np.ndarray) -> float:
+    """Largest elementwise relative error: ``max |x - y| / max(1e-8, |x| + |y|)``."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+def eval_numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, verbose: bool = True, h: float = 1e-5
+) -> np.ndarray:
+    """Numeric gradient of a scalar function f at x.
+
+    grad[i] = (f(x + h e_i) - f(x - h e_i)) / (2h) for every index i of x. x is perturbed in place
+    and restored, so f must read x each call (e.g. a model's parameter array).
+
+    Returns an array shaped like x.
+    """
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        fxph = f(x)
+        x[ix] = old - h
+        fxmh = f(x)
+        x[ix] = old
+        grad[ix] = (fxph - fxmh) / (2 * h)
+        if verbose:
+            print(ix, grad[ix])
+        it.iternext()
+    return grad
+
+
+def eval_numerical_gradient_array(
+    f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, df: np.ndarray, h: float = 1e-5
+) -> np.ndarray:
+    """Numeric gradient of ``sum(f(x) * df)`` at x, for an array-valued f and upstream derivative df.
+
+    grad[i] = sum((f(x + h e_i) - f(x - h e_i)) * df) / (2h). x is perturbed in place and restored.
+
+    Returns an array shaped like x.
+    """
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        pos = f(x).copy()
+        x[ix] = old - h
+        neg = f(x).copy()
+        x[ix] = old
+        grad[ix] = np.sum((pos - neg) * df) / (2 * h)
+        it.iternext()
+    return grad
