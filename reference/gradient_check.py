@@ -3,7 +3,8 @@
 Starter module: it imports only numpy, so the grader can copy it verbatim into a submission.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -12,6 +13,22 @@ def rel_error(x: np.ndarray, y: np.ndarray) -> float:
     """Largest elementwise relative error: ``max |x - y| / max(1e-8, |x| + |y|)``."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+def _centered_differences(f: Callable, x: np.ndarray, h: float) -> Iterator[tuple[tuple, Any, Any]]:
+    """Yield (index, f(x + h e_i), f(x - h e_i)) for every index i of x, restoring x after each step."""
+    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        # Copy because f may return a view of a buffer it reuses on the next call.
+        fxph = np.copy(f(x))
+        x[ix] = old - h
+        fxmh = np.copy(f(x))
+        x[ix] = old
+        yield ix, fxph, fxmh
+        it.iternext()
 
 
 def eval_numerical_gradient(
@@ -25,19 +42,10 @@ def eval_numerical_gradient(
     Returns an array shaped like x.
     """
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        fxph = f(x)
-        x[ix] = old - h
-        fxmh = f(x)
-        x[ix] = old
+    for ix, fxph, fxmh in _centered_differences(f, x, h):
         grad[ix] = (fxph - fxmh) / (2 * h)
         if verbose:
             print(ix, grad[ix])
-        it.iternext()
     return grad
 
 
@@ -51,15 +59,6 @@ def eval_numerical_gradient_array(
     Returns an array shaped like x.
     """
     grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        pos = f(x).copy()
-        x[ix] = old - h
-        neg = f(x).copy()
-        x[ix] = old
+    for ix, pos, neg in _centered_differences(f, x, h):
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
-        it.iternext()
     return grad
