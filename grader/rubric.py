@@ -1,0 +1,247 @@
+"""The rubric: which checks a submission gets, their points, parameters and visibility.
+
+A rubric is a TOML file (`rubrics/convnet.toml` is the assignment's). These
+pydantic models are the single source of truth for its shape: every check
+kind has its own parameter model, selected by the check's `kind`, so a typo in
+a parameter name or a negative tolerance is caught when the rubric loads, not
+halfway through grading a class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from grader.report import Visibility
+from grader.sandbox.limits import Limits
+
+
+class RubricError(Exception):
+    """A rubric that cannot be used; str(e) is one line naming the key and the reason."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+Layer = Literal["conv", "max_pool"]
+Cases = Literal["public", "hidden"]
+
+
+class ReferenceMatchParams(_Strict):
+    """Compare a student's layer with the reference on the notebook's case or on seeded random cases."""
+
+    layer: Layer
+    direction: Literal["forward", "backward"]
+    cases: Cases
+    num_cases: int = Field(default=1, ge=1, le=100)  # hidden cases; the public case is always one
+    tol: float = Field(default=1e-7, gt=0)  # relative error for float64 inputs
+    tol_float32: float = Field(default=1e-4, gt=0)
+
+
+class NumericGradientParams(_Strict):
+    """The student's backward against centered differences of the student's own forward."""
+
+    layer: Literal["conv", "max_pool", "conv_relu", "conv_relu_pool"]
+    tol: float = Field(default=1e-7, gt=0)
+    h: float = Field(default=1e-5, gt=0)
+
+
+class FastAgreementParams(_Strict):
+    """Fast layers (the submission's own or the starter ones) against the student's naive ones."""
+
+    tol: float = Field(default=1e-9, gt=0)
+
+
+class FastSpeedupParams(_Strict):
+    """Median speedup of fast over naive, timed alternately in the same worker."""
+
+    min_speedup: float = Field(default=2.0, gt=0)  # every one of the four speedups must reach it
+    repeats: int = Field(default=5, ge=1, le=50)
+
+
+class ModelConfig(_Strict):
+    """Constructor arguments of ThreeLayerConvNet (omitted ones take the class defaults)."""
+
+    input_dim: tuple[int, int, int] = (3, 32, 32)
+    num_filters: int = Field(default=32, ge=1)
+    filter_size: int = Field(default=7, ge=1)
+    hidden_dim: int = Field(default=100, ge=1)
+    num_classes: int = Field(default=10, ge=2)
+    weight_scale: float = Field(default=1e-3, gt=0)
+    reg: float = Field(default=0.0, ge=0)
+    dtype: Literal["float32", "float64"] = "float64"
+
+    @model_validator(mode="after")
+    def _odd_filter_and_even_input(self) -> ModelConfig:
+        # The net pads by (filter_size - 1) // 2 and pools 2x2: both need these to come out whole.
+        if self.filter_size % 2 == 0:
+            raise ValueError("filter_size must be odd (the net keeps the spatial size)")
+        if self.input_dim[1] % 2 or self.input_dim[2] % 2:
+            raise ValueError("input height and width must be even (the net pools 2x2)")
+        return self
+
+
+class CnnInitParams(_Strict):
+    configs: list[ModelConfig] = Field(min_length=1)
+
+
+class InitialLossParams(_Strict):
+    model: ModelConfig = ModelConfig()
+    num_inputs: int = Field(default=50, ge=1)
+    reg: float = Field(ge=0)  # 0: loss ~ ln(num_classes); > 0: exactly loss0 + 0.5*reg*sum(W**2)
+    tol: float = Field(default=0.05, gt=0)  # |loss - ln C| for reg 0 (absolute)
+    reg_tol: float = Field(default=1e-6, gt=0)  # relative error of the reg term
+
+
+class CnnGradientParams(_Strict):
+    model: ModelConfig
+    num_inputs: int = Field(default=2, ge=1)
+    tol: float = Field(default=1e-5, gt=0)  # relative error per param
+
+
+class TrainParams(_Strict):
+    """Train the student's net with the starter Solver; the verdict is the best accuracy reached."""
+
+    model: ModelConfig
+    num_train: int = Field(ge=10)  # on the built-in dataset (and on CIFAR-10 unless the next is set)
+    cifar_num_train: int | None = Field(default=None, ge=10)
+    num_val: int = Field(default=1000, ge=10)
+    num_epochs: int = Field(default=1, ge=1)
+    batch_size: int = Field(default=50, ge=1)
+    learning_rate: float = Field(gt=0)
+    metric: Literal["train_acc", "val_acc"]
+    # On CIFAR-10 the threshold is absolute (the notebook's own expectation); on any other
+    # dataset it is this fraction of what the reference net reaches with the same seed and data.
+    cifar_threshold: float = Field(gt=0, le=1)
+    relative_threshold: float = Field(gt=0, le=1)
+    seed: int = 0
+
+
+class _CheckBase(_Strict):
+    id: str = Field(pattern=r"^[a-z_]+(\.[a-z0-9_]+)?$")
+    title: str
+    section: str = ""
+    points: float = Field(ge=0)
+    visibility: Visibility = Visibility.public
+    time_limit_s: float = Field(default=30.0, gt=0)  # wall clock per call into the student's code
+
+
+class ReferenceMatchCheck(_CheckBase):
+    kind: Literal["reference_match"]
+    params: ReferenceMatchParams
+
+
+class NumericGradientCheck(_CheckBase):
+    kind: Literal["numeric_gradient"]
+    params: NumericGradientParams
+
+
+class FastAgreementCheck(_CheckBase):
+    kind: Literal["fast_agreement"]
+    params: FastAgreementParams = FastAgreementParams()
+
+
+class FastSpeedupCheck(_CheckBase):
+    kind: Literal["fast_speedup"]
+    params: FastSpeedupParams = FastSpeedupParams()
+
+
+class CnnInitCheck(_CheckBase):
+    kind: Literal["cnn_init"]
+    params: CnnInitParams
+
+
+class InitialLossCheck(_CheckBase):
+    kind: Literal["initial_loss"]
+    params: InitialLossParams
+
+
+class CnnGradientCheck(_CheckBase):
+    kind: Literal["cnn_gradient"]
+    params: CnnGradientParams
+
+
+class TrainCheck(_CheckBase):
+    kind: Literal["train"]
+    params: TrainParams
+
+
+CheckSpec = Annotated[
+    ReferenceMatchCheck
+    | NumericGradientCheck
+    | FastAgreementCheck
+    | FastSpeedupCheck
+    | CnnInitCheck
+    | InitialLossCheck
+    | CnnGradientCheck
+    | TrainCheck,
+    Field(discriminator="kind"),
+]
+
+
+class Rubric(_Strict):
+    id: str
+    title: str = ""
+    limits: Limits = Limits()  # the sandbox's limits for every call; time_limit_s overrides per check
+    checks: list[CheckSpec] = Field(min_length=1)
+    # Filled by load_rubric from the file's bytes; part of every report and of its inputs key.
+    sha256: str = ""
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Rubric:
+        seen: set[str] = set()
+        for check in self.checks:
+            if check.id in seen:
+                raise ValueError(f"duplicate check id {check.id!r}")
+            seen.add(check.id)
+        return self
+
+    @property
+    def max_score(self) -> float:
+        return sum(check.points for check in self.checks)
+
+
+def load_rubric(path: Path) -> Rubric:
+    """Read and validate a rubric file; any problem raises RubricError with one clear line."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RubricError(f"{path}: cannot read rubric: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RubricError(f"{path}: not valid TOML: {exc}") from None
+    data.pop("sha256", None)  # never trust a hash written into the file itself
+    try:
+        rubric = Rubric.model_validate(data)
+    except ValidationError as exc:
+        raise RubricError(f"{path}: {_first_error(exc, data)}") from None
+    return rubric.model_copy(update={"sha256": hashlib.sha256(raw).hexdigest()})
+
+
+def _first_error(exc: ValidationError, data: dict) -> str:
+    """'checks[3] (conv_forward.public).params.tol: Input should be greater than 0'."""
+    error = exc.errors()[0]
+    parts: list[str] = []
+    node: object = data
+    for item in error["loc"]:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("id"), str):
+                label += f" ({node['id']})"
+            parts.append(label)
+        else:
+            # The discriminated union puts the kind's tag in the location; the user never wrote it.
+            if isinstance(node, dict) and item not in node and item == node.get("kind"):
+                continue
+            parts.append(f".{item}" if parts else str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    key = "".join(parts) or "rubric"
+    return f"{key}: {error['msg']}"
