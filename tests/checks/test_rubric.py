@@ -10,9 +10,19 @@ from grader.rubric import RubricError, load_rubric
 CONVNET = Path(__file__).resolve().parents[2] / "rubrics" / "convnet.toml"
 
 ASSIGNMENT_WORDS = [
-    "conv_forward", "conv_backward", "max_pool_forward", "max_pool_backward", "fast_layers",
-    "conv_relu", "conv_relu_pool", "cnn_init", "initial_loss", "cnn_gradient", "overfit", "train",
-]  # fmt: skip
+    "conv_forward",
+    "conv_backward",
+    "max_pool_forward",
+    "max_pool_backward",
+    "fast_layers",
+    "conv_relu",
+    "conv_relu_pool",
+    "cnn_init",
+    "initial_loss",
+    "cnn_gradient",
+    "overfit",
+    "train",
+]
 
 
 def test_shipped_rubric_covers_the_assignment_for_100_points():
@@ -38,16 +48,23 @@ def _mutated(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("params = { tol = 1e-9 }", "params = { tol = -1.0 }", "checks[8] (fast_layers.agreement).params.tol:"),
+        (
+            "params = { tol = 1e-9 }",
+            "params = { tol = -1.0 }",
+            "checks[8] (fast_layers.agreement).params.tol:",
+        ),
         ("params = { tol = 1e-9 }", "params = { tolerance = 1e-9 }", "params.tolerance: Extra inputs"),
         ('kind = "fast_agreement"', 'kind = "telepathy"', "checks[8] (fast_layers.agreement):"),
-        ("points = 4\nvisibility = \"public\"\nparams = { tol", "points = -4\nvisibility = \"public\"\nparams = { tol",
-         ".points: Input should be greater than or equal to 0"),
+        (
+            'points = 4\nvisibility = "public"\nparams = { tol',
+            'points = -4\nvisibility = "public"\nparams = { tol',
+            ".points: Input should be greater than or equal to 0",
+        ),
         ('id = "overfit"', 'id = "conv_forward.public"', "duplicate check id 'conv_forward.public'"),
         ("filter_size = 5\nhidden_dim = 9", "filter_size = 4\nhidden_dim = 9", "filter_size must be odd"),
-        ("call_timeout_s = 30.0", "call_timeout_s = \"soon\"", "limits.call_timeout_s:"),
+        ("call_timeout_s = 30.0", 'call_timeout_s = "soon"', "limits.call_timeout_s:"),
     ],
-)  # fmt: skip
+)
 def test_malformed_rubric_names_the_key_and_the_reason(tmp_path, old, new, expected):
     with pytest.raises(RubricError) as info:
         load_rubric(_mutated(tmp_path, old, new))
