@@ -1,0 +1,223 @@
+"""A static HTML site: one page per submission and a class overview (index.html).
+
+Every page stands alone: the style sheet is inlined and the plots are PNGs embedded as
+base64 data URLs, so the folder can be zipped, mailed or opened offline. Plots are drawn
+with matplotlib's Agg canvas directly (no pyplot, so no global figure state).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import statistics
+from collections import Counter
+from html import escape
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from grader.exporters.common import format_metric, passed, unique_stems, where
+from grader.report import CheckResult, Report, Series
+
+# The filter grid is scaled up to about this many pixels wide so 7x7 filters are visible.
+FILTER_GRID_PX = 480
+TOP_HINTS = 10
+
+
+def _template(name: str) -> Template:
+    return Template((resources.files(__package__) / "templates" / name).read_text(encoding="utf-8"))
+
+
+def _png(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    FigureCanvasAgg(fig)
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def curves_png(series: list[Series], title: str) -> str:
+    """Series sharing an x label go on one axis (loss per iteration; accuracies per epoch)."""
+    by_axis: dict[str, list[Series]] = {}
+    for s in series:
+        by_axis.setdefault(s.x_label, []).append(s)
+    fig = Figure(figsize=(5.0 * len(by_axis), 3.4))
+    axes = fig.subplots(1, len(by_axis), squeeze=False)[0]
+    for ax, (x_label, group) in zip(axes, by_axis.items(), strict=True):
+        for s in group:
+            ax.plot(range(len(s.y)), s.y, label=s.name, marker="o" if len(s.y) <= 30 else None)
+        ax.set_xlabel(x_label)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title)
+    return _png(fig)
+
+
+def filter_grid(filters: np.ndarray, pad: int = 1) -> np.ndarray:
+    """Tile filters (F, HH, WW, 3) uint8 into one near-square RGB image with `pad` white pixels between."""
+    count, height, width, _ = filters.shape
+    cols = int(np.ceil(np.sqrt(count)))
+    rows = int(np.ceil(count / cols))
+    grid = np.full((rows * (height + pad) + pad, cols * (width + pad) + pad, 3), 255, dtype=np.uint8)
+    for i, f in enumerate(filters):
+        r, c = divmod(i, cols)
+        top, left = pad + r * (height + pad), pad + c * (width + pad)
+        grid[top : top + height, left : left + width] = f
+    return grid
+
+
+def filters_png(filters: list[list[list[list[int]]]]) -> str:
+    grid = filter_grid(np.asarray(filters, dtype=np.uint8))
+    scale = max(1, FILTER_GRID_PX // grid.shape[1])
+    big = grid.repeat(scale, axis=0).repeat(scale, axis=1)
+    fig = Figure(figsize=(big.shape[1] / 100, big.shape[0] / 100), dpi=100)
+    fig.figimage(big)
+    buffer = io.BytesIO()
+    FigureCanvasAgg(fig)
+    fig.savefig(buffer, format="png", dpi=100)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _img(png: str, alt: str, caption: str) -> str:
+    return (
+        f'<figure><img class="plot" alt="{escape(alt)}" src="data:image/png;base64,{png}">'
+        f"<figcaption>{escape(caption)}</figcaption></figure>"
+    )
+
+
+def _plots(report: Report) -> str:
+    figures = []
+    for check in report.checks:
+        if check.artifacts is None:
+            continue
+        if check.artifacts.series:
+            png = curves_png(check.artifacts.series, check.title)
+            figures.append(_img(png, f"{check.id} curves", f"{check.title}: training curves"))
+        if check.artifacts.filters:
+            png = filters_png(check.artifacts.filters)
+            figures.append(_img(png, f"{check.id} filters", f"{check.title}: first-layer filters"))
+    return "<h2>Training</h2>\n" + "\n".join(figures) if figures else ""
+
+
+def _status(check: CheckResult) -> str:
+    return f'<span class="status {check.status.value}">{check.status.value}</span>'
+
+
+def _check_row(check: CheckResult) -> str:
+    result = [escape(check.message)] if check.message else []
+    if check.metrics:
+        metrics = ", ".join(f"{k} = {format_metric(v)}" for k, v in check.metrics.items())
+        result.append(f"<code>{escape(metrics)}</code>")
+    if check.threshold:
+        result.append(f"threshold: <code>{escape(check.threshold)}</code>")
+    if check.hint:
+        result.append(f'<span class="hint">Hint: {escape(check.hint)}</span>')
+    if check.output:
+        result.append(f"<details><summary>output</summary><pre>{escape(check.output)}</pre></details>")
+    return (
+        f"<tr><td>{escape(check.section)}</td><td>{escape(check.title)}<br><code>{escape(check.id)}</code></td>"
+        f"<td>{_status(check)}</td><td class='num'>{check.points:g} / {check.max_points:g}</td>"
+        f"<td>{'<br>'.join(result)}</td></tr>"
+    )
+
+
+def submission_page(report: Report) -> str:
+    info = report.submission
+    meta = (
+        f"{info.kind} · sha256 {info.sha256[:12]} · rubric {report.rubric_id} · isolation {report.isolation}"
+        f" · dataset {report.dataset or '-'} · cnngrade {report.grader_version}"
+        f" · graded {report.started_at:%Y-%m-%d %H:%M} in {report.duration_s:.1f} s"
+    )
+    error = f'<p class="banner">Could not grade: {escape(report.error)}</p>' if report.error else ""
+    findings = ""
+    if report.findings:
+        items = "".join(
+            f"<li><code>{escape(where(f))}</code> {escape(f.message)}</li>" for f in report.findings
+        )
+        findings = f"<h2>Notes on the submission</h2><ul id='findings'>{items}</ul>"
+    return _template("submission.html").substitute(
+        style=_template("style.css").template,
+        name=escape(info.name),
+        score=f"{report.score:g}",
+        max_score=f"{report.max_score:g}",
+        meta=escape(meta),
+        error=error,
+        rows="\n".join(_check_row(c) for c in report.checks),
+        findings=findings,
+        plots=_plots(report),
+    )
+
+
+def histogram_png(scores: list[float], max_score: float) -> str:
+    fig = Figure(figsize=(6, 3))
+    ax = fig.subplots()
+    ax.hist(scores, bins=np.linspace(0, max_score or 1, 11), color="#1565c0", edgecolor="white")
+    ax.set_xlabel("score")
+    ax.set_ylabel("submissions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3, axis="y")
+    return _png(fig)
+
+
+def index_page(reports: list[Report], pages: dict[str, str]) -> str:
+    """The class overview; `pages` maps a submission name to its page's file name."""
+    scores = [r.score for r in reports]
+    max_score = max(r.max_score for r in reports)
+    outcomes: dict[str, list[bool]] = {}
+    titles: dict[str, str] = {}
+    hints: Counter[tuple[str, str]] = Counter()
+    for report in reports:
+        for check in report.checks:
+            outcomes.setdefault(check.id, []).append(passed(check))
+            titles.setdefault(check.id, check.title)
+            if check.hint:
+                hints[(check.id, check.hint)] += 1
+    pass_rates = "\n".join(
+        f"<tr><td>{escape(titles[i])} <code>{escape(i)}</code></td><td class='num'>{sum(o)} / {len(o)}</td>"
+        f"<td><span class='bar' style='width:{100 * sum(o) / len(o):.0f}px'></span> "
+        f"{100 * sum(o) / len(o):.0f}%</td></tr>"
+        for i, o in outcomes.items()
+    )
+    hint_rows = (
+        "\n".join(
+            f"<tr><td><code>{escape(i)}</code></td><td>{escape(h)}</td><td class='num'>{n}</td></tr>"
+            for (i, h), n in hints.most_common(TOP_HINTS)
+        )
+        or "<tr><td colspan='3'>No hints: no known bug was recognised.</td></tr>"
+    )
+    submissions = "\n".join(
+        f"<tr><td><a href='{escape(pages[r.submission.name])}'>{escape(r.submission.name)}</a></td>"
+        f"<td class='num'>{r.score:g} / {r.max_score:g}</td>"
+        f"<td class='num'>{sum(passed(c) for c in r.checks)} / {len(r.checks)}</td>"
+        f"<td>{escape(r.error or '')}</td></tr>"
+        for r in reports
+    )
+    return _template("index.html").substitute(
+        style=_template("style.css").template,
+        count=len(reports),
+        rubric=escape(", ".join(sorted({r.rubric_id for r in reports}))),
+        mean=f"{statistics.fmean(scores):.1f}",
+        median=f"{statistics.median(scores):g}",
+        max_score=f"{max_score:g}",
+        histogram=histogram_png(scores, max_score),
+        pass_rates=pass_rates,
+        hints=hint_rows,
+        submissions=submissions,
+    )
+
+
+def export(reports: list[Report], to: Path) -> list[Path]:
+    """Write `to/index.html` and `to/<submission>.html`; returns the index first."""
+    to.mkdir(parents=True, exist_ok=True)
+    stems = unique_stems([r.submission.name for r in reports], reserved=("index",))
+    pages = {r.submission.name: f"{stems[r.submission.name]}.html" for r in reports}
+    (to / "index.html").write_text(index_page(reports, pages), encoding="utf-8")
+    written = [to / "index.html"]
+    for report in reports:
+        written.append(to / pages[report.submission.name])
+        written[-1].write_text(submission_page(report), encoding="utf-8")
+    return written

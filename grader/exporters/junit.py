@@ -1,0 +1,91 @@
+"""JUnit XML, the test-report format CI systems read (GitHub, GitLab, Jenkins).
+
+One <testsuite> per submission, one <testcase> per check: a failed or missing check is a
+<failure>, an error or timeout an <error>, a check not run <skipped>. Captured student
+output goes to <system-out>, stripped of characters XML cannot hold.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from grader.exporters.common import describe
+from grader.report import CheckResult, Report, Status
+
+# Characters XML 1.0 forbids even when escaped; student output can hold any of them.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+_OUTCOME = {
+    Status.failed: "failure",
+    Status.missing: "failure",
+    Status.error: "error",
+    Status.timeout: "error",
+    Status.skipped: "skipped",
+}
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _testcase(suite: ET.Element, report: Report, check: CheckResult) -> None:
+    classname = f"{report.submission.name}.{check.section}" if check.section else report.submission.name
+    case = ET.SubElement(
+        suite, "testcase", classname=_clean(classname), name=check.id, time=f"{check.duration_s:.3f}"
+    )
+    outcome = _OUTCOME.get(check.status)
+    if outcome:
+        detail = ET.SubElement(case, outcome, message=_clean(check.message or check.status.value))
+        if outcome != "skipped":
+            detail.set("type", check.status.value)
+            detail.text = _clean(describe(check, with_output=False))
+    if check.output:
+        ET.SubElement(case, "system-out").text = _clean(check.output)
+
+
+def _count(report: Report, outcome: str) -> int:
+    return sum(_OUTCOME.get(c.status) == outcome for c in report.checks) + (
+        outcome == "error" and report.error is not None
+    )
+
+
+def junit_xml(reports: list[Report]) -> str:
+    """All reports as one JUnit XML document."""
+    root = ET.Element("testsuites", name="cnngrade")
+    for report in reports:
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=_clean(report.submission.name),
+            tests=str(len(report.checks) + (report.error is not None)),
+            failures=str(_count(report, "failure")),
+            errors=str(_count(report, "error")),
+            skipped=str(_count(report, "skipped")),
+            time=f"{report.duration_s:.3f}",
+            timestamp=report.started_at.isoformat(timespec="seconds"),
+        )
+        properties = ET.SubElement(suite, "properties")
+        for name, value in [
+            ("score", f"{report.score:g}"),
+            ("max_score", f"{report.max_score:g}"),
+            ("rubric", report.rubric_id),
+            ("isolation", report.isolation),
+        ]:
+            ET.SubElement(properties, "property", name=name, value=_clean(value))
+        if report.error:
+            case = ET.SubElement(suite, "testcase", classname=_clean(report.submission.name), name="load")
+            ET.SubElement(case, "error", message=_clean(report.error), type="load")
+        for check in report.checks:
+            _testcase(suite, report, check)
+    for total in ("tests", "failures", "errors", "skipped"):
+        root.set(total, str(sum(int(s.get(total, 0)) for s in root)))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def export(reports: list[Report], to: Path) -> list[Path]:
+    to.parent.mkdir(parents=True, exist_ok=True)
+    to.write_text(junit_xml(reports), encoding="utf-8")
+    return [to]

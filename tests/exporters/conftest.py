@@ -1,0 +1,9 @@
+import pytest
+from report_factory import buggy_report, graded_report, unloadable_report
+
+from grader.report import Report
+
+
+@pytest.fixture
+def reports() -> list[Report]:
+    return [graded_report(), buggy_report(), unloadable_report()]

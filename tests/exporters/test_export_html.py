@@ -1,0 +1,60 @@
+import base64
+import io
+
+import numpy as np
+import pytest
+from chromium import render, screenshot
+from matplotlib.image import imread
+from report_factory import buggy_report, class_of, graded_report
+
+from grader.exporters import html
+
+
+def test_filter_grid_places_each_filter_in_its_cell():
+    filters = np.arange(5 * 2 * 3 * 3, dtype=np.uint8).reshape(5, 2, 3, 3)
+    grid = html.filter_grid(filters, pad=1)
+    assert grid.shape == (1 + 2 * 3, 1 + 3 * 4, 3)  # 3 columns, 2 rows of 2x3 filters
+    np.testing.assert_array_equal(grid[1:3, 1:4], filters[0])
+    np.testing.assert_array_equal(grid[4:6, 5:8], filters[4])
+    assert (grid[4:6, 9:12] == 255).all()  # the sixth cell is empty
+
+
+def test_plots_are_real_pngs_of_the_data():
+    report = graded_report()
+    png = html.filters_png(report.checks[-1].artifacts.filters)
+    image = imread(io.BytesIO(base64.b64decode(png)), format="png")
+    assert image.shape[0] == image.shape[1] >= 400  # 32 filters: a 6x6 grid scaled up, square
+
+
+@pytest.mark.slow  # two Chromium runs
+def test_submission_page_in_a_browser_shows_checks_hints_and_plots(tmp_path):
+    report = buggy_report()
+    html.export([graded_report(), report], tmp_path / "site")
+    seen = render(tmp_path / "site" / "bob.html", tmp_path)
+    rows = seen["rows"]["checks"]
+    assert [r[2] for r in rows] == [c.status.value for c in report.checks]
+    assert rows[0][3] == "0 / 8" and "Hint: the output looks like a convolution" in rows[0][4]
+    # the passed overfit check carries curves and filters; every image decoded and is on screen
+    assert [i["alt"] for i in seen["images"]] == ["overfit curves", "overfit filters"]
+    assert all(i["width"] > 300 and i["height"] > 200 and i["shown"] > 300 for i in seen["images"])
+    shot = screenshot(tmp_path / "site" / "bob.html", tmp_path, tmp_path / "bob.png")
+    assert imread(shot).shape[:2] == (2400, 1280)
+
+
+def test_class_overview_in_a_browser(tmp_path):
+    reports = class_of(5)
+    html.export(reports, tmp_path / "site")
+    seen = render(tmp_path / "site" / "index.html", tmp_path)
+    assert seen["title"] == "Class overview — 5 submissions"
+    assert [r[0] for r in seen["rows"]["submissions"]] == [r.submission.name for r in reports]
+    pass_rates = {r[0].split()[-1]: r[1] for r in seen["rows"]["pass-rates"]}
+    assert pass_rates["conv_forward"] == "2 / 5" and pass_rates["conv_backward"] == "4 / 5"
+    assert seen["rows"]["hints"][0][1].startswith("the output looks like a convolution without zero padding")
+    (histogram,) = seen["images"]
+    assert histogram["alt"] == "score distribution" and histogram["width"] > 300
+
+
+def test_a_submission_named_index_does_not_overwrite_the_overview(tmp_path):
+    written = html.export([graded_report("index"), graded_report("a b/c")], tmp_path)
+    assert [p.name for p in written] == ["index.html", "index-2.html", "a_b_c.html"]
+    assert "Class overview" in (tmp_path / "index.html").read_text()
