@@ -1,0 +1,111 @@
+"""What the command prints for people: the check table and the batch progress bar."""
+
+from __future__ import annotations
+
+import time
+from typing import TextIO
+
+from grader.report import CheckResult, Report, Status
+
+# The figure a check is known by, in the order the notebook prints them: the first metric of
+# these a check has is shown in the table's "result" column.
+HEADLINE_METRICS = ("rel_error", "max_rel_error", "loss", "train_acc", "val_acc", "speedup")
+
+
+def headline(check: CheckResult) -> str:
+    for name in HEADLINE_METRICS:
+        for key, value in check.metrics.items():
+            if key == name or (name == "speedup" and "speedup" in key):
+                shown = f"{value:.3g}" if isinstance(value, float) else str(value)
+                return f"{key} {shown}"
+    return ""
+
+
+def table(rows: list[list[str]], header: list[str], right: set[int] = frozenset()) -> str:
+    """Plain-text columns; the last column is free to run long (messages, hints)."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+
+    def line(cells: list[str]) -> str:
+        padded = [c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(cells[:-1])]
+        return "  ".join([*padded, cells[-1]]).rstrip()
+
+    rule = "  ".join("-" * w for w in widths) + "  " + "-" * len(header[-1])
+    return "\n".join([line(header), rule, *map(line, rows)])
+
+
+def check_table(report: Report) -> str:
+    """The student's view of a report: one line per check that ran, a note per problem, the total."""
+    rows = []
+    for check in report.checks:
+        if check.status is Status.skipped and not check.message:
+            continue
+        note = check.hint or ("" if check.status is Status.passed else check.message)
+        rows.append(
+            [check.id, check.status.value, f"{check.points:g}/{check.max_points:g}", headline(check), note]
+        )
+    text = table(rows, ["check", "status", "points", "result", "hint / message"], right={2})
+    ran = [c for c in report.checks if c.status is not Status.skipped]
+    passed = sum(c.status is Status.passed for c in ran)
+    total = f"total {report.score:g} / {report.max_score:g} points; {passed} of {len(ran)} checks run passed"
+    lines = [f"{report.submission.name} ({report.submission.kind})"]
+    if report.error:
+        lines.append(f"error: {report.error}")
+    lines += [f"note: {f.message}" for f in report.findings]
+    return "\n".join([*lines, "", text, "", total])
+
+
+def duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    return f"{minutes // 60}h{minutes % 60:02d}m"
+
+
+class Progress:
+    """A progress line on stderr: done/total, failures, elapsed and an estimate of the time left.
+
+    On a terminal the line redraws in place; in a log (CI, a pipe) each finished submission gets
+    its own line, so the log reads top to bottom. The estimate counts only submissions that were
+    graded, not skipped ones, and divides by the jobs running side by side.
+    """
+
+    WIDTH = 24
+
+    def __init__(self, total: int, jobs: int, stream: TextIO) -> None:
+        self.total, self.jobs, self.stream = total, jobs, stream
+        self.done = self.graded = self.problems = 0
+        self.graded_time = 0.0
+        self.start = time.monotonic()
+        self.live = stream.isatty()
+
+    def eta(self) -> float | None:
+        left = self.total - self.done
+        if not self.graded:
+            return None
+        return self.graded_time / self.graded * left / min(self.jobs, max(left, 1))
+
+    def advance(self, name: str, outcome: str, seconds: float | None, problem: bool = False) -> None:
+        """One submission finished; `seconds` is its grading time, None if it was skipped."""
+        self.done += 1
+        self.problems += problem
+        if seconds is not None:
+            self.graded += 1
+            self.graded_time += seconds
+        filled = self.WIDTH * self.done // max(self.total, 1)
+        eta = self.eta()
+        status = (
+            f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {self.done}/{self.total}"
+            f"  {self.problems} problem{'s' * (self.problems != 1)}"
+            f"  elapsed {duration(time.monotonic() - self.start)}"
+            f"  left {'?' if eta is None else duration(eta)}"
+        )
+        if self.live:
+            self.stream.write(f"\r\x1b[K{status}  {name}: {outcome}")
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"{status}  {name}: {outcome}\n")
+        self.stream.flush()

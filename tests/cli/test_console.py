@@ -1,0 +1,39 @@
+import io
+
+from report_factory import buggy_report, graded_report
+
+from grader.console import Progress, check_table, duration, headline, table
+
+
+def test_table_aligns_columns_and_lets_the_last_run_long():
+    text = table([["a", "1", "short"], ["longer", "10", "a long message"]], ["id", "n", "note"], right={1})
+    lines = text.splitlines()
+    assert lines[0] == "id       n  note"
+    assert lines[2] == "a        1  short"
+    assert lines[3] == "longer  10  a long message"
+
+
+def test_check_table_shows_each_check_figure_hint_and_total():
+    text = check_table(buggy_report())
+    assert "conv_forward" in text and "rel_error 0.31" in text
+    assert "without zero padding" in text
+    assert "missing" in text and "ThreeLayerConvNet is not defined" in text
+    assert text.endswith("total 36 / 100 points; 5 of 11 checks run passed")
+    assert "conv_forward_speedup 212" in check_table(graded_report())
+    assert headline(graded_report().checks[-1]) == "train_acc 0.98"
+
+
+def test_progress_counts_problems_and_estimates_time_left_from_graded_ones():
+    stream = io.StringIO()
+    progress = Progress(total=5, jobs=2, stream=stream)
+    progress.advance("alice", "100/100", seconds=None)  # skipped: no estimate yet
+    assert "1/5" in stream.getvalue() and "left ?" in stream.getvalue()
+    progress.advance("bob", "crashed", seconds=40.0, problem=True)
+    # 3 left, 40 s each, 2 at a time: 60 s
+    assert progress.eta() == 60.0
+    last = stream.getvalue().splitlines()[-1]
+    assert "2/5" in last and "1 problem " in last and "left 1m00s" in last and last.endswith("bob: crashed")
+
+
+def test_duration_reads_like_a_clock():
+    assert [duration(s) for s in (5, 65, 3725)] == ["5s", "1m05s", "1h02m"]
