@@ -1,0 +1,22 @@
+"""Run student code in a sandboxed worker process; only plain data crosses (see docs/security.md)."""
+
+from .isolation import IsolationError, available_levels
+from .limits import Limits
+from .protocol import ProtocolError
+from .validate import expect_array, expect_float, expect_tuple
+from .worker import Handle, Reply, StaleHandleError, StudentFailure, Worker
+
+__all__ = [
+    "Handle",
+    "IsolationError",
+    "Limits",
+    "ProtocolError",
+    "Reply",
+    "StaleHandleError",
+    "StudentFailure",
+    "Worker",
+    "available_levels",
+    "expect_array",
+    "expect_float",
+    "expect_tuple",
+]

@@ -1,0 +1,180 @@
+"""The worker's side: runs inside the sandbox, imports the student's code and answers requests.
+
+This file, `protocol.py` and `ops.py` are copied into a private directory as the
+package `cnngrade_worker` and started with ``python -I -S -B`` (no site-packages
+scan, no environment variables, no bytecode writes); see `isolation.py` for the
+command line. Everything here needs only the standard library and numpy. The
+parent trusts nothing this process sends: the student's code runs in this
+process and may have changed any of it by the time a reply is written.
+
+Requests (one frame each; the header's "kind" says which):
+
+- ``call``        symbol, payload = (args, kwargs), keep
+- ``call_method`` ref, name, payload = (args, kwargs), keep
+- ``get_attr``    ref, name
+- ``set_item``    ref, attr, key, payload = value
+- ``op``          name, payload = kwargs          (see ops.py)
+
+Replies: ``{"ok": true, "value": ..., "duration_s": t}`` or
+``{"ok": false, "error": "<last lines of the traceback>"}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .protocol import FrameReader, ProtocolError, Ref, decode, encode, frame
+
+TRACEBACK_LINES = 20
+
+
+class StudentError(Exception):
+    """The student's code raised, exited, or returned something that cannot cross."""
+
+
+class Session:
+    """State of one worker: the objects kept behind refs and the symbol table."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.symbols: dict[str, str] = config["symbols"]
+        self.ro_dirs: list[str] = config["ro_dirs"]
+        self.max_array_bytes: int = config["max_array_bytes"]
+        self.objects: dict[int, Any] = {}
+        self.clock = time.perf_counter  # taken before any student code can replace it
+
+    def resolve(self, symbol: str) -> Any:
+        module = self.symbols.get(symbol)
+        if module is None:
+            raise StudentError(f"the submission does not define {symbol}")
+        return getattr(importlib.import_module(module), symbol)
+
+    def deref(self, value: Any) -> Any:
+        """Replace Refs (anywhere in args) with the objects they name."""
+        if isinstance(value, Ref):
+            if value.id not in self.objects:
+                raise StudentError(f"no object #{value.id} in this worker")
+            return self.objects[value.id]
+        if isinstance(value, list):
+            return [self.deref(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.deref(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.deref(v) for k, v in value.items()}
+        return value
+
+    def keep(self, obj: Any) -> Ref:
+        ref = Ref(len(self.objects) + 1)
+        self.objects[ref.id] = obj
+        return ref
+
+    def apply_keep(self, result: Any, keep: Any) -> Any:
+        if keep is True:
+            return self.keep(result)
+        if not keep:
+            return result
+        if not isinstance(result, tuple):
+            raise StudentError(f"expected a tuple result, got {type(result).__name__}")
+        if max(keep) >= len(result):
+            raise StudentError(f"expected a tuple of at least {max(keep) + 1} items, got {len(result)}")
+        return tuple(self.keep(v) if i in keep else v for i, v in enumerate(result))
+
+    def timed(self, fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+        start = self.clock()
+        result = fn(*args, **kwargs)
+        return result, self.clock() - start
+
+    def handle(self, header: dict[str, Any], payload: Any) -> tuple[Any, float]:
+        kind = header["kind"]
+        if kind == "call":
+            args, kwargs = self.deref(payload)
+            result, dt = self.timed(self.resolve(header["symbol"]), *args, **kwargs)
+            return self.apply_keep(result, header.get("keep")), dt
+        if kind == "call_method":
+            args, kwargs = self.deref(payload)
+            method = getattr(self.deref(Ref(header["ref"])), header["name"])
+            result, dt = self.timed(method, *args, **kwargs)
+            return self.apply_keep(result, header.get("keep")), dt
+        if kind == "get_attr":
+            return self.timed(getattr, self.deref(Ref(header["ref"])), header["name"])
+        if kind == "set_item":
+            container = getattr(self.deref(Ref(header["ref"])), header["attr"])
+            _, dt = self.timed(container.__setitem__, header["key"], self.deref(payload))
+            return None, dt
+        if kind == "op":
+            fn = ops.OPS.get(header["name"])
+            if fn is None:
+                raise ValueError(f"unknown op {header['name']!r}")
+            start = self.clock()
+            result = fn(self, **self.deref(payload))
+            return result, self.clock() - start
+        raise ValueError(f"unknown request kind {kind!r}")
+
+
+def describe(exc: BaseException) -> str:
+    """The last lines of a traceback, robust to exceptions whose __str__ misbehaves."""
+    if isinstance(exc, SystemExit):
+        return f"the code called sys.exit({exc.code!r})"
+    try:
+        lines = traceback.format_exception(exc)
+        text = "".join(lines).rstrip().splitlines()
+    except BaseException:
+        text = [f"{type(exc).__name__} (its message could not be printed)"]
+    return "\n".join(text[-TRACEBACK_LINES:])
+
+
+def flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        with contextlib.suppress(BaseException):
+            stream.flush()
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def serve(fd_in: int, fd_out: int, session: Session, max_message_bytes: int) -> None:
+    reader = FrameReader(max_message_bytes=max_message_bytes)
+    limit = session.max_array_bytes
+    while True:
+        message = reader.next_message()
+        if message is None:
+            data = os.read(fd_in, 1 << 20)
+            if not data:
+                return  # the parent closed the pipe: done
+            reader.feed(data)
+            continue
+        header, blobs = message
+        payload = decode(header.get("payload"), blobs, max_array_bytes=limit)
+        try:
+            value, duration = session.handle(header, payload)
+            tree, out_blobs = encode(value, max_array_bytes=limit)
+            reply = {"ok": True, "value": tree, "duration_s": duration}
+        except ProtocolError as e:
+            reply, out_blobs = {"ok": False, "error": f"the result cannot be sent to the grader: {e}"}, []
+        except BaseException as e:  # the student's code may raise anything, SystemExit included
+            reply, out_blobs = {"ok": False, "error": describe(e)}, []
+        flush_output()
+        write_all(fd_out, frame(reply, out_blobs))
+
+
+def main(config_json: str) -> None:
+    config = json.loads(config_json)
+    os.chdir(config["scratch"])
+    session = Session(config)
+    sys.path.insert(0, config["root"])  # the submission's tree comes first, after numpy is imported
+    sys.argv = ["worker"]
+    hello = {"ok": True, "pid": os.getpid(), "uid": os.getuid(), "numpy": np.__version__}
+    write_all(config["fd_out"], frame(hello, []))
+    serve(config["fd_in"], config["fd_out"], session, config["max_message_bytes"])

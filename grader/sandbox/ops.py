@@ -1,0 +1,159 @@
+"""Trusted helpers that run inside the worker, next to the student's code.
+
+They run in the untrusted process, so the parent validates their results like
+any other reply. Each op is called as ``worker.op(name, **kwargs)``; arguments
+and results cross as plain data, a model crosses as a Handle.
+
+``time_calls(calls, repeats=5, warmup=1)``
+    ``calls``: list of ``{"symbol": str, "args": list, "kwargs": dict}``. The
+    arguments are sent once; each round runs every call once, in turn
+    (alternating, so drift in machine load hits all calls alike), on fresh
+    copies of the arguments. Returns ``{"times_s": [[t, ...] per call],
+    "median_s": [m per call]}``.
+
+``numeric_grad(symbol, args, wrt, dout, kwargs=None, out_index=None, h=1e-5)``
+    Central-difference gradient of ``sum(f(*args, **kwargs)[out_index] * dout)``
+    with respect to ``args[wrt]`` (``out_index`` None: the whole output).
+    Returns an array shaped like ``args[wrt]`` (float64).
+
+``model_numeric_grad(model, X, y, name, h=1e-5, indices=None)``
+    Central-difference gradient of ``model.loss(X, y)[0]`` with respect to
+    ``model.params[name]``. ``indices`` None: the whole gradient as an array;
+    else a list of index lists, and the result is a list of floats, one each.
+
+``train(model, data_dir, solver=None, num_train=None)``
+    Reads ``X_train.npy, y_train.npy, X_val.npy, y_val.npy`` from ``data_dir``
+    (one of the worker's read-only dirs; ``num_train`` keeps the first N
+    training samples), runs ``cnngrade_starter.solver.Solver(model, data,
+    **solver)`` and returns ``{"loss_history", "train_acc_history",
+    "val_acc_history": list[float], "best_val_acc", "final_train_acc",
+    "final_val_acc": float, "W1": ndarray}`` (W1 after training, which the
+    Solver sets to the best parameters).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import os
+import statistics
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def time_calls(
+    session: Any, calls: list[dict[str, Any]], repeats: int = 5, warmup: int = 1
+) -> dict[str, Any]:
+    fns = [session.resolve(c["symbol"]) for c in calls]
+    times: list[list[float]] = [[] for _ in calls]
+    for round_ in range(warmup + repeats):
+        for i, (fn, c) in enumerate(zip(fns, calls, strict=True)):
+            args, kwargs = copy.deepcopy((c.get("args", []), c.get("kwargs", {})))
+            start = session.clock()
+            fn(*args, **kwargs)
+            elapsed = session.clock() - start
+            if round_ >= warmup:
+                times[i].append(elapsed)
+    return {"times_s": times, "median_s": [statistics.median(t) for t in times]}
+
+
+def _central_diff(
+    f: Callable[[], float], x: np.ndarray, indices: list[tuple[int, ...]], h: float
+) -> list[float]:
+    """(f(x + h e_i) - f(x - h e_i)) / 2h at each index i, perturbing x in place and restoring it."""
+    grads = []
+    for i in indices:
+        old = x[i]
+        x[i] = old + h
+        fp = f()
+        x[i] = old - h
+        fm = f()
+        x[i] = old
+        grads.append(float((fp - fm) / (2 * h)))
+    return grads
+
+
+def _all_indices(x: np.ndarray) -> list[tuple[int, ...]]:
+    return list(np.ndindex(*x.shape))
+
+
+def numeric_grad(
+    session: Any,
+    symbol: str,
+    args: list[Any],
+    wrt: int,
+    dout: np.ndarray,
+    kwargs: dict[str, Any] | None = None,
+    out_index: int | None = None,
+    h: float = 1e-5,
+) -> np.ndarray:
+    fn = session.resolve(symbol)
+    args = list(args)
+    x = args[wrt] = np.array(args[wrt], dtype=np.float64)
+    kwargs = kwargs or {}
+
+    def f() -> float:
+        out = fn(*args, **kwargs)
+        if out_index is not None:
+            out = out[out_index]
+        return float(np.sum(np.asarray(out, dtype=np.float64) * dout))
+
+    return np.array(_central_diff(f, x, _all_indices(x), h)).reshape(x.shape)
+
+
+def model_numeric_grad(
+    session: Any,
+    model: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    name: str,
+    h: float = 1e-5,
+    indices: list[list[int]] | None = None,
+) -> np.ndarray | list[float]:
+    param = model.params[name]
+    if not isinstance(param, np.ndarray) or param.dtype != np.float64:
+        raise TypeError(f"model.params[{name!r}] must be a float64 array, got {type(param).__name__}")
+
+    def f() -> float:
+        return float(model.loss(X, y)[0])
+
+    if indices is None:
+        return np.array(_central_diff(f, param, _all_indices(param), h)).reshape(param.shape)
+    return _central_diff(f, param, [tuple(i) for i in indices], h)
+
+
+def train(
+    session: Any,
+    model: Any,
+    data_dir: str,
+    solver: dict[str, Any] | None = None,
+    num_train: int | None = None,
+) -> dict[str, Any]:
+    if not any(os.path.realpath(data_dir).startswith(os.path.realpath(d)) for d in session.ro_dirs):
+        raise ValueError(f"{data_dir} is not one of the worker's read-only dirs")
+    names = ("X_train", "y_train", "X_val", "y_val")
+    data = {k: np.load(os.path.join(data_dir, f"{k}.npy"), allow_pickle=False) for k in names}
+    if num_train is not None:
+        data["X_train"], data["y_train"] = data["X_train"][:num_train], data["y_train"][:num_train]
+    Solver = importlib.import_module("cnngrade_starter.solver").Solver
+    run = Solver(model, data, **{"verbose": False, **(solver or {})})
+    run.train()
+    return {
+        "loss_history": [float(v) for v in run.loss_history],
+        "train_acc_history": [float(v) for v in run.train_acc_history],
+        "val_acc_history": [float(v) for v in run.val_acc_history],
+        "best_val_acc": float(run.best_val_acc),
+        "final_train_acc": float(run.train_acc_history[-1]) if run.train_acc_history else 0.0,
+        "final_val_acc": float(run.val_acc_history[-1]) if run.val_acc_history else 0.0,
+        "W1": np.asarray(model.params["W1"]),
+    }
+
+
+OPS: dict[str, Callable[..., Any]] = {
+    "time_calls": time_calls,
+    "numeric_grad": numeric_grad,
+    "model_numeric_grad": model_numeric_grad,
+    "train": train,
+}
