@@ -55,6 +55,7 @@ class FastAgreementParams(_Strict):
     """Fast layers (the submission's own or the starter ones) against the student's naive ones."""
 
     tol: float = Field(default=1e-9, gt=0)
+    num_inputs: int = Field(default=4, ge=1)  # N of the notebook's fast-layer inputs (it uses 100)
 
 
 class FastSpeedupParams(_Strict):
@@ -62,6 +63,7 @@ class FastSpeedupParams(_Strict):
 
     min_speedup: float = Field(default=2.0, gt=0)  # every one of the four speedups must reach it
     repeats: int = Field(default=5, ge=1, le=50)
+    num_inputs: int = Field(default=10, ge=1)  # the ratio barely depends on N; naive loops are slow
 
 
 class ModelConfig(_Strict):

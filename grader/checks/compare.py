@@ -1,0 +1,56 @@
+"""Comparing a student's arrays with expected ones, and explaining a mismatch in one line.
+
+float64 inputs are judged by the course's own relative error (what the notebook
+prints). float32 inputs are judged against the float64 answer by the error
+relative to the answer's scale: the course metric divides by |x| + |y| per
+element, which float32 rounding blows up wherever an output is near zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reference.gradient_check import rel_error
+
+
+@dataclass(frozen=True)
+class Comparison:
+    ok: bool
+    error: float  # inf when shapes or types make a number meaningless
+    message: str  # "" when ok
+
+
+def scaled_error(actual: np.ndarray, expected: np.ndarray) -> float:
+    """max |actual - expected| / max |expected|."""
+    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-12)
+    return float(np.max(np.abs(actual.astype(np.float64) - expected), initial=0.0)) / scale
+
+
+def compare(
+    name: str, actual: object, expected: np.ndarray, *, dtype: np.dtype, tol: float, reveal: bool = True
+) -> Comparison:
+    """Is `actual` (from the student) an array shaped like `expected`, finite, and close enough?
+
+    With reveal=False (hidden cases) a message never states the expected shape.
+    """
+    if not isinstance(actual, np.ndarray):
+        return Comparison(False, float("inf"), f"{name}: expected an array, got {type(actual).__name__}")
+    if actual.shape != expected.shape:
+        detail = f"shape {actual.shape}, expected {expected.shape}" if reveal else "wrong shape"
+        return Comparison(False, float("inf"), f"{name}: {detail}")
+    if not np.issubdtype(actual.dtype, np.number):
+        return Comparison(False, float("inf"), f"{name}: dtype {actual.dtype} is not numeric")
+    if not np.all(np.isfinite(actual)):
+        return Comparison(False, float("inf"), f"{name}: contains NaN or inf")
+    if expected.size == 0:
+        return Comparison(True, 0.0, "")
+    error = scaled_error(actual, expected) if np.dtype(dtype) == np.float32 else rel_error(actual, expected)
+    if error <= tol:
+        return Comparison(True, error, "")
+    return Comparison(False, error, f"{name}: relative error {error:.2e} > {tol:.0e}")
+
+
+def tolerance(dtype: np.dtype, tol: float, tol_float32: float) -> float:
+    return tol_float32 if np.dtype(dtype) == np.float32 else tol
