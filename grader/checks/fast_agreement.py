@@ -1,0 +1,59 @@
+"""Kind `fast_agreement`: fast conv and max pool agree with the student's naive ones.
+
+The fast functions are the submission's own when it defines them, else the
+starter ones that travel with every Bundle; either way both run in the worker,
+on the notebook's fast-layer inputs, forward and backward, as the notebook checks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks import layer_io
+from grader.checks.base import CheckContext, Outcome
+from grader.checks.cases import fast_conv_case, fast_pool_case
+from grader.checks.compare import compare
+from grader.rubric import FastAgreementCheck
+
+# (naive layer, fast layer) in the order the notebook tests them.
+PAIRS = (("conv", "conv_fast"), ("max_pool", "max_pool_fast"))
+
+
+def symbols(spec: FastAgreementCheck) -> list[str]:
+    return [s for pair in PAIRS for layer in pair for s in layer_io.LAYERS[layer][:2]]
+
+
+def run(spec: FastAgreementCheck, ctx: CheckContext) -> Outcome:
+    p = spec.params
+    metrics: dict[str, float | int | str | bool | None] = {}
+    problems: list[str] = []
+    lines: list[str] = []
+    for naive, fast in PAIRS:
+        case = fast_conv_case(p.num_inputs) if naive == "conv" else fast_pool_case(p.num_inputs)
+        naive_out, _ = layer_io.forward(ctx.calls, naive, case)
+        fast_out, _ = layer_io.forward(ctx.calls, fast, case)
+        outputs = [("out", naive_out, fast_out)]
+        grads = zip(
+            layer_io.backward(ctx.calls, naive, case), layer_io.backward(ctx.calls, fast, case), strict=True
+        )
+        outputs += [(name, a, b) for name, (a, b) in zip(layer_io.LAYERS[naive][2], grads, strict=True)]
+        for name, naive_value, fast_value in outputs:
+            if not isinstance(naive_value, np.ndarray):
+                problems.append(f"{naive} {name}: the naive layer returned no array")
+                continue
+            verdict = compare(
+                f"{fast} {name}", fast_value, naive_value, dtype=np.dtype(np.float64), tol=p.tol
+            )
+            metrics[f"{naive}_{name}_difference"] = verdict.error
+            lines.append(
+                f"{layer_io.LAYERS[fast][0 if name == 'out' else 1]} {name} difference: {verdict.error}"
+            )
+            if not verdict.ok:
+                problems.append(verdict.message)
+    return Outcome.graded(
+        0 if problems else 1,
+        1,
+        metrics=metrics,
+        threshold=f"relative difference <= {p.tol:.0e}",
+        message="\n".join(problems + lines),
+    )

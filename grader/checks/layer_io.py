@@ -1,0 +1,54 @@
+"""Calling a student's layer in the worker: forward keeps its cache there, backward uses it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.checks.base import StudentCalls
+from grader.checks.cases import ConvCase, PoolCase
+
+# layer -> (forward symbol, backward symbol, names of the backward's outputs)
+LAYERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "conv": ("conv_forward_naive", "conv_backward_naive", ("dx", "dw", "db")),
+    "max_pool": ("max_pool_forward_naive", "max_pool_backward_naive", ("dx",)),
+    "conv_relu": ("conv_relu_forward", "conv_relu_backward", ("dx", "dw", "db")),
+    "conv_relu_pool": ("conv_relu_pool_forward", "conv_relu_pool_backward", ("dx", "dw", "db")),
+    "conv_fast": ("conv_forward_fast", "conv_backward_fast", ("dx", "dw", "db")),
+    "max_pool_fast": ("max_pool_forward_fast", "max_pool_backward_fast", ("dx",)),
+}
+
+
+class MalformedResultError(Exception):
+    """The student's function returned something of the wrong structure; str() says what."""
+
+
+def forward_args(case: ConvCase | PoolCase, pool_param: dict[str, int] | None = None) -> list[Any]:
+    if isinstance(case, PoolCase):
+        return [case.x, case.pool_param]
+    args: list[Any] = [case.x, case.w, case.b, case.conv_param]
+    return args if pool_param is None else [*args, pool_param]
+
+
+def forward(
+    calls: StudentCalls, layer: str, case: ConvCase | PoolCase, pool_param: dict[str, int] | None = None
+) -> tuple[np.ndarray, Any]:
+    """(out, handle of the cache that stays in the worker)."""
+    symbol = LAYERS[layer][0]
+    out, cache = calls.call(symbol, *forward_args(case, pool_param), keep=(1,))
+    return out, cache
+
+
+def backward(
+    calls: StudentCalls, layer: str, case: ConvCase | PoolCase, pool_param: dict[str, int] | None = None
+) -> tuple[object, ...]:
+    """The backward's outputs on the case's dout, after the student's own forward."""
+    _, cache = forward(calls, layer, case, pool_param)
+    symbol, names = LAYERS[layer][1], LAYERS[layer][2]
+    grads = calls.call(symbol, case.dout, cache)
+    if len(names) == 1:
+        return (grads,)
+    if not isinstance(grads, tuple | list) or len(grads) != len(names):
+        raise MalformedResultError(f"{symbol} should return ({', '.join(names)})")
+    return tuple(grads)

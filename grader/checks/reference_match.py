@@ -1,0 +1,120 @@
+"""Kind `reference_match`: a naive layer's outputs against the reference's, case by case.
+
+The public variant runs the notebook's own case and reports the error the
+notebook prints; the hidden variant runs seeded random cases and gives credit
+in proportion to the cases passed. A failing case is handed to the diagnosis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks import layer_io
+from grader.checks.base import CheckContext, Outcome
+from grader.checks.cases import (
+    ConvCase,
+    PoolCase,
+    conv_backward_public,
+    conv_forward_public,
+    conv_hidden,
+    max_pool_backward_public,
+    max_pool_forward_public,
+    pool_hidden,
+    seeded_rng,
+)
+from grader.checks.compare import compare, tolerance
+from grader.diagnose import correct_output, diagnose_layer
+from grader.report import Status
+from grader.rubric import ReferenceMatchCheck
+from grader.sandbox import StudentFailure
+
+
+def symbols(spec: ReferenceMatchCheck) -> list[str]:
+    forward, backward, _ = layer_io.LAYERS[spec.params.layer]
+    return [forward] if spec.params.direction == "forward" else [forward, backward]
+
+
+def make_cases(spec: ReferenceMatchCheck, ctx: CheckContext) -> list[ConvCase] | list[PoolCase]:
+    p = spec.params
+    if p.cases == "public":
+        public = {
+            ("conv", "forward"): conv_forward_public,
+            ("conv", "backward"): conv_backward_public,
+            ("max_pool", "forward"): max_pool_forward_public,
+            ("max_pool", "backward"): max_pool_backward_public,
+        }[(p.layer, p.direction)]
+        return [public()]  # type: ignore[return-value]
+    assert ctx.secret is not None, "hidden checks run only with a secret"
+    rng = seeded_rng(ctx.secret, ctx.submission_sha256, spec.id)
+    return conv_hidden(rng, p.num_cases) if p.layer == "conv" else pool_hidden(rng, p.num_cases)
+
+
+def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
+    p = spec.params
+    public = p.cases == "public"
+    cases = make_cases(spec, ctx)
+    failures: list[tuple[ConvCase | PoolCase, object]] = []
+    problems: list[str] = []
+    errors: list[float] = []
+    crashed = 0
+    for number, case in enumerate(cases, start=1):
+        where = "" if public else f"case {number}/{len(cases)}: "
+        try:
+            if p.direction == "forward":
+                out, _ = layer_io.forward(ctx.calls, p.layer, case)
+                student: object = out
+            else:
+                student = layer_io.backward(ctx.calls, p.layer, case)
+        except StudentFailure as failure:
+            if failure.status == Status.timeout:
+                raise  # one hung case would hang the others: the whole check times out
+            crashed += 1
+            problems.append(f"{where}{failure.message}")
+            continue
+        except layer_io.MalformedResultError as exc:
+            problems.append(f"{where}{exc}")
+            failures.append((case, None))
+            continue
+        expected = correct_output(p.layer, p.direction, case)
+        tol = tolerance(case.x.dtype, p.tol, p.tol_float32)
+        names = ("out",) if p.direction == "forward" else layer_io.LAYERS[p.layer][2]
+        actual_parts = (student,) if p.direction == "forward" else student
+        expected_parts = expected if isinstance(expected, tuple) else (expected,)
+        verdicts = [
+            compare(name, a, np.asarray(e), dtype=case.x.dtype, tol=tol, reveal=public)
+            for name, a, e in zip(names, actual_parts, expected_parts, strict=True)  # type: ignore[arg-type]
+        ]
+        errors.extend(v.error for v in verdicts)
+        bad = [v.message for v in verdicts if not v.ok]
+        if bad:
+            problems.append(where + "; ".join(bad))
+            # The diagnosis compares whole outputs: a lone dx, or the (dx, dw, db) tuple.
+            failures.append((case, student[0] if len(names) == 1 and p.direction == "backward" else student))
+    passed = len(cases) - len(failures) - crashed
+    threshold = f"relative error <= {p.tol:.0e} (float64)" + (
+        "" if public else f", {p.tol_float32:.0e} (float32)"
+    )
+    metrics: dict[str, float | int | str | bool | None] = {
+        "cases": len(cases),
+        "cases_passed": passed,
+        "max_rel_error": max(errors) if errors else None,
+    }
+    if crashed == len(cases):
+        return Outcome(Status.error, metrics=metrics, threshold=threshold, message=problems[0])
+    message = _notebook_lines(spec, errors) if public and not problems else "\n".join(problems)
+    hint = (
+        diagnose_layer(p.layer, p.direction, [f for f in failures if f[1] is not None]) if failures else None
+    )
+    return Outcome.graded(
+        passed, len(cases), metrics=metrics, threshold=threshold, message=message, hint=hint
+    )
+
+
+def _notebook_lines(spec: ReferenceMatchCheck, errors: list[float]) -> str:
+    """What the notebook prints for this cell."""
+    p = spec.params
+    symbol = layer_io.LAYERS[p.layer][0 if p.direction == "forward" else 1]
+    if p.direction == "forward":
+        return f"Testing {symbol}\ndifference: {errors[0]}"
+    names = layer_io.LAYERS[p.layer][2]
+    return f"Testing {symbol}\n" + "\n".join(f"{n} error: {e}" for n, e in zip(names, errors, strict=True))

@@ -1,0 +1,153 @@
+"""The training checks' data on disk, and the cached reference training runs.
+
+The dataset is written once as .npy files (X_train, y_train, X_val, y_val) in
+a cache directory that every worker gets as a read-only dir. The reference
+net's run on the same data, seed and parameters sets the threshold on data
+other than CIFAR-10; it is cached as JSON keyed by all of those, so a class of
+submissions pays for it once. Parallel graders take a file lock, so the work
+is done by one of them and the others read its result; files appear whole
+(temp file + rename).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader import __version__
+from grader.rubric import TrainParams
+
+ARRAYS = ("X_train", "y_train", "X_val", "y_val")
+
+
+def default_cache_dir() -> Path:
+    """Outside any home directory: the worker's unprivileged uid must be able to read the data."""
+    return Path(os.environ.get("CNNGRADE_CACHE") or Path(tempfile.gettempdir()) / "cnngrade-cache")
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def _readable_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o755)
+    return path
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _write_atomic(path: Path, write: Any) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def dataset_label(cifar_dir: Path | None) -> str:
+    return "builtin" if cifar_dir is None else f"cifar10:{Path(cifar_dir).resolve()}"
+
+
+def prepare_dataset(cache_dir: Path, cifar_dir: Path | None, num_train: int, num_val: int) -> Path:
+    """The directory holding the training data as .npy files, written on first use."""
+    label = dataset_label(cifar_dir)
+    root = _readable_dir(_readable_dir(Path(cache_dir)) / "data")
+    target = root / _key(label, num_train, num_val, __version__)
+    done = target / "complete"
+    if done.exists():
+        return target
+    _readable_dir(target)
+    with _locked(done):
+        if not done.exists():
+            data = _load(cifar_dir, num_train, num_val)
+            for name in ARRAYS:
+                _write_atomic(
+                    target / f"{name}.npy", lambda f, a=data[name]: np.save(f, a, allow_pickle=False)
+                )
+            _write_atomic(done, lambda f: f.write(label.encode()))
+    return target
+
+
+def _load(cifar_dir: Path | None, num_train: int, num_val: int) -> dict[str, np.ndarray]:
+    from reference import data
+
+    if cifar_dir is None:
+        arrays = data.builtin_dataset(num_train=num_train, num_validation=num_val)
+    else:
+        arrays = data.get_CIFAR10_data(cifar_dir, num_training=num_train, num_validation=num_val, num_test=1)
+    return {
+        "X_train": np.ascontiguousarray(arrays["X_train"], dtype=np.float32),
+        "y_train": np.asarray(arrays["y_train"], dtype=np.int64),
+        "X_val": np.ascontiguousarray(arrays["X_val"], dtype=np.float32),
+        "y_val": np.asarray(arrays["y_val"], dtype=np.int64),
+    }
+
+
+def solver_kwargs(p: TrainParams) -> dict[str, Any]:
+    """The Solver's arguments for a training check, the same for the student and the reference."""
+    return {
+        "num_epochs": p.num_epochs,
+        "batch_size": p.batch_size,
+        "update_rule": "adam",
+        "optim_config": {"learning_rate": p.learning_rate},
+        "num_train_samples": 1000,
+        "num_val_samples": p.num_val,
+        "verbose": False,
+    }
+
+
+def reference_run(
+    cache_dir: Path, data_dir: Path, dataset: str, p: TrainParams, num_train: int
+) -> dict[str, float]:
+    """{"train_acc", "val_acc"} the reference net reaches with these parameters (cached)."""
+    root = _readable_dir(Path(cache_dir) / "reference_runs")
+    path = root / f"{_key(dataset, p.model_dump(mode='json'), num_train, __version__)}.json"
+    if not path.exists():
+        with _locked(path):
+            if not path.exists():
+                result = _train_reference(data_dir, p, num_train)
+                _write_atomic(path, lambda f: f.write(json.dumps(result).encode()))
+    return json.loads(path.read_text())
+
+
+def _train_reference(data_dir: Path, p: TrainParams, num_train: int) -> dict[str, float]:
+    from reference.cnn import ThreeLayerConvNet
+    from reference.solver import Solver
+
+    data = {name: np.load(data_dir / f"{name}.npy", allow_pickle=False) for name in ARRAYS}
+    data["X_train"], data["y_train"] = data["X_train"][:num_train], data["y_train"][:num_train]
+    config = p.model.model_dump()
+    config["dtype"] = np.dtype(config["dtype"]).type
+    # The Solver samples minibatches from the global RNG; the student's run is seeded the same way.
+    state = np.random.get_state()
+    np.random.seed(p.seed)
+    try:
+        model = ThreeLayerConvNet(**config)
+        np.random.seed(p.seed)
+        solver = Solver(model, data, **solver_kwargs(p))
+        solver.train()
+    finally:
+        np.random.set_state(state)
+    return {"train_acc": float(solver.train_acc_history[-1]), "val_acc": float(solver.val_acc_history[-1])}

@@ -1,0 +1,286 @@
+"""Grade one submission: load it, start its worker, run every rubric check, build the Report.
+
+`grade_submission` never raises for anything the submission does: a submission
+that cannot be loaded gives a Report with `error` set; a check whose student
+code crashes or hangs is recorded as error / timeout and the next check gets a
+fresh worker (the Worker restarts itself after a failure).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from grader import __version__, data_cache
+from grader.checks import (
+    cnn_gradient,
+    cnn_init,
+    fast_agreement,
+    fast_speedup,
+    initial_loss,
+    numeric_gradient,
+    reference_match,
+    train,
+)
+from grader.checks.base import SEED, CheckContext, Outcome, StudentCalls
+from grader.report import CheckResult, Environment, Report, Status, SubmissionInfo, Visibility
+from grader.rubric import CheckSpec, Rubric, TrainCheck
+from grader.sandbox import StaleHandleError, StudentFailure, Worker
+from grader.starter import PACKAGE
+from grader.submission import OWN_FAST_SYMBOLS, Bundle, LoadError, SymbolLocation, load
+
+KINDS: dict[str, ModuleType] = {
+    "reference_match": reference_match,
+    "numeric_gradient": numeric_gradient,
+    "fast_agreement": fast_agreement,
+    "fast_speedup": fast_speedup,
+    "cnn_init": cnn_init,
+    "initial_loss": initial_loss,
+    "cnn_gradient": cnn_gradient,
+    "train": train,
+}
+OUTPUT_CHARS = 4000  # captured output kept per check in the report
+
+
+class GradeOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    secret: str | None = None  # None: hidden checks are skipped (a self-check)
+    public_only: bool = False  # skip hidden checks even with a secret
+    cifar_dir: Path | None = None  # None: the built-in dataset
+    min_isolation: str | None = None  # refuse to grade below this sandbox level
+    run_notebook: bool = False  # run a notebook top to bottom instead of taking its definitions
+    scratch_dir: Path | None = None  # where scratch trees go (None: the system temp dir)
+    cache_dir: Path = Field(default_factory=data_cache.default_cache_dir)
+
+    @property
+    def runs_hidden(self) -> bool:
+        return self.secret is not None and not self.public_only
+
+
+def inputs_key(rubric: Rubric, options: GradeOptions, submission_sha256: str, dataset: str) -> str:
+    """Everything that decides a report's content: equal keys mean re-grading can be skipped."""
+    secret = hashlib.sha256(options.secret.encode()).hexdigest() if options.runs_hidden else "public-only"
+    parts = [__version__, rubric.sha256, secret, submission_sha256, dataset]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def environment() -> Environment:
+    config = np.show_config(mode="dicts")  # type: ignore[call-arg]
+    blas = config.get("Build Dependencies", {}).get("blas", {})
+    return Environment(
+        python=platform.python_version(),
+        numpy=np.__version__,
+        blas=f"{blas.get('name', '')} {blas.get('version', '')}".strip(),
+        cpu=platform.processor() or platform.machine(),
+        platform=platform.platform(),
+    )
+
+
+def grade_submission(
+    source: Path, rubric: Rubric, options: GradeOptions, *, name: str | None = None
+) -> Report:
+    started_at = datetime.now(UTC)
+    start = time.perf_counter()
+    dataset = data_cache.dataset_label(options.cifar_dir)
+    with tempfile.TemporaryDirectory(prefix="cnngrade-", dir=options.scratch_dir) as scratch:
+        try:
+            bundle = load(Path(source), Path(scratch), run_notebook=options.run_notebook)
+        except LoadError as exc:
+            return _unloadable(source, rubric, options, name, str(exc), started_at, start, dataset)
+        data_dir = _training_data(rubric, options)
+        worker = Worker(
+            _with_grader_symbols(bundle),
+            rubric.limits,
+            ro_dirs=[data_dir] if data_dir else [],
+            min_isolation=options.min_isolation,
+        )
+        with worker:
+            defined = frozenset(k for k, v in bundle.manifest.symbols.items() if v is not None)
+            results = []
+            student_time = 0.0
+            for spec in rubric.checks:
+                calls = StudentCalls(worker, spec.time_limit_s)
+                ctx = CheckContext(
+                    calls=calls,
+                    submission_sha256=bundle.sha256,
+                    secret=options.secret if options.runs_hidden else None,
+                    defined=defined | set(OWN_FAST_SYMBOLS),
+                    data_dir=data_dir,
+                    dataset=dataset,
+                    cache_dir=options.cache_dir,
+                )
+                worker.limits = rubric.limits.model_copy(update={"call_timeout_s": spec.time_limit_s})
+                results.append(run_check(spec, ctx))
+                student_time += calls.student_time_s
+            isolation = worker.isolation
+    score = round(sum(r.points for r in results), 6)
+    return Report(
+        submission=SubmissionInfo(
+            name=name or bundle.name, kind=bundle.kind, sha256=bundle.sha256, source=str(source)
+        ),
+        rubric_id=rubric.id,
+        rubric_sha256=rubric.sha256,
+        grader_version=__version__,
+        started_at=started_at,
+        duration_s=time.perf_counter() - start,
+        student_time_s=student_time,
+        environment=environment(),
+        isolation=isolation,
+        dataset=dataset,
+        inputs_key=inputs_key(rubric, options, bundle.sha256, dataset),
+        score=score,
+        max_score=rubric.max_score,
+        checks=results,
+        findings=bundle.manifest.findings,
+    )
+
+
+def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
+    """One rubric entry -> its CheckResult; the student's failures become statuses, not exceptions."""
+    kind: Any = KINDS[spec.kind]
+    start = time.perf_counter()
+    needed = kind.symbols(spec)
+    missing = [s for s in needed if s not in ctx.defined]
+    if spec.visibility == Visibility.hidden and ctx.secret is None:
+        outcome = Outcome(Status.skipped, message="hidden check: run when the instructor grades")
+    elif missing:
+        outcome = Outcome(Status.missing, message=f"the submission does not define {', '.join(missing)}")
+    else:
+        outcome = _guarded(kind.run, spec, ctx)
+    return CheckResult(
+        id=spec.id,
+        title=spec.title,
+        section=spec.section,
+        visibility=spec.visibility,
+        status=outcome.status,
+        points=round(spec.points * outcome.fraction, 6),
+        max_points=spec.points,
+        metrics=outcome.metrics,
+        threshold=outcome.threshold,
+        message=outcome.message,
+        hint=outcome.hint,
+        output=_truncate(ctx.calls.output),
+        duration_s=time.perf_counter() - start,
+        artifacts=outcome.artifacts,
+    )
+
+
+def _guarded(run: Callable[[Any, CheckContext], Outcome], spec: CheckSpec, ctx: CheckContext) -> Outcome:
+    try:
+        return run(spec, ctx)
+    except StudentFailure as failure:
+        if failure.output:
+            ctx.calls.outputs.append(failure.output)
+        return Outcome(Status(failure.status), message=failure.message)
+    except StaleHandleError:
+        # A call crashed mid-check and the next one used an object from the dead worker.
+        return Outcome(Status.error, message="the worker restarted in the middle of this check")
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        # The student's values came back well-formed but not shaped as the assignment says
+        # (e.g. a forward that returns a bare array, a loss that returns a string).
+        return Outcome(
+            Status.error, message=f"unexpected result from the submission: {type(exc).__name__}: {exc}"
+        )
+
+
+def _truncate(text: str) -> str:
+    if len(text) <= OUTPUT_CHARS:
+        return text
+    half = OUTPUT_CHARS // 2
+    return f"{text[:half]}\n... [{len(text) - OUTPUT_CHARS} characters cut] ...\n{text[-half:]}"
+
+
+def _with_grader_symbols(bundle: Bundle) -> Bundle:
+    """The bundle as the worker sees it: the fast-layer symbols the submission does not define
+    point at the starter ones it carries, and `seed` is numpy.random.seed (checks seed the
+    worker's global RNG before building or training a model, so a grade is reproducible)."""
+    symbols = dict(bundle.manifest.symbols)
+    symbols[SEED] = SymbolLocation(module="numpy.random", file="numpy/random", line=1)
+    for name in OWN_FAST_SYMBOLS:
+        if symbols.get(name) is None:
+            symbols[name] = SymbolLocation(
+                module=f"{PACKAGE}.fast_layers", file=f"{PACKAGE}/fast_layers.py", line=1
+            )
+    manifest = bundle.manifest.model_copy(update={"symbols": symbols})
+    return bundle.model_copy(update={"manifest": manifest})
+
+
+def _training_data(rubric: Rubric, options: GradeOptions) -> Path | None:
+    """The dataset directory, prepared once, when a training check will run."""
+    checks = [
+        c
+        for c in rubric.checks
+        if isinstance(c, TrainCheck) and (c.visibility == Visibility.public or options.runs_hidden)
+    ]
+    if not checks:
+        return None
+    cifar = options.cifar_dir is not None
+    num_train = max(
+        (c.params.cifar_num_train or c.params.num_train) if cifar else c.params.num_train for c in checks
+    )
+    num_val = max(c.params.num_val for c in checks)
+    return data_cache.prepare_dataset(options.cache_dir, options.cifar_dir, num_train, num_val)
+
+
+def _unloadable(
+    source: Path,
+    rubric: Rubric,
+    options: GradeOptions,
+    name: str | None,
+    error: str,
+    started_at: datetime,
+    start: float,
+    dataset: str,
+) -> Report:
+    """The report of a submission that could not be loaded: every check missing, score 0."""
+    digest = _source_sha256(Path(source))
+    checks = [
+        CheckResult(
+            id=spec.id,
+            title=spec.title,
+            section=spec.section,
+            visibility=spec.visibility,
+            status=Status.missing,
+            points=0,
+            max_points=spec.points,
+            message="the submission could not be loaded",
+        )
+        for spec in rubric.checks
+    ]
+    return Report(
+        submission=SubmissionInfo(
+            name=name or Path(os.path.abspath(source)).name, kind="unknown", sha256=digest, source=str(source)
+        ),
+        rubric_id=rubric.id,
+        rubric_sha256=rubric.sha256,
+        grader_version=__version__,
+        started_at=started_at,
+        duration_s=time.perf_counter() - start,
+        environment=environment(),
+        isolation="none",
+        dataset=dataset,
+        inputs_key=inputs_key(rubric, options, digest, dataset),
+        score=0,
+        max_score=rubric.max_score,
+        checks=checks,
+        error=error,
+    )
+
+
+def _source_sha256(path: Path) -> str:
+    """A hash of what was handed in, for a submission the loader could not read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    except OSError:
+        return ""
