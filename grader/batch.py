@@ -31,9 +31,12 @@ from typing import Literal
 from pydantic import ValidationError
 
 from grader.console import Progress, duration
+from grader.data_cache import dataset_label
 from grader.exporters.common import unique_stems
+from grader.grade import GradeOptions, grade_submission, inputs_key
 from grader.report import Report, Status, read_report, write_report
 from grader.rubric import Rubric
+from grader.submission import LoadError, load
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
 # Files that mark a folder as one submission (the course's package layout or a bare module
@@ -133,14 +136,22 @@ def _existing_key(target: Path) -> str | None:
         return None
 
 
-def _child(job: Job, rubric: Rubric, options: object, batch_pid: int, conn: Connection) -> None:
-    """Grade one submission in this child process and write its report."""
-    from grader.grade import grade_submission, inputs_key
+def _current_key(source: Path, rubric: Rubric, options: GradeOptions) -> str | None:
+    """The inputs key a grading of `source` would have now; None if it does not load (grade it again)."""
+    with tempfile.TemporaryDirectory(prefix="cnngrade-key-", dir=options.scratch_dir) as scratch:
+        try:
+            bundle = load(source, Path(scratch), run_notebook=options.run_notebook)
+        except LoadError:
+            return None
+    return inputs_key(rubric, options, bundle.sha256, dataset_label(options.cifar_dir))
 
+
+def _child(job: Job, rubric: Rubric, options: GradeOptions, batch_pid: int, conn: Connection) -> None:
+    """Grade one submission in this child process and write its report."""
     _die_with_parent(batch_pid)
     os.setpgid(0, 0)  # the parent kills the whole group (sandbox workers included) on timeout
     existing = _existing_key(job.target)
-    if existing and existing == inputs_key(job.source, rubric, options):
+    if existing and existing == _current_key(job.source, rubric, options):
         conn.send("skipped")
         return
     report = grade_submission(job.source, rubric, options, name=job.name)
@@ -178,7 +189,7 @@ def _kill(run: _Running) -> None:
 def grade_all(
     jobs: list[Job],
     rubric: Rubric,
-    options: object,
+    options: GradeOptions,
     *,
     workers: int,
     timeout_s: float,

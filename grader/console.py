@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-from grader.report import CheckResult, Report, Status
+from grader.report import CheckResult, Report, Status, Visibility
 
 # The figure a check is known by, in the order the notebook prints them: the first metric of
 # these a check has is shown in the table's "result" column.
@@ -34,24 +34,33 @@ def table(rows: list[list[str]], header: list[str], right: set[int] = frozenset(
 
 
 def check_table(report: Report) -> str:
-    """The student's view of a report: one line per check that ran, a note per problem, the total."""
+    """The student's view of a report: one line per check that ran, a note per problem, the total.
+
+    When no hidden check ran (a self-check), they are summed up in one line instead of listed.
+    """
+    hidden = [c for c in report.checks if c.visibility is Visibility.hidden]
+    not_run = hidden if all(c.status is Status.skipped for c in hidden) else []
+    shown = [c for c in report.checks if c not in not_run]
     rows = []
-    for check in report.checks:
-        if check.status is Status.skipped and not check.message:
-            continue
+    for check in shown:
         note = check.hint or ("" if check.status is Status.passed else check.message)
         rows.append(
             [check.id, check.status.value, f"{check.points:g}/{check.max_points:g}", headline(check), note]
         )
     text = table(rows, ["check", "status", "points", "result", "hint / message"], right={2})
-    ran = [c for c in report.checks if c.status is not Status.skipped]
+    ran = [c for c in shown if c.status is not Status.skipped]
     passed = sum(c.status is Status.passed for c in ran)
-    total = f"total {report.score:g} / {report.max_score:g} points; {passed} of {len(ran)} checks run passed"
+    hidden_points = sum(c.max_points for c in not_run)
+    total = f"total {report.score:g} / {report.max_score - hidden_points:g} points"
+    if not_run:
+        total += (
+            f" ({len(not_run)} hidden checks worth {hidden_points:g} more run when the instructor grades)"
+        )
     lines = [f"{report.submission.name} ({report.submission.kind})"]
     if report.error:
         lines.append(f"error: {report.error}")
     lines += [f"note: {f.message}" for f in report.findings]
-    return "\n".join([*lines, "", text, "", total])
+    return "\n".join([*lines, "", text, "", f"{total}; {passed} of {len(ran)} checks run passed"])
 
 
 def duration(seconds: float) -> str:

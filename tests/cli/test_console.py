@@ -3,6 +3,7 @@ import io
 from report_factory import buggy_report, graded_report
 
 from grader.console import Progress, check_table, duration, headline, table
+from grader.report import Status
 
 
 def test_table_aligns_columns_and_lets_the_last_run_long():
@@ -19,6 +20,16 @@ def test_check_table_shows_each_check_figure_hint_and_total():
     assert "without zero padding" in text
     assert "missing" in text and "ThreeLayerConvNet is not defined" in text
     assert text.endswith("total 36 / 100 points; 5 of 11 checks run passed")
+
+
+def test_a_self_check_sums_up_the_hidden_checks_it_did_not_run():
+    hidden = {c: Status.skipped for c in ("conv_forward_hidden", "cnn_gradient", "train")}
+    text = check_table(graded_report(statuses=hidden))
+    assert "conv_forward_hidden" not in text
+    assert text.endswith(
+        "total 72 / 72 points (3 hidden checks worth 28 more run when the instructor grades);"
+        " 10 of 10 checks run passed"
+    )
     assert "conv_forward_speedup 212" in check_table(graded_report())
     assert headline(graded_report().checks[-1]) == "train_acc 0.98"
 
