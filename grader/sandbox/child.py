@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .protocol import FrameReader, ProtocolError, Ref, decode, encode, frame
+from .protocol import FrameReader, ProtocolError, Ref, decode, encode, frame, write_frame
 
 TRACEBACK_LINES = 20
 
@@ -138,22 +138,14 @@ def flush_output() -> None:
             stream.flush()
 
 
-def write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
 def serve(fd_in: int, fd_out: int, session: Session, max_message_bytes: int) -> None:
     reader = FrameReader(max_message_bytes=max_message_bytes)
     limit = session.max_array_bytes
     while True:
         message = reader.next_message()
         if message is None:
-            data = os.read(fd_in, 1 << 20)
-            if not data:
+            if not reader.read_from(fd_in):
                 return  # the parent closed the pipe: done
-            reader.feed(data)
             continue
         header, blobs = message
         payload = decode(header.get("payload"), blobs, max_array_bytes=limit)
@@ -166,7 +158,7 @@ def serve(fd_in: int, fd_out: int, session: Session, max_message_bytes: int) -> 
         except BaseException as e:  # the student's code may raise anything, SystemExit included
             reply, out_blobs = {"ok": False, "error": describe(e)}, []
         flush_output()
-        write_all(fd_out, frame(reply, out_blobs))
+        write_frame(fd_out, frame(reply, out_blobs))
 
 
 def main(config_json: str) -> None:
@@ -176,5 +168,5 @@ def main(config_json: str) -> None:
     sys.path.insert(0, config["root"])  # the submission's tree comes first, after numpy is imported
     sys.argv = ["worker"]
     hello = {"ok": True, "pid": os.getpid(), "uid": os.getuid(), "numpy": np.__version__}
-    write_all(config["fd_out"], frame(hello, []))
+    write_frame(config["fd_out"], frame(hello, []))
     serve(config["fd_in"], config["fd_out"], session, config["max_message_bytes"])

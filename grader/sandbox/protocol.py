@@ -3,9 +3,14 @@
 Both sides import this module (the worker gets a copy), so it needs only the
 standard library and numpy. Nothing here ever unpickles.
 
-A frame is::
-
-    b"CNG1" | json_len: u32 | n_blobs: u32 | json (UTF-8) | n_blobs x (blob_len: u64 | .npy bytes)
+A frame is a fixed prefix ``b"CNG1" | json_len: u32 | n_blobs: u32 | body_len: u64``
+and a body: the JSON header (UTF-8), padding to 8, a table of ``n_blobs`` u64
+blob lengths, then the blobs, each starting at a multiple of 64 bytes. A blob
+is an ``.npy`` file (format 1.0/2.0, as ``np.save(allow_pickle=False)`` writes
+it). The reader allocates the body once (after checking its size against the
+cap) and maps arrays onto it without copying; the npy header is parsed with
+numpy's own header reader, and only numeric dtypes are accepted, so there is no
+path to pickle.
 
 Values inside the JSON are plain JSON scalars (None, bool, int, float incl.
 NaN/Infinity, str) or one-key objects that say what they are:
@@ -21,6 +26,8 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import os
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -28,12 +35,14 @@ from typing import Any
 import numpy as np
 
 MAGIC = b"CNG1"
-_PREFIX = struct.Struct("<4sII")
-_BLOB_LEN = struct.Struct("<Q")
+_PREFIX = struct.Struct("<4sIIQ")
+_U64 = struct.Struct("<Q")
 NUMERIC_KINDS = "biuf"
 MAX_DEPTH = 32
 MAX_ITEMS = 200_000
 MAX_JSON_BYTES = 16 << 20
+MAX_BLOBS = 4096
+NPY_MAGIC = b"\x93NUMPY"
 
 
 class ProtocolError(ValueError):
@@ -47,19 +56,19 @@ class Ref:
     id: int
 
 
-def _check_array(arr: np.ndarray, max_array_bytes: int) -> None:
-    if arr.dtype.kind not in NUMERIC_KINDS or arr.dtype.fields is not None:
-        raise ProtocolError(f"an array of dtype {arr.dtype} cannot cross (numeric dtypes only)")
-    if arr.nbytes > max_array_bytes:
+def _check_array(dtype: np.dtype, shape: tuple[int, ...], nbytes: int, max_array_bytes: int) -> None:
+    if dtype.kind not in NUMERIC_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        raise ProtocolError(f"an array of dtype {dtype} cannot cross (numeric dtypes only)")
+    if nbytes > max_array_bytes:
         raise ProtocolError(
-            f"an array of shape {arr.shape} ({arr.nbytes / 2**20:.1f} MiB) is larger than the "
+            f"an array of shape {shape} ({nbytes / 2**20:.1f} MiB) is larger than the "
             f"{max_array_bytes / 2**20:.1f} MiB limit"
         )
 
 
-def encode(value: Any, *, max_array_bytes: int) -> tuple[Any, list[bytes]]:
-    """Turn a plain value into (JSON-able tree, blobs). Raise ProtocolError for anything else."""
-    blobs: list[bytes] = []
+def encode(value: Any, *, max_array_bytes: int) -> tuple[Any, list[np.ndarray]]:
+    """Turn a plain value into (JSON-able tree, arrays). Raise ProtocolError for anything else."""
+    arrays: list[np.ndarray] = []
     count = 0
 
     def walk(v: Any, depth: int) -> Any:
@@ -76,11 +85,9 @@ def encode(value: Any, *, max_array_bytes: int) -> tuple[Any, list[bytes]]:
             return {"r": v.id}
         if isinstance(v, np.ndarray):
             arr = np.asarray(v)  # a subclass (matrix, masked array) crosses as its plain data
-            _check_array(arr, max_array_bytes)
-            buf = io.BytesIO()
-            np.save(buf, arr, allow_pickle=False)
-            blobs.append(buf.getvalue())
-            return {"a": len(blobs) - 1}
+            _check_array(arr.dtype, arr.shape, arr.nbytes, max_array_bytes)
+            arrays.append(arr)
+            return {"a": len(arrays) - 1}
         if isinstance(v, np.generic) and v.dtype.kind in NUMERIC_KINDS:
             return v.item()  # numpy scalars become Python numbers
         if t is list:
@@ -96,11 +103,33 @@ def encode(value: Any, *, max_array_bytes: int) -> tuple[Any, list[bytes]]:
             return {"d": out}
         raise ProtocolError(f"a value of type {t.__module__}.{t.__qualname__} cannot cross")
 
-    return walk(value, 0), blobs
+    return walk(value, 0), arrays
 
 
-def decode(tree: Any, blobs: list[bytes], *, max_array_bytes: int) -> Any:
-    """Inverse of `encode`; arrays are loaded with allow_pickle=False and checked again."""
+def _load_npy(blob: memoryview, max_array_bytes: int) -> np.ndarray:
+    """An array viewing `blob` (an .npy file in memory), after checking its header and size."""
+    if bytes(blob[:6]) != NPY_MAGIC or len(blob) < 12 or blob[6] not in (1, 2):
+        raise ProtocolError("malformed array")
+    start, hlen = (10, blob[8] | blob[9] << 8) if blob[6] == 1 else (12, struct.unpack_from("<I", blob, 8)[0])
+    head = io.BytesIO(bytes(blob[: start + hlen]))
+    try:
+        version = np.lib.format.read_magic(head)
+        read_header = (
+            np.lib.format.read_array_header_1_0 if version[0] == 1 else np.lib.format.read_array_header_2_0
+        )
+        shape, fortran, dtype = read_header(head)
+    except (ValueError, SyntaxError, TypeError) as e:
+        raise ProtocolError(f"malformed array header: {e}") from None
+    count = math.prod(shape)
+    _check_array(dtype, shape, count * dtype.itemsize, max_array_bytes)
+    if len(blob) - start - hlen != count * dtype.itemsize:
+        raise ProtocolError("array data does not match its header")
+    arr = np.frombuffer(blob, dtype=dtype, count=count, offset=start + hlen)
+    return arr.reshape(shape, order="F" if fortran else "C")
+
+
+def decode(tree: Any, blobs: list[memoryview], *, max_array_bytes: int) -> Any:
+    """Inverse of `encode`: arrays come from their blobs (numeric dtypes only, sizes checked)."""
     count = 0
     arrays: dict[int, np.ndarray] = {}
 
@@ -108,14 +137,7 @@ def decode(tree: Any, blobs: list[bytes], *, max_array_bytes: int) -> Any:
         if type(i) is not int or not 0 <= i < len(blobs):
             raise ProtocolError("reference to a missing array")
         if i not in arrays:
-            try:
-                arr = np.load(io.BytesIO(blobs[i]), allow_pickle=False)
-            except Exception as e:  # malformed .npy from a hostile peer
-                raise ProtocolError(f"malformed array: {e}") from None
-            if not isinstance(arr, np.ndarray):
-                raise ProtocolError("malformed array")
-            _check_array(arr, max_array_bytes)
-            arrays[i] = arr
+            arrays[i] = _load_npy(blobs[i], max_array_bytes)
         return arrays[i]
 
     def walk(v: Any, depth: int) -> Any:
@@ -142,59 +164,93 @@ def decode(tree: Any, blobs: list[bytes], *, max_array_bytes: int) -> Any:
     return walk(tree, 0)
 
 
-def frame(header: dict[str, Any], blobs: list[bytes]) -> bytes:
-    """One message as bytes, ready to write to a pipe."""
+def _npy_parts(arr: np.ndarray) -> list[bytes | memoryview]:
+    """An array as .npy: a small header and the data itself (no copy when already C-contiguous)."""
+    arr = np.ascontiguousarray(arr)
+    head = io.BytesIO()
+    np.lib.format.write_array_header_1_0(head, np.lib.format.header_data_from_array_1_0(arr))
+    return [head.getvalue(), memoryview(arr.reshape(-1).view(np.uint8))]
+
+
+def _pad(n: int, to: int) -> int:
+    return -n % to
+
+
+def frame(header: dict[str, Any], arrays: list[np.ndarray]) -> list[bytes | memoryview]:
+    """One message as a list of buffers to write in order (array data is not copied)."""
     text = json.dumps(header, allow_nan=True, separators=(",", ":")).encode()
-    parts = [_PREFIX.pack(MAGIC, len(text), len(blobs)), text]
-    for blob in blobs:
-        parts += [_BLOB_LEN.pack(len(blob)), blob]
-    return b"".join(parts)
+    blobs = [_npy_parts(a) for a in arrays]
+    lengths = [sum(len(p) for p in parts) for parts in blobs]
+    chunks: list[bytes | memoryview] = [text, bytes(_pad(len(text), 8))]
+    chunks.append(b"".join(_U64.pack(n) for n in lengths))
+    offset = len(text) + _pad(len(text), 8) + 8 * len(blobs)
+    for parts, n in zip(blobs, lengths, strict=True):
+        chunks.append(bytes(_pad(offset, 64)))
+        chunks += parts
+        offset += _pad(offset, 64) + n
+    return [_PREFIX.pack(MAGIC, len(text), len(blobs), offset), *chunks]
+
+
+def write_frame(fd: int, chunks: list[bytes | memoryview]) -> None:
+    """Write a frame to a blocking fd."""
+    for chunk in chunks:
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 class FrameReader:
-    """Incremental parser: feed bytes as they arrive, take whole messages out.
+    """Reads frames from a pipe: the fixed prefix, then the body into one buffer of the declared size.
 
-    Declared sizes are checked before anything is buffered, so a peer cannot
-    make the reader hold more than `max_message_bytes`.
+    Declared sizes are checked before anything is allocated, so a peer cannot make the reader
+    hold more than `max_message_bytes`; reads never go past the current frame.
     """
 
-    def __init__(self, *, max_message_bytes: int, max_blobs: int = 4096) -> None:
+    def __init__(self, *, max_message_bytes: int) -> None:
         self.max_message_bytes = max_message_bytes
-        self.max_blobs = max_blobs
-        self._buf = bytearray()
+        self._reset()
 
-    def feed(self, data: bytes) -> None:
-        self._buf += data
-        if len(self._buf) > self.max_message_bytes + 64:
-            raise ProtocolError(f"message larger than {self.max_message_bytes / 2**20:.0f} MiB")
+    def _reset(self) -> None:
+        self._prefix = bytearray(_PREFIX.size)
+        self._body: bytearray | None = None
+        self._filled = 0
 
-    def next_message(self) -> tuple[dict[str, Any], list[bytes]] | None:
-        """The next complete (header, blobs), or None when more bytes are needed."""
-        buf = self._buf
-        if len(buf) < _PREFIX.size:
-            return None
-        magic, json_len, n_blobs = _PREFIX.unpack_from(buf)
-        if magic != MAGIC or json_len > MAX_JSON_BYTES or n_blobs > self.max_blobs:
-            raise ProtocolError("malformed message frame")
-        pos = _PREFIX.size + json_len
-        spans = []
-        for _ in range(n_blobs):
-            if len(buf) < pos + _BLOB_LEN.size:
-                return None
-            (n,) = _BLOB_LEN.unpack_from(buf, pos)
-            pos += _BLOB_LEN.size
-            if pos + n > self.max_message_bytes + 64:
+    def read_from(self, fd: int) -> int:
+        """Read what is available (up to the end of this frame); 0 means end of file."""
+        target = self._prefix if self._body is None else self._body
+        n = os.readv(fd, [memoryview(target)[self._filled :]])
+        self._filled += n
+        if self._body is None and self._filled == _PREFIX.size:
+            magic, self._json_len, self._n_blobs, body_len = _PREFIX.unpack(self._prefix)
+            if magic != MAGIC or self._json_len > MAX_JSON_BYTES or self._n_blobs > MAX_BLOBS:
+                raise ProtocolError("malformed message frame")
+            if body_len > self.max_message_bytes or body_len < self._json_len + 8 * self._n_blobs:
                 raise ProtocolError(f"message larger than {self.max_message_bytes / 2**20:.0f} MiB")
-            spans.append((pos, pos + n))
-            pos += n
-        if len(buf) < pos:
+            self._body, self._filled = bytearray(body_len), 0
+        return n
+
+    def next_message(self) -> tuple[dict[str, Any], list[memoryview]] | None:
+        """The complete (header, blobs) just read, or None when more bytes are needed."""
+        body = self._body
+        if body is None or self._filled < len(body):
             return None
+        json_len, n_blobs = self._json_len, self._n_blobs
+        self._reset()
         try:
-            header = json.loads(bytes(buf[_PREFIX.size : _PREFIX.size + json_len]))
+            header = json.loads(bytes(body[:json_len]))
         except (ValueError, RecursionError):
             raise ProtocolError("malformed message header") from None
         if type(header) is not dict:
             raise ProtocolError("malformed message header")
-        blobs = [bytes(buf[a:b]) for a, b in spans]
-        del buf[:pos]
+        view = memoryview(body)
+        table = json_len + _pad(json_len, 8)
+        offset = table + 8 * n_blobs
+        blobs = []
+        for i in range(n_blobs):
+            (n,) = _U64.unpack_from(body, table + 8 * i)
+            offset += _pad(offset, 64)
+            if offset + n > len(body):
+                raise ProtocolError("malformed message frame")
+            blobs.append(view[offset : offset + n])
+            offset += n
         return header, blobs

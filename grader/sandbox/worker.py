@@ -175,10 +175,10 @@ class _Child:
             os.set_blocking(fd, False)
         self.reader = FrameReader(max_message_bytes=int(limits.max_message_mb * 2**20))
 
-    def exchange(self, data: bytes, timeout: float, output: Output) -> tuple[dict[str, Any], list[bytes]]:
-        """Send `data` (may be empty) and wait for one reply, collecting output meanwhile."""
+    def exchange(self, chunks: list[Any], timeout: float, output: Output) -> tuple[dict[str, Any], list[Any]]:
+        """Send a frame (may be empty) and wait for one reply, collecting output meanwhile."""
         deadline = time.monotonic() + timeout
-        pending = memoryview(data)
+        pending = [memoryview(c) for c in chunks if len(c)]
         with selectors.DefaultSelector() as sel:
             sel.register(self.rep_r, selectors.EVENT_READ, "reply")
             sel.register(self.out_r, selectors.EVENT_READ, "output")
@@ -190,25 +190,34 @@ class _Child:
                     raise _DeadlineError
                 for key, _ in sel.select(remaining):
                     if key.data == "request":
-                        try:
-                            pending = pending[os.write(self.req_w, pending[:PIPE_BYTES]) :]
-                        except BrokenPipeError:
-                            pending = pending[:0]  # the child is gone; its reply pipe will say so
+                        pending = self._write_some(pending)
                         if not pending:
                             sel.unregister(self.req_w)
                     elif key.data == "output":
                         if not self._read_output(output):
                             sel.unregister(self.out_r)
                     else:
-                        chunk = os.read(self.rep_r, PIPE_BYTES)
-                        if not chunk:
-                            raise _ChildDiedError
-                        self.reader.feed(chunk)
+                        with contextlib.suppress(BlockingIOError):
+                            if not self.reader.read_from(self.rep_r):
+                                raise _ChildDiedError
         # Output written before the reply is already in its pipe: take it (boundedly, against floods).
         for _ in range(64):
             if not self._read_output(output):
                 break
         return message
+
+    def _write_some(self, pending: list[memoryview]) -> list[memoryview]:
+        try:
+            n = os.writev(self.req_w, pending[:64])
+        except BlockingIOError:
+            return pending
+        except BrokenPipeError:
+            return []  # the child is gone; its reply pipe will say so
+        while n and n >= len(pending[0]):
+            n -= len(pending.pop(0))
+        if n:
+            pending[0] = pending[0][n:]
+        return pending
 
     def _read_output(self, output: Output) -> bool:
         try:
@@ -360,7 +369,7 @@ class Worker:
         self._state["child"] = child
         output = Output(self.limits.output_kib)
         try:
-            hello, _ = child.exchange(b"", START_TIMEOUT_S, output)
+            hello, _ = child.exchange([], START_TIMEOUT_S, output)
         except (_ChildDiedError, _DeadlineError, ProtocolError):
             reason = child.death_reason() if child.proc.poll() is not None else "no answer"
             self._stop()
@@ -403,8 +412,8 @@ class Worker:
         wire = self._to_wire(payload)  # before a restart: a stale handle is the caller's bug
         if self._state["child"] is None:
             self._start()
-        tree, blobs = encode(wire, max_array_bytes=max_array)  # ProtocolError here is the caller's bug
-        data = frame({**header, "payload": tree}, blobs)
+        tree, arrays = encode(wire, max_array_bytes=max_array)  # ProtocolError here is the caller's bug
+        data = frame({**header, "payload": tree}, arrays)
         timeout = timeout_s or self.limits.call_timeout_s
         output = Output(self.limits.output_kib)
         child = self._state["child"]
