@@ -1,0 +1,193 @@
+"""Fast convolution and max pooling in pure numpy: im2col + matmul, and strided-slice pooling.
+
+Same results as the naive layers in ``layers.py`` (to rounding), for any stride, padding, kernel or
+pool size, including overlapping pooling windows. Float32 inputs stay float32.
+
+How it is fast:
+- im2col is laid out as (n, C*HH*WW, H'*W') so one batched matmul ``w(F, K) @ cols(n, K, P)``
+  lands directly in NCHW order, with no transpose of the output.
+- Images go through in chunks whose columns fit in cache, in a buffer reused across chunks: no
+  fresh allocation (and page-faulting) of tens of megabytes on every call. The backward pass
+  re-extracts each chunk's columns from the padded input kept in the cache, which costs less
+  than holding all of them.
+- dx is built by col2im: a loop over the HH*WW kernel offsets, each adding one strided slice
+  (np.add.at would be several times slower).
+- Max pooling takes np.maximum over the pool_height*pool_width strided slices of x, which is much
+  faster than reducing over tiny trailing axes.
+
+Starter module: it imports only numpy, so the grader can copy it verbatim into a submission.
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+# Size of one chunk of im2col columns: a few images' worth, small enough to stay in cache.
+_CHUNK_BYTES = 2 * 2**20
+
+
+def _out_size(size: int, field: int, pad: int, stride: int) -> int:
+    return 1 + (size + 2 * pad - field) // stride
+
+
+def _pad(x: np.ndarray, pad: int) -> np.ndarray:
+    """Zero-pad H and W of an (N, C, H, W) array by ``pad`` on each side."""
+    if pad == 0:
+        return x
+    N, C, H, W = x.shape
+    xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=x.dtype)
+    xp[:, :, pad : pad + H, pad : pad + W] = x
+    return xp
+
+
+def _offset_slice(x: np.ndarray, k: int, l: int, stride: int, H_out: int, W_out: int) -> np.ndarray:
+    """View [n, c, i, j] -> x[n, c, i*stride + k, j*stride + l] for i < H_out, j < W_out."""
+    return x[:, :, k : k + stride * (H_out - 1) + 1 : stride, l : l + stride * (W_out - 1) + 1 : stride]
+
+
+def _windows(xp: np.ndarray, HH: int, WW: int, stride: int, H_out: int, W_out: int) -> np.ndarray:
+    """Read-only view (N, C, HH, WW, H', W') of xp.
+
+    [n, c, k, l, i, j] = xp[n, c, i*stride + k, j*stride + l]: the receptive fields, without copying.
+    """
+    sN, sC, sH, sW = xp.strides
+    return as_strided(
+        xp,
+        shape=(xp.shape[0], xp.shape[1], HH, WW, H_out, W_out),
+        strides=(sN, sC, sH, sW, sH * stride, sW * stride),
+        writeable=False,
+    )
+
+
+def _image_chunks(N: int, bytes_per_image: int) -> list[slice]:
+    """Split a batch so each chunk's columns take about _CHUNK_BYTES.
+
+    Chunks keep the columns hot in cache, and a buffer reused across chunks avoids allocating (and
+    page-faulting) tens of megabytes of fresh memory on every call.
+    """
+    step = max(1, min(N, _CHUNK_BYTES // max(1, bytes_per_image)))
+    return [slice(start, min(N, start + step)) for start in range(0, N, step)]
+
+
+def _col2im_add(dcols: np.ndarray, dxp: np.ndarray, HH: int, WW: int, stride: int) -> None:
+    """Adjoint of im2col, in place: add dcols (n, C, HH, WW, H', W') onto the padded input gradient dxp."""
+    H_out, W_out = dcols.shape[4:]
+    for k in range(HH):
+        for l in range(WW):
+            _offset_slice(dxp, k, l, stride, H_out, W_out)[...] += dcols[:, :, k, l]
+
+
+def conv_forward_fast(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict
+) -> tuple[np.ndarray, tuple]:
+    """Convolution (cross-correlation) by im2col and batched matmuls, a chunk of images at a time.
+
+    out[n, f, i, j] = b[f] + sum_{c, k, l} xp[n, c, i*stride + k, j*stride + l] * w[f, c, k, l]
+
+    Inputs: x (N, C, H, W); w (F, C, HH, WW); b (F,); conv_param {'stride': int, 'pad': int}.
+    Returns (out, cache): out (N, F, H', W'), H' = 1 + (H + 2*pad - HH) // stride (W' likewise);
+    cache (x, w, b, conv_param, xp) with xp the zero-padded x.
+    """
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    H_out, W_out = _out_size(H, HH, pad, stride), _out_size(W, WW, pad, stride)
+    xp = _pad(x, pad)
+    windows = _windows(xp, HH, WW, stride, H_out, W_out)
+    w_rows = w.reshape(F, -1)
+    K, P = w_rows.shape[1], H_out * W_out
+    out = np.empty((N, F, P), dtype=np.result_type(x, w))
+    chunks = _image_chunks(N, K * P * x.itemsize)
+    cols = np.empty((chunks[0].stop, C, HH, WW, H_out, W_out), dtype=x.dtype)
+    for chunk in chunks:
+        n = chunk.stop - chunk.start
+        np.copyto(cols[:n], windows[chunk])
+        np.matmul(w_rows, cols[:n].reshape(n, K, P), out=out[chunk])
+    out += b.reshape(1, F, 1)
+    return out.reshape(N, F, H_out, W_out), (x, w, b, conv_param, xp)
+
+
+def conv_backward_fast(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of ``conv_forward_fast``, a chunk of images at a time.
+
+    Inputs: dout (N, F, H', W'); cache (x, w, b, conv_param, xp).
+    Returns (dx, dw, db) shaped like x, w, b:
+    db[f] = sum_{n,i,j} dout[n,f,i,j];  dw = sum_n dout[n] @ cols[n].T;  dx = col2im(w.T @ dout[n]).
+    """
+    x, w, _, conv_param, xp = cache
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    N, F, H_out, W_out = dout.shape
+    _, C, HH, WW = w.shape
+    windows = _windows(xp, HH, WW, stride, H_out, W_out)
+    w_rows = w.reshape(F, -1)
+    K, P = w_rows.shape[1], H_out * W_out
+    dout_rows = dout.reshape(N, F, P)
+    dtype = np.result_type(x, w, dout)
+    dw = np.zeros((F, K), dtype=dtype)
+    dxp = np.zeros(xp.shape, dtype=dtype)
+    chunks = _image_chunks(N, K * P * x.itemsize)
+    cols = np.empty((chunks[0].stop, C, HH, WW, H_out, W_out), dtype=x.dtype)
+    dcols = np.empty((chunks[0].stop, K, P), dtype=dtype)
+    for chunk in chunks:
+        n = chunk.stop - chunk.start
+        np.copyto(cols[:n], windows[chunk])
+        dw += np.matmul(dout_rows[chunk], cols[:n].reshape(n, K, P).transpose(0, 2, 1)).sum(axis=0)
+        np.matmul(w_rows.T, dout_rows[chunk], out=dcols[:n])
+        _col2im_add(dcols[:n].reshape(n, C, HH, WW, H_out, W_out), dxp[chunk], HH, WW, stride)
+    dx = dxp[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]]
+    return dx, dw.reshape(w.shape), dout.sum(axis=(0, 2, 3))
+
+
+def max_pool_forward_fast(x: np.ndarray, pool_param: dict) -> tuple[np.ndarray, tuple]:
+    """Max pooling as a running np.maximum over the pool_height*pool_width strided slices of x.
+
+    out[n, c, i, j] = max_{k < pool_height, l < pool_width} x[n, c, i*stride + k, j*stride + l]
+
+    Inputs: x (N, C, H, W); pool_param {'pool_height': int, 'pool_width': int, 'stride': int}.
+    Returns (out, cache): out (N, C, H', W'), H' = 1 + (H - pool_height) // stride (W' likewise);
+    cache (x, out, pool_param).
+    """
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    _, _, H, W = x.shape
+    H_out, W_out = _out_size(H, ph, 0, stride), _out_size(W, pw, 0, stride)
+    out = _offset_slice(x, 0, 0, stride, H_out, W_out).copy()
+    for k in range(ph):
+        for l in range(pw):
+            if k or l:
+                np.maximum(out, _offset_slice(x, k, l, stride, H_out, W_out), out=out)
+    return out, (x, out, pool_param)
+
+
+def max_pool_backward_fast(dout: np.ndarray, cache: tuple) -> np.ndarray:
+    """Backward pass of ``max_pool_forward_fast``.
+
+    Each dout[n, c, i, j] flows to its window's maximum; on ties, to the first maximum in row-major
+    window order (as np.argmax picks in the naive layer). Overlapping windows add up.
+
+    Inputs: dout (N, C, H', W'); cache (x, out, pool_param). Returns dx shaped like x.
+    """
+    x, out, pool_param = cache
+    ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    H_out, W_out = out.shape[2:]
+    dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
+    # Windows that do not overlap own their entries, so the gradient can be written, not added.
+    overlapping = stride < ph or stride < pw
+    routed = np.zeros(out.shape, dtype=bool)  # windows that already passed on their gradient
+    first_max = np.empty(out.shape, dtype=bool)
+    for k in range(ph):
+        for l in range(pw):
+            np.equal(_offset_slice(x, k, l, stride, H_out, W_out), out, out=first_max)
+            if k or l:
+                # For booleans, a > b is a and not b: a maximum here, and none earlier in the window.
+                np.greater(first_max, routed, out=first_max)
+            target = _offset_slice(dx, k, l, stride, H_out, W_out)
+            if overlapping:
+                target += dout * first_max
+            else:
+                np.multiply(dout, first_max, out=target)
+            routed |= first_max
+    return dx
+
+
+# The course's starter file offers the same layers under these names too; student code may call them.
+conv_forward_im2col = conv_forward_strides = conv_forward_fast
+conv_backward_im2col = conv_backward_strides = conv_backward_fast

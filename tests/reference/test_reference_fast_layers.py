@@ -1,0 +1,147 @@
+"""Fast layers against the naive ones, over the notebook's shapes and random geometries."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reference import fast_layers, layers
+from reference.gradient_check import eval_numerical_gradient_array, rel_error
+
+
+def conv_both(x, w, b, conv_param, dout_seed=0):
+    """Forward and backward of the naive and the fast convolution on the same inputs."""
+    out_naive, cache_naive = layers.conv_forward_naive(x, w, b, conv_param)
+    out_fast, cache_fast = fast_layers.conv_forward_fast(x, w, b, conv_param)
+    dout = np.random.default_rng(dout_seed).standard_normal(out_naive.shape).astype(x.dtype)
+    return (out_naive, out_fast), (
+        layers.conv_backward_naive(dout, cache_naive),
+        fast_layers.conv_backward_fast(dout, cache_fast),
+    )
+
+
+def pool_both(x, pool_param, dout_seed=0):
+    out_naive, cache_naive = layers.max_pool_forward_naive(x, pool_param)
+    out_fast, cache_fast = fast_layers.max_pool_forward_fast(x, pool_param)
+    dout = np.random.default_rng(dout_seed).standard_normal(out_naive.shape).astype(x.dtype)
+    return (out_naive, out_fast), (
+        layers.max_pool_backward_naive(dout, cache_naive),
+        fast_layers.max_pool_backward_fast(dout, cache_fast),
+    )
+
+
+def test_fast_conv_matches_naive_on_the_notebook_case():
+    rng = np.random.default_rng(231)
+    x = rng.standard_normal((10, 3, 31, 31))
+    w = rng.standard_normal((25, 3, 3, 3))
+    b = rng.standard_normal(25)
+    (out_naive, out_fast), (grads_naive, grads_fast) = conv_both(x, w, b, {"stride": 2, "pad": 1})
+    assert out_fast.shape == (10, 25, 16, 16)
+    assert rel_error(out_naive, out_fast) <= 1e-9
+    for g_naive, g_fast in zip(grads_naive, grads_fast, strict=True):
+        assert g_fast.shape == g_naive.shape
+        assert rel_error(g_naive, g_fast) <= 1e-9
+
+
+def test_fast_pool_matches_naive_on_the_notebook_case():
+    x = np.random.default_rng(231).standard_normal((10, 3, 32, 32))
+    (out_naive, out_fast), (dx_naive, dx_fast) = pool_both(
+        x, {"pool_height": 2, "pool_width": 2, "stride": 2}
+    )
+    assert rel_error(out_naive, out_fast) == 0.0
+    assert rel_error(dx_naive, dx_fast) == 0.0
+
+
+def test_fast_conv_backward_matches_numeric_gradients():
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((3, 2, 6, 5))
+    w = rng.standard_normal((4, 2, 3, 3))
+    b = rng.standard_normal(4)
+    conv_param = {"stride": 2, "pad": 1}
+    out, cache = fast_layers.conv_forward_fast(x, w, b, conv_param)
+    dout = rng.standard_normal(out.shape)
+    dx, dw, db = fast_layers.conv_backward_fast(dout, cache)
+    for grad, arg in ((dx, 0), (dw, 1), (db, 2)):
+        args = [x, w, b]
+
+        def f(v, arg=arg, args=args):
+            args[arg] = v
+            return fast_layers.conv_forward_fast(*args, conv_param)[0]
+
+        assert rel_error(grad, eval_numerical_gradient_array(f, args[arg], dout)) < 1e-7
+
+
+def test_fast_pool_routes_ties_to_the_first_maximum_like_naive():
+    # After a ReLU, whole windows are zero: ties everywhere, in overlapping windows too.
+    x = np.maximum(np.random.default_rng(8).standard_normal((2, 3, 9, 9)), 0)
+    x[:, :, :4, :4] = 0.0
+    for pool_param in (
+        {"pool_height": 2, "pool_width": 2, "stride": 2},
+        {"pool_height": 3, "pool_width": 3, "stride": 1},
+    ):
+        (out_naive, out_fast), (dx_naive, dx_fast) = pool_both(x, pool_param)
+        np.testing.assert_array_equal(out_fast, out_naive)
+        np.testing.assert_allclose(dx_fast, dx_naive, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fast_layers_keep_the_input_dtype(dtype):
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((4, 3, 8, 8)).astype(dtype)
+    w = rng.standard_normal((5, 3, 3, 3)).astype(dtype)
+    b = rng.standard_normal(5).astype(dtype)
+    (out_naive, out_fast), (grads_naive, grads_fast) = conv_both(x, w, b, {"stride": 1, "pad": 1})
+    assert out_fast.dtype == dtype and all(g.dtype == dtype for g in grads_fast)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-9
+    assert rel_error(out_naive, out_fast) < tolerance
+    (_, pooled), (_, dx) = pool_both(out_fast, {"pool_height": 2, "pool_width": 2, "stride": 2})
+    assert pooled.dtype == dtype and dx.dtype == dtype
+
+
+@st.composite
+def conv_cases(draw):
+    N, C, F = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    HH, WW = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    stride, pad = draw(st.integers(1, 3)), draw(st.integers(0, 3))
+    # The input must be at least one kernel tall and wide once padded.
+    H = draw(st.integers(max(1, HH - 2 * pad), 11))
+    W = draw(st.integers(max(1, WW - 2 * pad), 11))
+    seed = draw(st.integers(0, 2**31))
+    return (N, C, H, W), (F, C, HH, WW), {"stride": stride, "pad": pad}, seed
+
+
+@settings(max_examples=60, deadline=None)
+@given(conv_cases())
+def test_fast_conv_matches_naive_for_any_geometry(case):
+    x_shape, w_shape, conv_param, seed = case
+    rng = np.random.default_rng(seed)
+    x, w, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+    (out_naive, out_fast), (grads_naive, grads_fast) = conv_both(x, w, b, conv_param, seed)
+    H_out = 1 + (x_shape[2] + 2 * conv_param["pad"] - w_shape[2]) // conv_param["stride"]
+    W_out = 1 + (x_shape[3] + 2 * conv_param["pad"] - w_shape[3]) // conv_param["stride"]
+    assert out_fast.shape == (x_shape[0], w_shape[0], H_out, W_out)
+    assert rel_error(out_naive, out_fast) <= 1e-9
+    for g_naive, g_fast in zip(grads_naive, grads_fast, strict=True):
+        assert rel_error(g_naive, g_fast) <= 1e-9
+
+
+@st.composite
+def pool_cases(draw):
+    ph, pw, stride = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    shape = (
+        draw(st.integers(1, 3)),
+        draw(st.integers(1, 3)),
+        draw(st.integers(ph, 12)),
+        draw(st.integers(pw, 12)),
+    )
+    return shape, {"pool_height": ph, "pool_width": pw, "stride": stride}, draw(st.integers(0, 2**31))
+
+
+@settings(max_examples=60, deadline=None)
+@given(pool_cases())
+def test_fast_pool_matches_naive_for_any_geometry(case):
+    x_shape, pool_param, seed = case
+    x = np.random.default_rng(seed).standard_normal(x_shape)
+    (out_naive, out_fast), (dx_naive, dx_fast) = pool_both(x, pool_param, seed)
+    np.testing.assert_array_equal(out_fast, out_naive)
+    assert rel_error(dx_naive, dx_fast) <= 1e-9
