@@ -345,7 +345,7 @@ class Worker:
         header = {"kind": "set_item", "ref": self._ref(handle).id, "attr": attr, "key": key}
         return self._request(header, value)
 
-    def op(self, name: str, *, timeout_s: float | None = None, **kwargs: Any) -> Reply:
+    def op(self, name: str, /, *, timeout_s: float | None = None, **kwargs: Any) -> Reply:
         """Run a trusted helper from ops.py in the child (e.g. "train" with a longer `timeout_s`)."""
         return self._request({"kind": "op", "name": name}, kwargs, timeout_s)
 
