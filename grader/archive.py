@@ -1,0 +1,99 @@
+"""Safe extraction of a submitted zip.
+
+A zip comes from a student, so every member is checked before a byte is written: no member may
+land outside the target (``../``, absolute paths, drive letters), links are refused, and caps on
+member count, total uncompressed size and per-member compression ratio stop zip bombs. Sizes are
+counted while writing too, because the sizes a zip declares can lie.
+
+Only the files the loader can use (``.py``, ``.ipynb`` and nested ``.zip``) are extracted, so a
+student who zips the course's 170 MB dataset along with the code is not refused for it.
+"""
+
+from __future__ import annotations
+
+import stat
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from pydantic import BaseModel, ConfigDict
+
+from grader.load_error import LoadError
+
+USEFUL_SUFFIXES = (".py", ".ipynb", ".zip")
+# Folders that archivers add and that never hold a submission (macOS resource forks, caches).
+JUNK_PARTS = frozenset({"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"})
+_CHUNK = 1 << 16
+
+
+class ArchiveLimits(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    max_members: int = 10_000
+    max_total_bytes: int = 100 * 1024 * 1024  # over the extracted (useful) members
+    max_ratio: float = 200.0  # uncompressed / compressed size of one member
+
+
+DEFAULT_LIMITS = ArchiveLimits()
+
+
+def is_junk(parts: tuple[str, ...]) -> bool:
+    """True for archiver debris: macOS ``__MACOSX`` / ``._name`` forks, caches, hidden files."""
+    return any(p in JUNK_PARTS or p.startswith(".") for p in parts)
+
+
+def _member_path(info: zipfile.ZipInfo, archive: str) -> PurePosixPath:
+    """The member's relative path, or LoadError if it could point outside the target."""
+    name = info.filename.replace("\\", "/")
+    path = PurePosixPath(name)
+    if path.is_absolute() or (path.parts and ":" in path.parts[0]) or ".." in path.parts:
+        raise LoadError(
+            f"{archive}: refusing unsafe member {info.filename!r} (it points outside the archive)"
+        )
+    if stat.S_ISLNK(info.external_attr >> 16):
+        raise LoadError(f"{archive}: refusing member {info.filename!r}: it is a symbolic link")
+    return path
+
+
+def extract_zip(archive: Path, target: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> None:
+    """Extract the useful members of ``archive`` into ``target`` (created), or raise LoadError."""
+    name = archive.name
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LoadError(f"{name}: not a readable zip file ({exc})") from None
+    with zf:
+        members = zf.infolist()
+        if len(members) > limits.max_members:
+            raise LoadError(f"{name}: {len(members)} members, more than the cap of {limits.max_members}")
+        wanted: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
+        for info in members:
+            path = _member_path(info, name)  # checked for every member, used or not
+            if info.is_dir() or is_junk(path.parts) or not path.name.endswith(USEFUL_SUFFIXES):
+                continue
+            if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
+                raise LoadError(
+                    f"{name}: member {info.filename!r} expands {info.file_size / info.compress_size:.0f}x, "
+                    f"more than the cap of {limits.max_ratio:.0f}x (zip bomb?)"
+                )
+            wanted.append((info, path))
+        declared = sum(info.file_size for info, _ in wanted)
+        if declared > limits.max_total_bytes:
+            raise LoadError(
+                f"{name}: expands to {declared} bytes, more than the cap of {limits.max_total_bytes}"
+            )
+        written = 0
+        target.mkdir(parents=True, exist_ok=True)
+        for info, path in wanted:
+            dest = target.joinpath(*path.parts)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with zf.open(info) as src, open(dest, "wb") as out:
+                    while chunk := src.read(_CHUNK):
+                        written += len(chunk)
+                        if written > limits.max_total_bytes:
+                            raise LoadError(
+                                f"{name}: expands past the cap of {limits.max_total_bytes} bytes (zip bomb?)"
+                            )
+                        out.write(chunk)
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
+                # RuntimeError: encrypted member; NotImplementedError: unsupported compression.
+                raise LoadError(f"{name}: cannot extract {info.filename!r} ({exc})") from None

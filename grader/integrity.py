@@ -1,0 +1,153 @@
+"""Compare the code a student left outside the START/END markers with the course skeleton.
+
+Students write their code between
+
+    # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+
+and the rest of each function is the course's. Changing it (a signature, the cache a forward pass
+returns, the ``return`` line) or deleting the markers can break the grader's assumptions, so each
+difference becomes a finding; the rubric decides whether it costs points.
+
+The comparison is per function and method of the skeleton (a student's extra helpers are theirs to
+add), token by token per line, so whitespace, comments and docstrings never count.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import tokenize
+from pathlib import Path
+
+from grader.report import Finding
+
+START = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
+END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
+SKELETON_DIR = Path(__file__).resolve().parent.parent / "reference" / "starter"
+# Skeleton files, by their path inside the course package.
+SKELETONS = ("cs231n/layers.py", "cs231n/layer_utils.py", "cs231n/classifiers/cnn.py")
+_SKIPPED_TOKENS = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+
+
+def _code_by_line(source: str, tree: ast.Module) -> dict[int, str]:
+    """Each line's tokens joined by one space, without comments and docstrings."""
+    docstring_lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            first = node.body[0]
+            value = first.value if isinstance(first, ast.Expr) else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                docstring_lines.update(range(first.lineno, first.end_lineno + 1))
+    code: dict[int, list[str]] = {}
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type not in _SKIPPED_TOKENS and tok.start[0] not in docstring_lines:
+            code.setdefault(tok.start[0], []).append(tok.string)
+    return {line: " ".join(tokens) for line, tokens in code.items()}
+
+
+def _functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Top-level functions and methods of top-level classes, by qualified name."""
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found[node.name] = node
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    found[f"{node.name}.{item.name}"] = item
+    return found
+
+
+class _Parsed:
+    def __init__(self, source: str) -> None:
+        self.lines = source.splitlines()
+        self.tree = ast.parse(source)
+        self.code = _code_by_line(source, self.tree)
+        self.functions = _functions(self.tree)
+
+    def outside(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[list[str], list[int], int]:
+        """The function's code lines outside the markers (markers included as tokens), their
+        line numbers, and how many marker lines were not written exactly as the course wrote them."""
+        texts: list[str] = []
+        numbers: list[int] = []
+        altered = 0
+        inside = False
+        start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        for number in range(start, node.end_lineno + 1):
+            raw = self.lines[number - 1].strip()
+            upper = raw.upper()
+            if "START OF YOUR CODE" in upper or "END OF YOUR CODE" in upper:
+                altered += raw not in (START, END)
+                inside = "START OF YOUR CODE" in upper
+                texts.append("<START>" if inside else "<END>")
+                numbers.append(number)
+            elif not inside and number in self.code:
+                texts.append(self.code[number])
+                numbers.append(number)
+        return texts, numbers, altered
+
+
+def _kind(lines: list[str]) -> str:
+    if any(t.startswith(("def ", "async def ")) for t in lines):
+        return "integrity.signature"
+    if any(t in ("<START>", "<END>") for t in lines):
+        return "integrity.markers"
+    if any(t.startswith("return") or "cache" in t for t in lines):
+        return "integrity.return"
+    return "integrity.changed"
+
+
+def compare(skeleton_source: str, student_source: str, file: str) -> list[Finding]:
+    """Findings for ``file`` (the student's copy of a skeleton file). The student file must parse."""
+    skeleton, student = _Parsed(skeleton_source), _Parsed(student_source)
+    findings: list[Finding] = []
+    for qualname, ref_node in skeleton.functions.items():
+        node = student.functions.get(qualname)
+        if node is None:
+            findings.append(
+                Finding(
+                    kind="integrity.missing",
+                    file=file,
+                    message=f"{qualname} from the skeleton is not defined",
+                )
+            )
+            continue
+        ref_texts, _, _ = skeleton.outside(ref_node)
+        texts, numbers, altered = student.outside(node)
+        if altered:
+            findings.append(
+                Finding(
+                    kind="integrity.markers",
+                    file=file,
+                    line=node.lineno,
+                    message=f"{qualname}: {altered} START/END marker line(s) were modified",
+                )
+            )
+        matcher = difflib.SequenceMatcher(a=ref_texts, b=texts, autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                continue
+            removed, added = ref_texts[i1:i2], texts[j1:j2]
+            line = numbers[j1] if j1 < len(numbers) else node.end_lineno
+            parts = []
+            if removed:
+                parts.append("skeleton had " + " | ".join(f"`{t}`" for t in removed))
+            if added:
+                parts.append("submission has " + " | ".join(f"`{t}`" for t in added))
+            findings.append(
+                Finding(
+                    kind=_kind(removed + added),
+                    file=file,
+                    line=line,
+                    message=f"{qualname}: code outside the markers changed: " + "; ".join(parts),
+                )
+            )
+    return findings
+
+
+def skeleton_for(relative_path: str) -> str | None:
+    """The skeleton a submission file corresponds to, by file name (course or flat layout), or None."""
+    name = relative_path.rsplit("/", 1)[-1]
+    return next((s for s in SKELETONS if s.rsplit("/", 1)[-1] == name), None)

@@ -1,0 +1,419 @@
+"""Load whatever a student handed in and turn it into a Bundle the sandboxed worker can import.
+
+Accepted: a single ``.py`` module; a directory of modules, usually the course package
+(``cs231n/layers.py``, ``cs231n/layer_utils.py``, ``cs231n/classifiers/cnn.py`` and the starter
+files), possibly one or more folders down (``assignment2/cs231n/...``); a directory holding just one
+notebook or one zip (an LMS export); a Jupyter notebook; a ``.zip`` of any of these.
+
+Nothing the student wrote runs here: files are read, parsed and copied. The Bundle's ``root`` is a
+fresh tree under ``scratch`` holding the student's Python files (starter files replaced by shims,
+see ``grader.starter``), the ``cnngrade_starter`` package, and for a notebook the generated module
+``submission_nb.py``. The manifest says where each symbol the rubric needs was found, and records
+what the loader noticed (syntax errors, skipped files, duplicates, code changed outside the course's
+START/END markers) as findings. A submission that cannot be loaded at all raises ``LoadError``.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+import os
+import shutil
+import sys
+import tokenize
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from grader import integrity
+from grader.archive import DEFAULT_LIMITS, ArchiveLimits, extract_zip, is_junk
+from grader.load_error import LoadError
+from grader.notebook import notebook_to_module, read_notebook
+from grader.report import Finding
+from grader.starter import (
+    COURSE_PATHS,
+    PACKAGE,
+    STARTER_MODULES,
+    add_missing_starter,
+    install_course_shims,
+    install_starter,
+    shim_source,
+)
+
+__all__ = ["Bundle", "Kind", "LoadError", "Manifest", "ManifestFile", "SymbolLocation", "load"]
+
+# What the rubric needs by default; each is reported as found (where) or missing.
+REQUIRED_SYMBOLS = (
+    "affine_forward",
+    "affine_backward",
+    "relu_forward",
+    "relu_backward",
+    "softmax_loss",
+    "conv_forward_naive",
+    "conv_backward_naive",
+    "max_pool_forward_naive",
+    "max_pool_backward_naive",
+    "conv_relu_forward",
+    "conv_relu_backward",
+    "conv_relu_pool_forward",
+    "conv_relu_pool_backward",
+    "ThreeLayerConvNet",
+)
+# Reported only when the submission defines them in its own (non-starter) code.
+OWN_FAST_SYMBOLS = (
+    "conv_forward_fast",
+    "conv_backward_fast",
+    "max_pool_forward_fast",
+    "max_pool_backward_fast",
+)
+# The course module each symbol belongs in; preferred when a name is defined in several files.
+_HOME = {"ThreeLayerConvNet": "cnn"} | {
+    s: ("layer_utils" if s.startswith("conv_relu") else "layers") for s in REQUIRED_SYMBOLS[:-1]
+}
+NOTEBOOK_MODULE = "submission_nb"
+# Names a single submitted module must not take in the tree: it would shadow what the worker imports.
+_RESERVED = frozenset({"numpy", PACKAGE, "cs231n", NOTEBOOK_MODULE}) | sys.stdlib_module_names
+_MAX_DESCENT = 5
+# A directory holding one of these is a course directory and gets shims for missing starter files.
+_COURSE_FILES = ("layers.py", "layer_utils.py")
+
+
+class Kind(StrEnum):
+    module = "module"
+    package = "package"
+    notebook = "notebook"
+    zip = "zip"
+
+
+class SymbolLocation(BaseModel):
+    """Where a symbol is defined. ``module`` is the dotted name the worker imports from the root.
+    For a notebook, ``file`` is the notebook, ``cell`` counts every cell from 1, and ``line``
+    counts within that cell."""
+
+    model_config = ConfigDict(extra="forbid")
+    module: str
+    file: str
+    line: int
+    cell: int | None = None
+
+
+class ManifestFile(BaseModel):
+    """A file of the submission as handed in: its path inside the submission, the sha256 of its
+    bytes, and ``role``: ``student`` (loaded as written) or ``starter`` (replaced by a shim)."""
+
+    model_config = ConfigDict(extra="forbid")
+    path: str
+    sha256: str
+    role: str = "student"
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    inner_kind: Kind | None = None  # what a zip held
+    files: list[ManifestFile] = Field(default_factory=list)
+    # Every required symbol (None when missing) and every own fast-layer function found.
+    symbols: dict[str, SymbolLocation | None] = Field(default_factory=dict)
+    findings: list[Finding] = Field(default_factory=list)
+
+
+class Bundle(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str  # the file or folder name given; keys the report
+    kind: Kind
+    source: str  # the path as given
+    root: Path  # the tree the worker puts first on sys.path
+    sha256: str  # over every manifest file's path and sha256
+    manifest: Manifest
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode(data: bytes, rel: str, findings: list[Finding]) -> tuple[str, bool]:
+    """The source text (honouring a PEP 263 coding line) and whether it decoded cleanly."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding), True
+    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+        line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
+        findings.append(
+            Finding(
+                kind="encoding",
+                file=rel,
+                line=line,
+                message=f"not valid UTF-8 ({exc}); undecodable bytes were replaced with U+FFFD",
+            )
+        )
+        return data.decode("utf-8", errors="replace"), False
+
+
+class _Loader:
+    """Collects the bundle's files, findings and symbol candidates while one submission loads."""
+
+    def __init__(
+        self, scratch: Path, root: Path, starter_modules: Sequence[str], limits: ArchiveLimits
+    ) -> None:
+        self.scratch = scratch
+        self.root = root
+        self.starter_modules = tuple(starter_modules)
+        self.limits = limits
+        self.manifest = Manifest()
+        # symbol -> [(module, file, line)] from the student's own Python files, in path order
+        self.candidates: dict[str, list[tuple[str, str, int]]] = {}
+        self.notebook_symbols: dict[str, SymbolLocation] = {}
+
+    def finding(self, kind: str, message: str, file: str | None = None, line: int | None = None) -> None:
+        self.manifest.findings.append(Finding(kind=kind, file=file, line=line, message=message))
+
+    # --- the kinds of input -------------------------------------------------------------
+
+    def load_path(self, path: Path, run_notebook: bool, depth: int = 0) -> tuple[Kind, Kind | None]:
+        """Load ``path`` into the root; returns (kind, inner kind for a zip)."""
+        if path.is_dir():
+            return self.load_dir(path, run_notebook, depth)
+        suffix = path.suffix.lower()
+        if suffix == ".py":
+            self.load_module(path)
+            return Kind.module, None
+        if suffix == ".ipynb":
+            self.load_notebook(path.read_bytes(), path.name, run_notebook)
+            return Kind.notebook, None
+        if suffix == ".zip":
+            if depth >= 2:
+                raise LoadError(f"{path.name}: zips nested more than two deep are not accepted")
+            target = self.scratch / f"unzipped-{depth}"
+            shutil.rmtree(target, ignore_errors=True)
+            extract_zip(path, target, self.limits)
+            inner, _ = self.load_dir(target, run_notebook, depth + 1, label=path.name)
+            return Kind.zip, inner
+        raise LoadError(f"{path}: not a .py, .ipynb or .zip file, nor a directory")
+
+    def load_module(self, path: Path) -> None:
+        data = path.read_bytes()
+        stem = path.stem
+        module = stem if stem.isidentifier() and stem not in _RESERVED else "submission"
+        self.manifest.files.append(ManifestFile(path=path.name, sha256=_sha256(data)))
+        self.add_python(data, path.name, f"{module}.py")
+        # A single module may still say `from cs231n.fast_layers import *`.
+        install_course_shims(self.root, self.starter_modules)
+
+    def load_notebook(self, data: bytes, rel: str, run_notebook: bool) -> None:
+        self.manifest.files.append(ManifestFile(path=rel, sha256=_sha256(data)))
+        nb = read_notebook(data, rel)
+        converted = notebook_to_module(nb, rel, self.starter_modules, keep_all=run_notebook)
+        (self.root / f"{NOTEBOOK_MODULE}.py").write_text(converted.source, encoding="utf-8")
+        self.manifest.findings.extend(converted.findings)
+        for symbol, where in converted.definitions.items():
+            self.notebook_symbols[symbol] = SymbolLocation(
+                module=NOTEBOOK_MODULE, file=rel, line=where.line, cell=where.cell
+            )
+
+    def load_dir(
+        self, path: Path, run_notebook: bool, depth: int, label: str | None = None
+    ) -> tuple[Kind, Kind | None]:
+        label = label or path.name
+        base = self._descend(path)
+        python = self._python_files(base)
+        if python:
+            self.load_package(base, python)
+            return Kind.package, None
+        entries = sorted(p for p in base.iterdir() if not is_junk((p.name,)) and not p.is_symlink())
+        notebooks = [p for p in entries if p.suffix.lower() == ".ipynb" and p.is_file()]
+        zips = [p for p in entries if p.suffix.lower() == ".zip" and p.is_file()]
+        if len(notebooks) + len(zips) == 1:
+            (single,) = notebooks + zips
+            return self.load_path(single, run_notebook, depth)
+        if notebooks or zips:
+            names = ", ".join(p.name for p in notebooks + zips)
+            raise LoadError(
+                f"{label}: holds several notebooks or zips ({names}); give the grader one of them"
+            )
+        raise LoadError(f"{label}: no Python files, notebook or zip to grade in it")
+
+    def _descend(self, path: Path) -> Path:
+        """Walk down through folders that only wrap another folder (``student/assignment2/...``),
+        stopping at the folder that holds the code, so a package keeps its dotted name."""
+        for _ in range(_MAX_DESCENT):
+            entries = [p for p in path.iterdir() if not is_junk((p.name,)) and not p.is_symlink()]
+            dirs = [p for p in entries if p.is_dir()]
+            code = [p for p in entries if p.is_file() and p.suffix.lower() in (".py", ".ipynb", ".zip")]
+            if code or len(dirs) != 1 or any(dirs[0].glob("*.py")):
+                return path
+            path = dirs[0]
+        return path
+
+    def _python_files(self, base: Path) -> list[Path]:
+        """The ``.py`` files under ``base``; symbolic links are reported and never followed."""
+        found: list[Path] = []
+        total = 0
+        for dirpath, dirnames, filenames in os.walk(base):
+            here = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames if not is_junk((d,)) and d != PACKAGE)
+            for entry in sorted(dirnames + filenames):
+                if (here / entry).is_symlink():
+                    self._report_symlink(base, here / entry)
+            dirnames[:] = [d for d in dirnames if not (here / d).is_symlink()]
+            for filename in sorted(filenames):
+                file = here / filename
+                if filename.endswith(".py") and not is_junk((filename,)) and not file.is_symlink():
+                    found.append(file)
+                    total += file.stat().st_size
+            if len(found) > self.limits.max_members or total > self.limits.max_total_bytes:
+                raise LoadError(
+                    f"{base.name}: more than {self.limits.max_members} Python files or "
+                    f"{self.limits.max_total_bytes} bytes of them"
+                )
+        return found
+
+    def _report_symlink(self, base: Path, link: Path) -> None:
+        target = os.readlink(link)
+        rel = link.relative_to(base).as_posix()
+        inside = link.resolve().is_relative_to(base.resolve())
+        where = "inside" if inside else "outside"
+        self.finding(
+            "symlink_skipped",
+            f"{rel} -> {target}: a symbolic link ({where} the submission), not followed",
+            file=rel,
+        )
+
+    def load_package(self, base: Path, files: list[Path]) -> None:
+        for file in files:
+            rel = file.relative_to(base).as_posix()
+            data = file.read_bytes()
+            starter = file.stem in self.starter_modules
+            self.manifest.files.append(
+                ManifestFile(path=rel, sha256=_sha256(data), role="starter" if starter else "student")
+            )
+            if starter:
+                target = self.root / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(shim_source(file.stem), encoding="utf-8")
+            else:
+                self.add_python(data, rel, rel)
+        course_dirs = {
+            (self.root / f.path).parent
+            for f in self.manifest.files
+            if f.path.rsplit("/", 1)[-1] in _COURSE_FILES
+        }
+        for directory in course_dirs:
+            add_missing_starter(directory, self.starter_modules)
+        if not (self.root / "cs231n").exists():
+            flat = [m for m in COURSE_PATHS if (self.root / f"{m}.py").exists()]
+            install_course_shims(self.root, self.starter_modules, flat)
+
+    # --- one Python file ---------------------------------------------------------------
+
+    def add_python(self, data: bytes, rel: str, dest: str) -> None:
+        """Write the student's file to ``root/dest`` and record its symbols and findings."""
+        text, clean = _decode(data, rel, self.manifest.findings)
+        target = self.root / dest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if clean:
+            target.write_bytes(data)
+        else:
+            target.write_text(text, encoding="utf-8")
+        try:
+            tree = ast.parse(text, filename=rel)
+        except SyntaxError as exc:
+            self.finding(
+                "syntax_error", f"{exc.msg}; nothing in this file can be used", file=rel, line=exc.lineno
+            )
+            return
+        skeleton = integrity.skeleton_for(rel)
+        if skeleton is not None:
+            reference = (integrity.SKELETON_DIR / skeleton).read_text(encoding="utf-8")
+            self.manifest.findings.extend(integrity.compare(reference, text, rel))
+        parts = dest.removesuffix(".py").split("/")
+        if parts[-1] == "__init__":
+            parts.pop()
+        importable = bool(parts) and all(p.isidentifier() for p in parts)
+        for node in tree.body:
+            for name in _top_level_names(node):
+                if importable:
+                    self.candidates.setdefault(name, []).append((".".join(parts), rel, node.lineno))
+                elif name in REQUIRED_SYMBOLS:
+                    self.finding(
+                        "not_importable", f"{name} is defined here, but {rel} is not an importable path", rel
+                    )
+
+    # --- symbols -----------------------------------------------------------------------
+
+    def resolve_symbols(self, required: Sequence[str], optional: Sequence[str]) -> None:
+        symbols = self.manifest.symbols
+        for name in [*required, *optional]:
+            if name in self.notebook_symbols:
+                symbols[name] = self.notebook_symbols[name]
+                continue
+            found = self.candidates.get(name, [])
+            if not found:
+                if name in required:
+                    symbols[name] = None
+                continue
+            home = [c for c in found if c[1].rsplit("/", 1)[-1] == f"{_HOME.get(name)}.py"]
+            module, file, line = (home or found)[0]
+            symbols[name] = SymbolLocation(module=module, file=file, line=line)
+            others = sorted({f"{f}:{n}" for _, f, n in found} - {f"{file}:{line}"})
+            if others:
+                self.finding(
+                    "duplicate",
+                    f"{name} is also defined at {', '.join(others)}; the grader uses {file}:{line}",
+                    file=file,
+                    line=line,
+                )
+
+
+def _top_level_names(node: ast.stmt) -> list[str]:
+    """Names a top-level statement defines, looking into module-level if/try blocks."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [node.name]
+    if isinstance(node, ast.Assign):
+        return [t.id for t in node.targets if isinstance(t, ast.Name)]
+    if isinstance(node, ast.If | ast.Try):
+        blocks = [node.body, node.orelse] + (
+            [h.body for h in node.handlers] if isinstance(node, ast.Try) else []
+        )
+        return [name for block in blocks for child in block for name in _top_level_names(child)]
+    return []
+
+
+def load(
+    path: Path,
+    scratch: Path,
+    *,
+    run_notebook: bool = False,
+    required_symbols: Sequence[str] = REQUIRED_SYMBOLS,
+    own_symbols: Sequence[str] = OWN_FAST_SYMBOLS,
+    starter_modules: Sequence[str] = STARTER_MODULES,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
+) -> Bundle:
+    """Load the submission at ``path`` into ``scratch/root`` (replaced if present).
+
+    ``required_symbols`` are always listed in the manifest (None when missing); ``own_symbols``
+    only when the submission defines them in its own code. ``starter_modules`` are module names
+    replaced by the reference's starter code. ``run_notebook`` keeps every notebook statement, so
+    importing the generated module replays the notebook (in the sandbox). Raises LoadError.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise LoadError(f"{path}: no such file or directory")
+    name = Path(os.path.abspath(path)).name
+    scratch = Path(scratch)
+    root = scratch / "root"
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    loader = _Loader(scratch, root, starter_modules, limits)
+    try:
+        kind, inner = loader.load_path(path, run_notebook)
+    except (PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+        raise LoadError(f"{path}: cannot read {exc.filename or path} ({exc.strerror})") from None
+    install_starter(root)
+    loader.manifest.inner_kind = inner
+    loader.resolve_symbols(required_symbols, own_symbols)
+    files = sorted(loader.manifest.files, key=lambda f: f.path)
+    loader.manifest.files = files
+    digest = _sha256("".join(f"{f.path}\0{f.sha256}\n" for f in files).encode())
+    return Bundle(name=name, kind=kind, source=str(path), root=root, sha256=digest, manifest=loader.manifest)
