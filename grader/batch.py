@@ -1,7 +1,7 @@
 """Grade a class: many submissions in parallel, resumable, and safe to kill at any moment.
 
-Each submission is graded in its own child process (forked from a forkserver that has
-imported the grader once), which writes `OUT/<submission>.json` with `write_report`: a
+Each submission is graded in its own child process (forked from the batch, so the grader
+is imported once), which writes `OUT/<submission>.json` with `write_report`: a
 temp file and a rename, so a report is either absent or whole. Killing the batch, even
 with SIGKILL, kills the children too (the kernel's parent-death signal) and loses only
 the reports in progress; the next run skips every submission whose report has the same
@@ -196,8 +196,9 @@ def grade_all(
     progress: Progress | None = None,
 ) -> list[Outcome]:
     """Grade every job with at most `workers` children at once; outcomes in the jobs' order."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["grader.grade"])
+    # fork: the child starts with the grader already imported, and its parent is this process,
+    # which the parent-death signal watches (a forkserver in between would outlive a SIGKILL).
+    context = multiprocessing.get_context("fork")
     pending = deque(jobs)
     running: dict[int, _Running] = {}
     outcomes: dict[Job, Outcome] = {}

@@ -2,23 +2,45 @@
 
 from __future__ import annotations
 
+import textwrap
 import time
 from typing import TextIO
 
 from grader.report import CheckResult, Report, Status, Visibility
 
-# The figure a check is known by, in the order the notebook prints them: the first metric of
-# these a check has is shown in the table's "result" column.
-HEADLINE_METRICS = ("rel_error", "max_rel_error", "loss", "train_acc", "val_acc", "speedup")
+
+def _e(value: object) -> str:
+    return f"{value:.1e}" if isinstance(value, float) else str(value)
 
 
 def headline(check: CheckResult) -> str:
-    for name in HEADLINE_METRICS:
-        for key, value in check.metrics.items():
-            if key == name or (name == "speedup" and "speedup" in key):
-                shown = f"{value:.3g}" if isinstance(value, float) else str(value)
-                return f"{key} {shown}"
-    return ""
+    """The figures a check is known by, as the notebook prints them, in a few words.
+
+    Works from the metric names the checks use: `cases`/`cases_passed`, `*_rel_error`,
+    `*_difference`, `*_speedup`, `loss`, `train_acc`, `val_acc`.
+    """
+    m = check.metrics
+    parts = []
+    if isinstance(m.get("cases"), int) and m["cases"] > 1:
+        parts.append(f"{m.get('cases_passed', 0)}/{m['cases']} cases")
+    errors = {k.removesuffix("_rel_error"): v for k, v in m.items() if k.endswith("_rel_error")}
+    errors.pop("max", None)
+    numbers = {k: v for k, v in errors.items() if isinstance(v, float)}
+    if 0 < len(numbers) <= 3:
+        parts.append(" ".join(f"{k} {_e(v)}" for k, v in numbers.items()))
+    elif numbers:
+        worst = max(numbers, key=numbers.__getitem__)
+        parts.append(f"max rel_error {_e(numbers[worst])} ({worst})")
+    elif isinstance(m.get("max_rel_error"), float):
+        parts.append(f"rel_error {_e(m['max_rel_error'])}")
+    differences = [v for k, v in m.items() if k.endswith("_difference") and isinstance(v, float)]
+    if differences:
+        parts.append(f"max difference {_e(max(differences))}")
+    speedups = {k.removesuffix("_speedup"): v for k, v in m.items() if k.endswith("_speedup")}
+    if speedups:
+        parts.append(" ".join(f"{k} {v:.0f}x" for k, v in speedups.items() if isinstance(v, float | int)))
+    parts += [f"{k} {m[k]:.4g}" for k in ("loss", "train_acc", "val_acc") if isinstance(m.get(k), float)]
+    return ", ".join(parts)
 
 
 def table(rows: list[list[str]], header: list[str], right: set[int] = frozenset()) -> str:
@@ -42,11 +64,15 @@ def check_table(report: Report) -> str:
     not_run = hidden if all(c.status is Status.skipped for c in hidden) else []
     shown = [c for c in report.checks if c not in not_run]
     rows = []
+    details = []
     for check in shown:
-        note = check.hint or ("" if check.status is Status.passed else check.message)
+        problem = "" if check.status is Status.passed else check.message
+        note = check.hint or problem.split("\n", 1)[0]
         rows.append(
             [check.id, check.status.value, f"{check.points:g}/{check.max_points:g}", headline(check), note]
         )
+        if "\n" in problem or (check.hint and problem):
+            details.append(f"{check.id}:\n" + textwrap.indent(problem, "    "))
     text = table(rows, ["check", "status", "points", "result", "hint / message"], right={2})
     ran = [c for c in shown if c.status is not Status.skipped]
     passed = sum(c.status is Status.passed for c in ran)
@@ -60,7 +86,15 @@ def check_table(report: Report) -> str:
     if report.error:
         lines.append(f"error: {report.error}")
     lines += [f"note: {f.message}" for f in report.findings]
-    return "\n".join([*lines, "", text, "", f"{total}; {passed} of {len(ran)} checks run passed"])
+    lines += [
+        "",
+        text,
+        "",
+        *details,
+        *([""] if details else []),
+        f"{total}; {passed} of {len(ran)} checks run passed",
+    ]
+    return "\n".join(lines)
 
 
 def duration(seconds: float) -> str:

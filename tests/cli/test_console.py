@@ -16,7 +16,7 @@ def test_table_aligns_columns_and_lets_the_last_run_long():
 
 def test_check_table_shows_each_check_figure_hint_and_total():
     text = check_table(buggy_report())
-    assert "conv_forward" in text and "rel_error 0.31" in text
+    assert "conv_forward" in text and "rel_error 3.1e-01" in text
     assert "without zero padding" in text
     assert "missing" in text and "ThreeLayerConvNet is not defined" in text
     assert text.endswith("total 36 / 100 points; 5 of 11 checks run passed")
@@ -30,8 +30,26 @@ def test_a_self_check_sums_up_the_hidden_checks_it_did_not_run():
         "total 72 / 72 points (3 hidden checks worth 28 more run when the instructor grades);"
         " 10 of 10 checks run passed"
     )
-    assert "conv_forward_speedup 212" in check_table(graded_report())
-    assert headline(graded_report().checks[-1]) == "train_acc 0.98"
+    assert "conv_forward 212x max_pool_forward 41x" in check_table(graded_report())
+    assert headline(graded_report().checks[-1]) == "train_acc 0.98, val_acc 0.24"
+
+
+def test_headline_names_the_figures_the_notebook_prints():
+    check = graded_report().checks[0]
+    for metrics, expected in [
+        (
+            {"dx_rel_error": 5.5e-08, "dw_rel_error": 1.5e-09, "db_rel_error": 2e-10},
+            "dx 5.5e-08 dw 1.5e-09 db 2.0e-10",
+        ),
+        (
+            {f"{p}_rel_error": 10.0**-i for i, p in enumerate(["W1", "b1", "W2", "b2"])},
+            "max rel_error 1.0e+00 (W1)",
+        ),
+        ({"cases": 8, "cases_passed": 6, "max_rel_error": 0.5}, "6/8 cases, rel_error 5.0e-01"),
+        ({"conv_out_difference": 5e-13, "conv_db_difference": 0.0}, "max difference 5.0e-13"),
+        ({"loss": 2.3025852, "expected": 2.302585}, "loss 2.303"),
+    ]:
+        assert headline(check.model_copy(update={"metrics": metrics})) == expected
 
 
 def test_progress_counts_problems_and_estimates_time_left_from_graded_ones():

@@ -80,10 +80,10 @@ def graded_report(name: str = "alice", *, statuses: dict[str, Status] | None = N
     checks = []
     for i, (id_, *_rest) in enumerate(RUBRIC):
         status = statuses.get(id_, Status.passed)
-        fields: dict = {"metrics": {"rel_error": 1e-9 * (i + 1)}, "threshold": "rel_error <= 1e-7"}
+        fields: dict = {"metrics": {"max_rel_error": 1e-9 * (i + 1)}, "threshold": "rel_error <= 1e-7"}
         if status is Status.failed:
             fields.update(
-                metrics={"rel_error": 0.31},
+                metrics={"cases": 4, "cases_passed": 0, "max_rel_error": 0.31},
                 message="out differs from the expected output",
                 hint="the output looks like a convolution without zero padding: apply pad before sliding",
             )

@@ -1,0 +1,57 @@
+"""`cnngrade check` on real example submissions, as a student and as CI run it."""
+
+import json
+
+import pytest
+from classroom import SUBMISSIONS, lean_rubric
+from junitparser import JUnitXml
+
+from grader.report import Report, Status
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def rubric(tmp_path_factory):
+    return lean_rubric(tmp_path_factory.mktemp("rubric") / "lean.toml")
+
+
+def test_a_correct_submission_passes_its_self_check(cnngrade, rubric, tmp_path):
+    out = cnngrade(
+        "check", SUBMISSIONS / "correct_package", "--rubric", rubric, "--junit", tmp_path / "j.xml"
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "conv_forward.public" in out.stdout and "rel_error" in out.stdout
+    assert "hidden checks worth" in out.stdout  # a student's check runs the public checks only
+    (suite,) = list(JUnitXml.fromfile(str(tmp_path / "j.xml")))
+    assert suite.tests > 5 and suite.failures == 0 and suite.errors == 0
+
+
+def test_json_prints_the_report_and_fail_under_decides_the_exit_code(cnngrade, rubric):
+    path = SUBMISSIONS / "correct_module"
+    out = cnngrade("check", path, "--rubric", rubric, "--json", "--fail-under", "1000")
+    assert out.returncode == 1
+    report = Report.model_validate_json(out.stdout)
+    public = [c for c in report.checks if c.visibility == "public"]
+    assert public and all(c.status is Status.passed for c in public)
+    assert all(c.status is Status.skipped for c in report.checks if c.visibility == "hidden")
+    assert cnngrade("check", path, "--rubric", rubric, "--fail-under", str(report.score)).returncode == 0
+
+
+def test_a_broken_submission_fails_with_annotations_for_ci(cnngrade, rubric, tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text("def conv_forward_naive(x, w, b, conv_param):\n    return None, None\n")
+    out = cnngrade("check", broken, "--rubric", rubric, "--annotations")
+    assert out.returncode == 1
+    errors = [
+        line for line in out.stdout.splitlines() if line.startswith("::error title=conv_forward.public")
+    ]
+    assert len(errors) == 1 and "%0A" in errors[0]  # a multi-line message stays one workflow command
+    assert out.stdout.splitlines()[-1].startswith("::notice title=cnngrade score::0 / ")
+
+
+def test_hidden_checks_run_with_the_secret(cnngrade, rubric):
+    out = cnngrade("check", SUBMISSIONS / "correct_module", "--rubric", rubric, "--secret", "s3", "--json")
+    report = Report.model_validate_json(out.stdout)
+    assert out.returncode == 0, json.dumps(report.comparable(), indent=1)[:2000]
+    assert report.score == report.max_score

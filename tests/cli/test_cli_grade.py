@@ -1,0 +1,115 @@
+"""`cnngrade grade` and `cnngrade report` on a class of real submissions."""
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from classroom import lean_rubric, make_class
+
+from grader.report import read_report
+
+pytestmark = pytest.mark.slow
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid`, from the kernel's children lists."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                kids = {int(k) for k in (task / "children").read_text().split()}
+                todo += kids - found
+                found |= kids
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_grade_a_class_then_render_it(cnngrade, tmp_path):
+    rubric = lean_rubric(tmp_path / "lean.toml")
+    klass = make_class(tmp_path / "class")
+    out = cnngrade(
+        "grade", klass, "--out", tmp_path / "reports", "--jobs", "2", "--secret", "s", "--rubric", rubric
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    names = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert names == ["alice.json", "bob.json", "carol.json", "dave.json", "erin.json"]
+    reports = {p.stem: read_report(p) for p in (tmp_path / "reports").iterdir()}
+    for name in ("alice", "bob", "carol", "dave"):
+        assert reports[name].score == reports[name].max_score, name
+    assert reports["erin"].score == 0
+    assert "5 submissions: 5 graded" in out.stdout and "erin" in out.stdout  # listed as a problem
+    assert "5/5" in out.stderr  # the progress bar
+
+    again = cnngrade("grade", klass, "--out", tmp_path / "reports", "--secret", "s", "--rubric", rubric)
+    assert again.returncode == 0 and "4 already graded" in again.stdout  # erin cannot load: tried again
+    for name in ("alice", "bob", "carol", "dave"):
+        assert read_report(tmp_path / "reports" / f"{name}.json") == reports[name]
+
+    site = cnngrade("report", tmp_path / "reports", "--format", "html", "--to", tmp_path / "site")
+    assert site.returncode == 0, site.stderr
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert index.count("<tr><td><a href=") == 5
+    gradebook = cnngrade("report", tmp_path / "reports", "--format", "csv", "--to", tmp_path / "g.csv")
+    assert gradebook.returncode == 0 and len((tmp_path / "g.csv").read_text().splitlines()) == 6
+
+
+def test_a_batch_killed_with_sigkill_resumes_to_the_same_reports(tmp_path):
+    rubric = lean_rubric(tmp_path / "lean.toml")
+    klass = make_class(tmp_path / "class")
+    command = [
+        sys.executable,
+        "-m",
+        "grader.cli",
+        "grade",
+        str(klass),
+        "--secret",
+        "s",
+        "--rubric",
+        str(rubric),
+    ]
+    reference = subprocess.run(
+        [*command, "--out", str(tmp_path / "whole"), "--jobs", "2"], capture_output=True
+    )
+    assert reference.returncode == 0, reference.stderr
+
+    out = tmp_path / "killed"
+    batch = subprocess.Popen([*command, "--out", str(out), "--jobs", "2"], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not list(out.glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    children = descendants(batch.pid)
+    assert children, "the batch grades in child processes"
+    os.kill(batch.pid, signal.SIGKILL)
+    batch.wait()
+    finished = sorted(out.glob("*.json"))
+    assert 1 <= len(finished) < 5, "the kill should land mid-batch"
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if alive(pid)], "children outlived the killed batch"
+    assert sorted(out.glob("*.json")) == finished
+    for path in finished:
+        json.loads(path.read_text())  # whole files only
+        read_report(path)
+
+    resumed = subprocess.run([*command, "--out", str(out), "--jobs", "2"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    unloadable = out / "erin.json"  # a submission that cannot load is never skipped
+    assert f"{len([p for p in finished if p != unloadable])} already graded" in resumed.stdout
+    assert not list(out.glob(".*.tmp"))
+    for path in (tmp_path / "whole").glob("*.json"):
+        assert read_report(out / path.name).comparable() == read_report(path).comparable(), path.name
