@@ -1,0 +1,167 @@
+"""Bad input gives one clear LoadError line or a manifest finding, never a traceback, and the
+loader never writes outside its scratch directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import SUBMISSIONS, make_zip, run_in_root, snapshot, tree_members, write_notebook
+
+from grader.archive import ArchiveLimits
+from grader.submission import LoadError, load
+
+MODULE = SUBMISSIONS / "correct_module" / "convnet_hw.py"
+
+
+def load_error(path: Path, scratch: Path, **kwargs) -> str:
+    with pytest.raises(LoadError) as info:
+        load(path, scratch, **kwargs)
+    message = str(info.value)
+    assert message and "\n" not in message and "Traceback" not in message
+    return message
+
+
+def test_missing_path(tmp_path: Path, scratch: Path):
+    assert "no such file or directory" in load_error(tmp_path / "nobody", scratch)
+
+
+def test_empty_directory(tmp_path: Path, scratch: Path):
+    (tmp_path / "empty").mkdir()
+    assert "no Python files, notebook or zip" in load_error(tmp_path / "empty", scratch)
+
+
+def test_directory_with_two_notebooks_is_ambiguous(tmp_path: Path, scratch: Path):
+    folder = tmp_path / "two"
+    folder.mkdir()
+    write_notebook(folder / "a.ipynb", ["x = 1"])
+    write_notebook(folder / "b.ipynb", ["x = 2"])
+    assert "a.ipynb, b.ipynb" in load_error(folder, scratch)
+
+
+def test_unsupported_file_type(tmp_path: Path, scratch: Path):
+    (tmp_path / "essay.docx").write_bytes(b"PK\x03\x04")
+    assert "not a .py, .ipynb or .zip" in load_error(tmp_path / "essay.docx", scratch)
+
+
+def test_non_utf8_source_is_a_finding_and_still_imports(tmp_path: Path, scratch: Path):
+    source = MODULE.read_bytes().replace(b"import numpy as np\n", b"import numpy as np  # \xe9crit \xff\n", 1)
+    (tmp_path / "latin.py").write_bytes(source)
+    bundle = load(tmp_path / "latin.py", scratch)
+    (finding,) = [f for f in bundle.manifest.findings if f.kind == "encoding"]
+    assert (finding.file, finding.line) == ("latin.py", 6)
+    assert "not valid UTF-8" in finding.message
+    assert bundle.manifest.symbols["affine_forward"] is not None
+    done = run_in_root(bundle.root, "import latin; print(latin.relu_forward.__name__)")
+    assert done.stdout.strip() == "relu_forward", done.stderr
+
+
+def test_coding_declaration_is_honoured(tmp_path: Path, scratch: Path):
+    (tmp_path / "mod.py").write_bytes(
+        b"# -*- coding: latin-1 -*-\nNAME = '\xe9'\ndef relu_forward(x):\n    return x\n"
+    )
+    bundle = load(tmp_path / "mod.py", scratch)
+    assert not [f for f in bundle.manifest.findings if f.kind == "encoding"]
+    assert bundle.manifest.symbols["relu_forward"].line == 3
+
+
+def test_malformed_notebook_json(tmp_path: Path, scratch: Path):
+    (tmp_path / "broken.ipynb").write_text(
+        '{"cells": [{"cell_type": "code", "source": "x = 1"', encoding="utf-8"
+    )
+    assert "not valid JSON" in load_error(tmp_path / "broken.ipynb", scratch)
+
+
+def test_notebook_that_is_not_utf8(tmp_path: Path, scratch: Path):
+    (tmp_path / "binary.ipynb").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    assert "not UTF-8" in load_error(tmp_path / "binary.ipynb", scratch)
+
+
+def test_notebook_of_unknown_version(tmp_path: Path, scratch: Path):
+    (tmp_path / "future.ipynb").write_text('{"nbformat": 99, "nbformat_minor": 0, "cells": []}')
+    assert "future.ipynb" in load_error(tmp_path / "future.ipynb", scratch)
+
+
+def test_notebook_without_code(tmp_path: Path, scratch: Path):
+    path = write_notebook(tmp_path / "prose.ipynb", [("markdown", "# My answers\nSee the PDF."), "   \n"])
+    assert "no code cells" in load_error(path, scratch)
+
+
+def test_zip_member_escaping_with_dotdot_is_refused(tmp_path: Path, scratch: Path):
+    box = tmp_path / "box"
+    box.mkdir()
+    archive = make_zip(box / "evil.zip", {"ok.py": "x = 1\n", "../evil.py": "import os\n"})
+    before = snapshot(tmp_path, skip=scratch)
+    assert "../evil.py" in load_error(archive, scratch)
+    assert snapshot(tmp_path, skip=scratch) == before
+    assert not list(tmp_path.rglob("evil.py"))
+
+
+def test_zip_member_with_absolute_path_is_refused(tmp_path: Path, scratch: Path):
+    archive = make_zip(tmp_path / "abs.zip", {"/tmp/cnngrade_abs_evil.py": "x = 1\n"})
+    assert "unsafe member" in load_error(archive, scratch)
+    assert not Path("/tmp/cnngrade_abs_evil.py").exists()
+
+
+def test_zip_symlink_member_is_refused(tmp_path: Path, scratch: Path):
+    archive = tmp_path / "link.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        info = zipfile.ZipInfo("layers.py")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(info, "/etc/passwd")
+    assert "symbolic link" in load_error(archive, scratch)
+
+
+def test_zip_bomb_by_compression_ratio(tmp_path: Path, scratch: Path):
+    archive = make_zip(tmp_path / "bomb.zip", {"layers.py": b"#" * (20 * 1024 * 1024)})
+    assert "zip bomb" in load_error(archive, scratch)
+    assert not (scratch / "unzipped-0" / "layers.py").exists()
+
+
+def test_zip_past_the_total_size_cap(tmp_path: Path, scratch: Path):
+    members = {f"m{i}.py": os.urandom(4000).hex() for i in range(5)}  # 8 kB each, barely compressible
+    archive = make_zip(tmp_path / "big.zip", members)
+    message = load_error(archive, scratch, limits=ArchiveLimits(max_total_bytes=20_000))
+    assert "more than the cap of 20000" in message
+
+
+def test_zip_past_the_member_cap(tmp_path: Path, scratch: Path):
+    archive = make_zip(tmp_path / "many.zip", {f"f{i}.py": "" for i in range(30)})
+    assert "30 members" in load_error(archive, scratch, limits=ArchiveLimits(max_members=20))
+
+
+def test_corrupt_zip(tmp_path: Path, scratch: Path):
+    (tmp_path / "cut.zip").write_bytes(
+        make_zip(tmp_path / "whole.zip", {"a.py": "x = 1\n"}).read_bytes()[:30]
+    )
+    assert "not a readable zip" in load_error(tmp_path / "cut.zip", scratch)
+
+
+def test_symlink_pointing_outside_is_reported_not_followed(tmp_path: Path, scratch: Path):
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "answers.py").write_text("def affine_forward(x, w, b):\n    return 'stolen'\n")
+    submission = tmp_path / "sub"
+    shutil.copytree(SUBMISSIONS / "partial", submission)
+    (submission / "answers.py").symlink_to(secret / "answers.py")
+    (submission / "more").symlink_to(secret, target_is_directory=True)
+    bundle = load(submission, scratch)
+    skipped = {f.file: f.message for f in bundle.manifest.findings if f.kind == "symlink_skipped"}
+    assert set(skipped) == {"answers.py", "more"}
+    assert "outside the submission" in skipped["answers.py"]
+    assert not (bundle.root / "answers.py").exists() and not (bundle.root / "more").exists()
+    assert all(f.path not in ("answers.py", "more/answers.py") for f in bundle.manifest.files)
+
+
+def test_loading_writes_only_inside_scratch(tmp_path: Path, scratch: Path):
+    submission = tmp_path / "sub"
+    shutil.copytree(SUBMISSIONS / "correct_package", submission / "assignment2")
+    make_zip(tmp_path / "sub.zip", tree_members(submission))
+    before = snapshot(tmp_path, skip=scratch)
+    load(submission, scratch)
+    load(tmp_path / "sub.zip", scratch)
+    assert snapshot(tmp_path, skip=scratch) == before
