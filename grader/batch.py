@@ -39,8 +39,8 @@ from grader.rubric import Rubric
 from grader.submission import LoadError, load
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
-# Files that mark a folder as one submission (the course's package layout or a bare module
-# set) rather than a folder of submissions.
+# Files that mark a folder as one submission (the course's package layout or a flat set of
+# modules) rather than a folder of submissions.
 SUBMISSION_MARKERS = ("cs231n", "layers.py", "cnn.py", "__init__.py")
 PR_SET_PDEATHSIG = 1
 
@@ -69,42 +69,60 @@ class Outcome:
         return self.report is None or self.report.error is not None
 
 
-def is_submission_dir(path: Path) -> bool:
-    return any((path / marker).exists() for marker in SUBMISSION_MARKERS)
+def _candidates(folder: Path) -> list[Path]:
+    entries = sorted(p for p in folder.iterdir() if not p.name.startswith((".", "_")))
+    return [p for p in entries if p.is_dir() or p.suffix in SUBMISSION_SUFFIXES]
 
 
-def find_submissions(paths: list[Path]) -> list[Path]:
-    """Each path is a submission (a file, or a folder in the course layout) or a folder of them."""
-    found: list[Path] = []
+def is_submission_dir(folder: Path) -> bool:
+    """A folder in the course layout, or one holding a single module, notebook or zip, is one submission."""
+    if any((folder / marker).exists() for marker in SUBMISSION_MARKERS):
+        return True
+    entries = _candidates(folder)
+    return len(entries) == 1 and entries[0].is_file()
+
+
+def _expand(folder: Path) -> list[Path]:
+    """The submissions in a folder of them; sub-folders that are not submissions are searched too
+    (a class sorted into sections, or the examples sorted into buggy/ and hostile/)."""
+    found = []
+    for entry in _candidates(folder):
+        found += [entry] if entry.is_file() or is_submission_dir(entry) else _expand(entry)
+    return found
+
+
+def find_submissions(paths: list[Path]) -> list[tuple[str, Path]]:
+    """(name, path) of every submission: each path is one, or a folder of them.
+
+    A submission is named after its path below the folder given, without the file suffix
+    (`buggy/conv_no_padding`, `alice`); the suffix stays when two would clash (`alice.py`,
+    `alice.ipynb`), and the folder's own name is put first when two folders hold the same name.
+    """
+    found: list[tuple[Path, Path]] = []  # (folder given, submission)
     for path in paths:
         if not path.exists():
             raise BatchError(f"no such file or folder: {path}")
         if path.is_file() or is_submission_dir(path):
-            found.append(path)
-            continue
-        entries = sorted(p for p in path.iterdir() if not p.name.startswith((".", "_")))
-        found += [p for p in entries if p.is_dir() or p.suffix in SUBMISSION_SUFFIXES]
+            found.append((path.parent, path))
+        else:
+            found += [(path, s) for s in _expand(path)]
     if not found:
         raise BatchError(f"no submissions (.py, .ipynb, .zip or folders) in {', '.join(map(str, paths))}")
-    return found
-
-
-def submission_names(sources: list[Path]) -> list[str]:
-    """Names after the paths given: the file name without its suffix, unless two would clash."""
-    stems = [s.stem if s.is_file() else s.name for s in sources]
-    clashes = {n for n, k in Counter(stems).items() if k > 1}
-    names = [s.name if n in clashes else n for s, n in zip(sources, stems, strict=True)]
+    full = [s.relative_to(base).as_posix() for base, s in found]
+    short = [n.removesuffix(s.suffix) if s.is_file() else n for n, (_, s) in zip(full, found, strict=True)]
+    clashes = {n for n, k in Counter(short).items() if k > 1}
+    names = [f if n in clashes else n for f, n in zip(full, short, strict=True)]
     clashes = {n for n, k in Counter(names).items() if k > 1}
-    return [f"{s.parent.name}/{n}" if n in clashes else n for s, n in zip(sources, names, strict=True)]
+    names = [f"{b.name}/{n}" if n in clashes else n for (b, _), n in zip(found, names, strict=True)]
+    if len(set(names)) != len(names):
+        raise BatchError("two submissions have the same name; grade them in separate batches")
+    return [(n, s) for n, (_, s) in zip(names, found, strict=True)]
 
 
 def plan(paths: list[Path], out: Path) -> list[Job]:
-    sources = find_submissions(paths)
-    names = submission_names(sources)
-    if len(set(names)) != len(names):
-        raise BatchError("two submissions have the same name; grade them in separate batches")
-    stems = unique_stems(names)
-    return [Job(n, s, out / f"{stems[n]}.json") for n, s in zip(names, sources, strict=True)]
+    named = find_submissions(paths)
+    stems = unique_stems([n for n, _ in named])
+    return [Job(n, s, out / f"{stems[n]}.json") for n, s in named]
 
 
 def prepare_out(out: Path) -> None:
