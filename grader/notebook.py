@@ -34,6 +34,20 @@ PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture"})
 # `x = !ls` or `out = %timeit -o f()`: an assignment whose right side is IPython syntax.
 _MAGIC_ASSIGN = re.compile(r"^\s*[\w.,\s\[\]()]+=\s*[!%]")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# What ast.parse raises on source it cannot take: NUL bytes give ValueError in some Python
+# versions, absurd nesting gives MemoryError or RecursionError.
+UNPARSABLE = (SyntaxError, ValueError, MemoryError, RecursionError)
+
+
+def parse_error(exc: BaseException) -> str:
+    """One line saying why source did not parse."""
+    if isinstance(exc, SyntaxError):
+        return exc.msg
+    return f"cannot be parsed ({type(exc).__name__}: nested too deeply or not text)"
+
+
+def exc_line(exc: BaseException) -> int | None:
+    return exc.lineno if isinstance(exc, SyntaxError) else None
 
 
 class Definition(BaseModel):
@@ -200,8 +214,8 @@ class _Converter:
             return
         try:
             tree = ast.parse(source)
-        except SyntaxError as exc:
-            self.finding("notebook.syntax_error", cell, exc.lineno, f"{exc.msg}; cell skipped")
+        except UNPARSABLE as exc:
+            self.finding("notebook.syntax_error", cell, exc_line(exc), f"{parse_error(exc)}; cell skipped")
             return
         lines = source.splitlines()
         kept: list[str] = []

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from grader import integrity
 from grader.archive import DEFAULT_LIMITS, ArchiveLimits, extract_zip, is_junk
 from grader.load_error import LoadError
-from grader.notebook import notebook_to_module, read_notebook
+from grader.notebook import UNPARSABLE, exc_line, notebook_to_module, parse_error, read_notebook
 from grader.report import Finding
 from grader.starter import (
     COURSE_PATHS,
@@ -252,6 +252,10 @@ class _Loader:
         total = 0
         for dirpath, dirnames, filenames in os.walk(base):
             here = Path(dirpath)
+            if PACKAGE in dirnames:
+                self.finding(
+                    "starter_overridden", f"the submission's own {PACKAGE}/ was ignored", file=PACKAGE
+                )
             dirnames[:] = sorted(d for d in dirnames if not is_junk((d,)) and d != PACKAGE)
             for entry in sorted(dirnames + filenames):
                 if (here / entry).is_symlink():
@@ -318,9 +322,9 @@ class _Loader:
             target.write_text(text, encoding="utf-8")
         try:
             tree = ast.parse(text, filename=rel)
-        except SyntaxError as exc:
+        except UNPARSABLE as exc:
             self.finding(
-                "syntax_error", f"{exc.msg}; nothing in this file can be used", file=rel, line=exc.lineno
+                "syntax_error", f"{parse_error(exc)}; nothing in this file can be used", rel, exc_line(exc)
             )
             return
         skeleton = integrity.skeleton_for(rel)
@@ -408,8 +412,8 @@ def load(
     loader = _Loader(scratch, root, starter_modules, limits)
     try:
         kind, inner = loader.load_path(path, run_notebook)
-    except (PermissionError, IsADirectoryError, NotADirectoryError) as exc:
-        raise LoadError(f"{path}: cannot read {exc.filename or path} ({exc.strerror})") from None
+    except OSError as exc:  # unreadable files, a FIFO, a disk error: the user's to fix
+        raise LoadError(f"{path}: cannot read {exc.filename or path} ({exc.strerror or exc})") from None
     install_starter(root)
     loader.manifest.inner_kind = inner
     loader.resolve_symbols(required_symbols, own_symbols)

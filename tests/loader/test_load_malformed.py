@@ -165,3 +165,31 @@ def test_loading_writes_only_inside_scratch(tmp_path: Path, scratch: Path):
     load(submission, scratch)
     load(tmp_path / "sub.zip", scratch)
     assert snapshot(tmp_path, skip=scratch) == before
+
+
+def test_unparsable_files_are_findings_and_the_rest_loads(tmp_path: Path, scratch: Path):
+    package = tmp_path / "pkg"
+    shutil.copytree(SUBMISSIONS / "correct_package", package)
+    (package / "cs231n" / "nul.py").write_bytes(b"x = 1\x00\n")
+    (package / "cs231n" / "deep.py").write_text("x = " + "-" * 200_000 + "1\n")
+    (package / "cnngrade_starter").mkdir()
+    (package / "cnngrade_starter" / "solver.py").write_text("class Solver: pass\n")
+    bundle = load(package, scratch)
+    kinds = {(f.kind, f.file) for f in bundle.manifest.findings}
+    assert kinds == {
+        ("syntax_error", "cs231n/nul.py"),
+        ("syntax_error", "cs231n/deep.py"),
+        ("starter_overridden", "cnngrade_starter"),
+    }
+    assert all(where is not None for where in bundle.manifest.symbols.values())
+    assert "class Solver: pass" not in (bundle.root / "cnngrade_starter" / "solver.py").read_text()
+
+
+def test_unparsable_notebook_cell(tmp_path: Path, scratch: Path):
+    path = write_notebook(
+        tmp_path / "nb.ipynb", ["x = " + "-" * 200_000 + "1", "def relu_forward(x):\n    return x, x"]
+    )
+    bundle = load(path, scratch)
+    (finding,) = bundle.manifest.findings
+    assert finding.kind == "notebook.syntax_error" and finding.message.startswith("cell 1: cannot be parsed")
+    assert bundle.manifest.symbols["relu_forward"].cell == 2
