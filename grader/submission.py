@@ -276,7 +276,8 @@ class _Loader:
     def _report_symlink(self, base: Path, link: Path) -> None:
         target = os.readlink(link)
         rel = link.relative_to(base).as_posix()
-        inside = link.resolve().is_relative_to(base.resolve())
+        # realpath, unlike Path.resolve, does not raise on a symlink loop.
+        inside = Path(os.path.realpath(link)).is_relative_to(os.path.realpath(base))
         where = "inside" if inside else "outside"
         self.finding(
             "symlink_skipped",

@@ -193,3 +193,12 @@ def test_unparsable_notebook_cell(tmp_path: Path, scratch: Path):
     (finding,) = bundle.manifest.findings
     assert finding.kind == "notebook.syntax_error" and finding.message.startswith("cell 1: cannot be parsed")
     assert bundle.manifest.symbols["relu_forward"].cell == 2
+
+
+def test_symlink_loop_is_reported(tmp_path: Path, scratch: Path):
+    submission = tmp_path / "sub"
+    shutil.copytree(SUBMISSIONS / "partial", submission)
+    (submission / "a.py").symlink_to(submission / "b.py")
+    (submission / "b.py").symlink_to(submission / "a.py")
+    bundle = load(submission, scratch)
+    assert sorted(f.file for f in bundle.manifest.findings if f.kind == "symlink_skipped") == ["a.py", "b.py"]
