@@ -11,15 +11,15 @@ IPython syntax is never executed: line magics, shell escapes (``!ls``, ``x = !ls
 skips its cell. A cell that still fails to parse is reported and skipped; the others load.
 
 A notebook-only submission has no course package, so its ``from cs231n.layers import *`` and
-imports of starter modules or of modules that are not installed are dropped (and reported); the
-module starts with ``from cnngrade_starter.fast_layers import *`` so sandwich layers defined in the
-notebook still find ``conv_forward_fast`` and friends.
+imports of starter modules or of modules the worker lacks (anything but the standard library and
+numpy, e.g. matplotlib) are dropped (and reported); the module starts with ``from
+cnngrade_starter.fast_layers import *`` so sandwich layers defined in the notebook still find
+``conv_forward_fast`` and friends.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
 from collections.abc import Iterable
 
@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from grader.load_error import LoadError
 from grader.report import Finding
+from grader.starter import WORKER_MODULES
 
 PRELUDE = "import numpy as np\nfrom cnngrade_starter.fast_layers import *  # the course's fast layers\n"
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture"})
@@ -171,11 +172,9 @@ class _Converter:
         top = module.split(".")[0]
         if top == "cs231n" or top in self.starter_modules:
             return "course code: a notebook-only submission has no course package"
-        try:
-            found = importlib.util.find_spec(top) is not None
-        except (ImportError, ValueError):
-            found = False
-        return None if found else f"module {top!r} is not installed"
+        if top not in WORKER_MODULES:
+            return f"the grader's worker has only the standard library and numpy, not {top!r}"
+        return None
 
     def _import(self, node: ast.Import | ast.ImportFrom, cell: int) -> str | None:
         if isinstance(node, ast.ImportFrom):

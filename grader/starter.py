@@ -12,6 +12,7 @@ enters a bundle.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,6 +22,9 @@ PACKAGE = "cnngrade_starter"
 COPIED_MODULES = ("fast_layers", "optim", "solver", "gradient_check")
 # Module names treated as starter code by default (the rubric may pass its own list).
 STARTER_MODULES = (*COPIED_MODULES, "im2col", "im2col_cython", "data_utils", "vis_utils", "setup")
+# What student code can import in the worker besides the bundle itself: the standard library and
+# numpy (grader/sandbox/isolation.py SITE_PACKAGES; a test keeps the two in step).
+WORKER_MODULES = frozenset(sys.stdlib_module_names) | {"numpy"}
 # The student's course modules, by their path inside the course package.
 COURSE_PATHS = {"layers": "layers.py", "layer_utils": "layer_utils.py", "cnn": "classifiers/cnn.py"}
 

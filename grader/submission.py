@@ -37,6 +37,7 @@ from grader.starter import (
     COURSE_PATHS,
     PACKAGE,
     STARTER_MODULES,
+    WORKER_MODULES,
     add_missing_starter,
     install_course_shims,
     install_starter,
@@ -165,6 +166,8 @@ class _Loader:
         # symbol -> [(module, file, line)] from the student's own Python files, in path order
         self.candidates: dict[str, list[tuple[str, str, int]]] = {}
         self.notebook_symbols: dict[str, SymbolLocation] = {}
+        # (file, top-level module name, line) of each unguarded top-level absolute import
+        self.imports: list[tuple[str, str, int]] = []
 
     def finding(self, kind: str, message: str, file: str | None = None, line: int | None = None) -> None:
         self.manifest.findings.append(Finding(kind=kind, file=file, line=line, message=message))
@@ -337,6 +340,10 @@ class _Loader:
             parts.pop()
         importable = bool(parts) and all(p.isidentifier() for p in parts)
         for node in tree.body:
+            if isinstance(node, ast.Import):
+                self.imports += [(rel, alias.name.split(".")[0], node.lineno) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                self.imports.append((rel, node.module.split(".")[0], node.lineno))
             for name in _top_level_names(node):
                 if importable:
                     self.candidates.setdefault(name, []).append((".".join(parts), rel, node.lineno))
@@ -344,6 +351,23 @@ class _Loader:
                     self.finding(
                         "not_importable", f"{name} is defined here, but {rel} is not an importable path", rel
                     )
+
+    def check_imports(self) -> None:
+        """Report imports the worker cannot satisfy: the module will fail to import there."""
+        for rel, module, line in self.imports:
+            if (
+                module in WORKER_MODULES
+                or (self.root / f"{module}.py").exists()
+                or (self.root / module).is_dir()
+            ):
+                continue
+            self.finding(
+                "import_unavailable",
+                f"imports {module!r}, which the grader's worker does not have (only the standard library, "
+                "numpy and the submission's own modules): this module will fail to import",
+                rel,
+                line,
+            )
 
     # --- symbols -----------------------------------------------------------------------
 
@@ -417,6 +441,7 @@ def load(
         raise LoadError(f"{path}: cannot read {exc.filename or path} ({exc.strerror or exc})") from None
     install_starter(root)
     loader.manifest.inner_kind = inner
+    loader.check_imports()
     loader.resolve_symbols(required_symbols, own_symbols)
     files = sorted(loader.manifest.files, key=lambda f: f.path)
     loader.manifest.files = files

@@ -4,13 +4,14 @@ never enters a bundle."""
 from __future__ import annotations
 
 import ast
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import SUBMISSIONS, run_in_root
 
-from grader.starter import COPIED_MODULES, PACKAGE, REFERENCE_DIR
+from grader.starter import COPIED_MODULES, PACKAGE, REFERENCE_DIR, WORKER_MODULES
 from grader.submission import load
 
 EXAMPLES = [
@@ -83,3 +84,23 @@ def test_answer_key_never_enters_a_bundle(example: str, scratch: Path):
     assert not (bundle.root / PACKAGE / "layers.py").exists()
     done = run_in_root(bundle.root, "import reference")
     assert "No module named 'reference'" in done.stderr
+
+
+def test_worker_modules_match_what_the_sandbox_exposes():
+    from grader.sandbox.isolation import SITE_PACKAGES
+
+    assert WORKER_MODULES - sys.stdlib_module_names == {p for p in SITE_PACKAGES if p.isidentifier()}
+
+
+def test_imports_the_worker_lacks_are_reported(tmp_path: Path, scratch: Path):
+    package = tmp_path / "pkg"
+    shutil.copytree(SUBMISSIONS / "correct_package", package)
+    cnn = package / "cs231n" / "classifiers" / "cnn.py"
+    cnn.write_text(
+        "import matplotlib.pyplot as plt\ntry:\n    import seaborn\nexcept ImportError:\n    pass\n"
+        + cnn.read_text()
+    )
+    bundle = load(package, scratch)
+    (finding,) = [f for f in bundle.manifest.findings if f.kind == "import_unavailable"]
+    assert (finding.file, finding.line) == ("cs231n/classifiers/cnn.py", 1)
+    assert "'matplotlib'" in finding.message
