@@ -157,6 +157,7 @@ class _Converter:
         self.futures: list[str] = []
         self.body: list[str] = []
         self.seen: dict[str, list[int]] = {}  # cells defining each function or class
+        self.dropped: dict[tuple[int, str], list[tuple[int, str]]] = {}  # (cell, why) -> [(line, import)]
         self.result = NotebookModule(source="")
 
     def finding(self, kind: str, cell: int, line: int | None, message: str) -> None:
@@ -177,32 +178,21 @@ class _Converter:
         return None
 
     def _import(self, node: ast.Import | ast.ImportFrom, cell: int) -> str | None:
+        """The import's text without the modules that cannot be used here (recorded), or None."""
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            self.futures.append(ast.unparse(node))
+            return None
         if isinstance(node, ast.ImportFrom):
-            if node.module == "__future__":
-                self.futures.append(ast.unparse(node))
-                return None
-            reason = self._unavailable(node.module, node.level)
-            kept = node if reason is None else None
+            parts = [(node, self._unavailable(node.module, node.level))]
         else:
-            aliases = []
-            for alias in node.names:
-                reason = self._unavailable(alias.name, 0)
-                if reason is None:
-                    aliases.append(alias)
-                else:
-                    self.finding(
-                        "notebook.import_dropped",
-                        cell,
-                        node.lineno,
-                        f"dropped `import {alias.name}` ({reason})",
-                    )
-            kept = ast.Import(names=aliases) if aliases else None
-            reason = None
-        if reason is not None:
-            self.finding(
-                "notebook.import_dropped", cell, node.lineno, f"dropped `{ast.unparse(node)}` ({reason})"
-            )
-        return ast.unparse(kept) if kept is not None else None
+            parts = [(ast.Import(names=[alias]), self._unavailable(alias.name, 0)) for alias in node.names]
+        kept = []
+        for part, reason in parts:
+            if reason is None:
+                kept.append(ast.unparse(part))
+            else:
+                self.dropped.setdefault((cell, reason), []).append((node.lineno, ast.unparse(part)))
+        return "\n".join(kept) or None
 
     def add_cell(self, cell: int, raw: str) -> None:
         source = _strip_ipython(raw)
@@ -242,6 +232,9 @@ class _Converter:
             self.body.append(f"\n\n# --- cell {cell} ---\n" + "\n\n".join(kept) + "\n")
 
     def finish(self) -> NotebookModule:
+        for (cell, reason), imports in self.dropped.items():
+            listed = ", ".join(f"`{text}`" for _, text in imports)
+            self.finding("notebook.import_dropped", cell, imports[0][0], f"dropped {listed} ({reason})")
         for symbol, cells in self.seen.items():
             if len(cells) > 1 and any(c != cells[0] for c in cells):
                 where = ", ".join(str(c) for c in cells)
