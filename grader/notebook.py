@@ -34,6 +34,8 @@ PRELUDE = "import numpy as np\nfrom cnngrade_starter.fast_layers import *  # the
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture"})
 # `x = !ls` or `out = %timeit -o f()`: an assignment whose right side is IPython syntax.
 _MAGIC_ASSIGN = re.compile(r"^\s*[\w.,\s\[\]()]+=\s*[!%]")
+# `np.pad?` / `np.pad??`: IPython help (a comment ending in "?" is not).
+_HELP = re.compile(r"[\w.]+\?\??")
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # What ast.parse raises on source it cannot take: NUL bytes give ValueError in some Python
 # versions, absurd nesting gives MemoryError or RecursionError.
@@ -109,7 +111,9 @@ def _strip_ipython(source: str) -> str | None:
     out = []
     for line in lines:
         stripped = line.lstrip()
-        ipython = stripped.startswith(("%", "!", "?")) or stripped.endswith("?") or _MAGIC_ASSIGN.match(line)
+        ipython = (
+            stripped.startswith(("%", "!", "?")) or _HELP.fullmatch(stripped) or _MAGIC_ASSIGN.match(line)
+        )
         out.append(line[: len(line) - len(stripped)] + "pass" if ipython and stripped else line)
     return "\n".join(out) + "\n"
 

@@ -27,7 +27,7 @@ def side_effect_notebook(tmp_path: Path) -> Path:
             f"get_ipython().system('touch {m['ipython']}')",
             f"%%bash\ntouch {m['bash']}",
             "LEARNING_RATE = 1e-3\nCLASSES = ('cat', 'dog')\nweights = np.zeros(3)",
-            "def relu_forward(x):\n    return np.maximum(x, 0), x",
+            "np.maximum?\ndef relu_forward(x):\n    y = np.maximum(x, 0)\n# is this right?\n    return y, x",
             f"open({str(m['training'])!r}, 'w').close()\nprint('trained')",
         ],
     )
