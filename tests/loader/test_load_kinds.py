@@ -6,9 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import SUBMISSIONS, make_zip, run_in_root, tree_members, write_notebook
 
-from grader.submission import REQUIRED_SYMBOLS, Kind, load
+from grader.submission import REQUIRED_SYMBOLS, Kind, LoadError, load
 
 PACKAGE = SUBMISSIONS / "correct_package"
 NOTEBOOK = SUBMISSIONS / "correct_notebook" / "ConvolutionalNetworks.ipynb"
@@ -185,3 +186,18 @@ def test_notebook_without_course_package_still_gets_fast_layers(tmp_path: Path, 
     done = run_in_root(bundle.root, code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "9.0"
+
+
+def test_zip_made_on_windows_with_backslash_paths(tmp_path: Path, scratch: Path):
+    members = {name.replace("/", "\\"): data for name, data in tree_members(PACKAGE).items()}
+    bundle = load(make_zip(tmp_path / "win.zip", members), scratch)
+    assert bundle.manifest.symbols["ThreeLayerConvNet"].module == "cs231n.classifiers.cnn"
+
+
+def test_zip_inside_a_zip_inside_a_zip_is_refused(tmp_path: Path, scratch: Path):
+    inner = make_zip(tmp_path / "inner.zip", {"m.py": "x = 1\n"})
+    middle = make_zip(tmp_path / "middle.zip", {"inner.zip": inner.read_bytes()})
+    outer = make_zip(tmp_path / "outer.zip", {"middle.zip": middle.read_bytes()})
+    assert load(middle, tmp_path / "s1").manifest.inner_kind == Kind.zip
+    with pytest.raises(LoadError, match="nested more than two deep"):
+        load(outer, scratch)
