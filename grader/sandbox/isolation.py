@@ -273,8 +273,11 @@ class Cgroup:
         return found
 
     def memory_exceeded(self) -> bool:
+        """Whether the kernel's OOM killer acted in this cgroup (or an allocation hit the limit)."""
         with contextlib.suppress(OSError, ValueError):
-            return int((self.dirs["memory"] / "memory.failcnt").read_text()) > 0
+            d = self.dirs["memory"]
+            stats = dict(line.split() for line in (d / "memory.oom_control").read_text().splitlines())
+            return int(stats.get("oom_kill", 0)) > 0 or int((d / "memory.failcnt").read_text()) > 0
         return False
 
     def kill_all(self, deadline_s: float = 5.0) -> None:

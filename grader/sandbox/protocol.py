@@ -166,7 +166,8 @@ def decode(tree: Any, blobs: list[memoryview], *, max_array_bytes: int) -> Any:
 
 def _npy_parts(arr: np.ndarray) -> list[bytes | memoryview]:
     """An array as .npy: a small header and the data itself (no copy when already C-contiguous)."""
-    arr = np.ascontiguousarray(arr)
+    if not arr.flags.c_contiguous:
+        arr = np.ascontiguousarray(arr)  # (not for every array: it turns 0-d into 1-d)
     head = io.BytesIO()
     np.lib.format.write_array_header_1_0(head, np.lib.format.header_data_from_array_1_0(arr))
     return [head.getvalue(), memoryview(arr.reshape(-1).view(np.uint8))]

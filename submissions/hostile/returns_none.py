@@ -1,0 +1,5 @@
+"""Returns None instead of (out, cache)."""
+
+
+def relu_forward(x):
+    return None

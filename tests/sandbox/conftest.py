@@ -1,0 +1,62 @@
+"""Real submissions and workers for the sandbox tests (no mocks: real processes, real files)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox import Limits, Worker, available_levels
+from grader.submission import Bundle, Kind, Manifest, SymbolLocation
+
+REPO = Path(__file__).resolve().parents[2]
+HOSTILE = REPO / "submissions" / "hostile"
+LEVELS = available_levels()
+# Tight limits so hang and bomb tests end quickly.
+FAST = Limits(call_timeout_s=1.0, cpu_s=20, memory_mb=512, nproc=32, file_size_mb=1, output_kib=4)
+
+
+def make_bundle(source: Path, tmp: Path, symbols: list[str]) -> Bundle:
+    """A Bundle for a one-module submission: its file copied to a scratch tree, symbols found in it."""
+    root = tmp / "bundle"
+    root.mkdir(parents=True)
+    shutil.copyfile(source, root / source.name)
+    module = source.stem
+    located = {s: SymbolLocation(module=module, file=source.name, line=1) for s in symbols}
+    return Bundle(
+        name=source.name,
+        kind=Kind.module,
+        source=str(source),
+        root=root,
+        sha256=hashlib.sha256(source.read_bytes()).hexdigest(),
+        manifest=Manifest(symbols=located),
+    )
+
+
+def write_module(tmp: Path, name: str, code: str, symbols: list[str]) -> Bundle:
+    source = tmp / "src" / f"{name}.py"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text(code)
+    return make_bundle(source, tmp, symbols)
+
+
+@pytest.fixture(params=LEVELS)
+def level(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def worker_for(tmp_path: Path):
+    """Start workers on real submission dirs; every one is closed at the end of the test."""
+    started: list[Worker] = []
+
+    def start(bundle: Bundle, level: str, limits: Limits = FAST, **kwargs) -> Worker:
+        worker = Worker(bundle, limits, isolation=level, **kwargs)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.close()
