@@ -22,6 +22,7 @@ import signal
 import statistics
 import tempfile
 import time
+import traceback
 from collections import Counter, deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -172,7 +173,14 @@ def _child(job: Job, rubric: Rubric, options: GradeOptions, batch_pid: int, conn
     if existing and existing == _current_key(job.source, rubric, options):
         conn.send("skipped")
         return
-    report = grade_submission(job.source, rubric, options, name=job.name)
+    try:
+        report = grade_submission(job.source, rubric, options, name=job.name)
+    except Exception as e:
+        # A bug in the grader, not the submission's doing: the traceback goes to stderr for the
+        # maintainer, one line to the summary, and the other submissions go on.
+        traceback.print_exc()
+        conn.send(f"the grader failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+        return
     write_report(report, job.target)
     conn.send("graded")
 
@@ -189,11 +197,16 @@ def _finish(run: _Running, timed_out: bool) -> Outcome:
     seconds = time.monotonic() - run.started
     if timed_out:
         return Outcome(run.job, "timeout", seconds, message=f"grading took longer than {duration(seconds)}")
-    state = run.conn.recv() if run.conn.poll() else None
-    if state not in ("graded", "skipped"):
+    try:
+        state = run.conn.recv() if run.conn.poll() else None
+    except EOFError:  # the child died before it said anything
+        state = None
+    if state is None:
         code = run.process.exitcode
         cause = f"killed by signal {-code}" if code and code < 0 else f"exit code {code}"
         return Outcome(run.job, "crashed", seconds, message=f"the grader crashed ({cause})")
+    if state not in ("graded", "skipped"):
+        return Outcome(run.job, "crashed", seconds, message=state)
     return Outcome(run.job, state, seconds, report=read_report(run.job.target))
 
 

@@ -113,3 +113,20 @@ def test_a_batch_killed_with_sigkill_resumes_to_the_same_reports(tmp_path):
     assert not list(out.glob(".*.tmp"))
     for path in (tmp_path / "whole").glob("*.json"):
         assert read_report(out / path.name).comparable() == read_report(path).comparable(), path.name
+
+
+def test_a_submission_that_outlives_its_budget_is_killed_and_the_batch_goes_on(cnngrade, tmp_path):
+    rubric = lean_rubric(tmp_path / "lean.toml")
+    klass = tmp_path / "class"
+    klass.mkdir()
+    (klass / "sleeper.py").write_text(
+        "import time\n\n\ndef conv_forward_naive(x, w, b, conv_param):\n    time.sleep(10**9)\n"
+    )
+    (klass / "typo.py").write_text("def conv_forward_naive(x, w, b, conv_param:\n    pass\n")
+    out = cnngrade(
+        "grade", klass, "--out", tmp_path / "out", "--secret", "s", "--rubric", rubric, "--timeout", "4"
+    )
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["typo.json"]
+    assert "sleeper: grading took longer than" in out.stdout
+    assert "1 graded" in out.stdout and "1 not graded" in out.stdout
