@@ -41,9 +41,15 @@ def run_in_root(root: Path, code: str, timeout: float = 120) -> subprocess.Compl
     )
 
 
-def exercise_bundle(bundle: Bundle, inputs: dict[str, np.ndarray], tmp_path: Path) -> dict[str, np.ndarray]:
-    """Run bundle_exercise.py's calls on the bundle's symbols in a child process."""
-    symbols = {name: loc.module for name, loc in bundle.manifest.symbols.items() if loc is not None}
+def exercise_bundle(
+    bundle: Bundle, inputs: dict[str, np.ndarray], tmp_path: Path, only: set[str] | None = None
+) -> dict[str, np.ndarray]:
+    """Run bundle_exercise.py's calls on the bundle's symbols (or just ``only``) in a child process."""
+    symbols = {
+        name: loc.module
+        for name, loc in bundle.manifest.symbols.items()
+        if loc is not None and (only is None or name in only)
+    }
     inputs_path, out_path = tmp_path / "inputs.npz", tmp_path / "outputs.npz"
     np.savez(inputs_path, **inputs)
     code = (

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from bundle_exercise import exercise, make_inputs
-from conftest import SUBMISSIONS, exercise_bundle
+from conftest import SUBMISSIONS, exercise_bundle, run_in_root
 
 from grader.submission import REQUIRED_SYMBOLS, load
 
@@ -42,3 +42,30 @@ def test_correct_example_matches_reference(example: str, expected, tmp_path: Pat
     for key, value in expected.items():
         assert got[key].shape == value.shape, key
         np.testing.assert_allclose(got[key], value, rtol=1e-9, atol=1e-12, err_msg=key)
+
+
+def test_partial_example_loads_what_is_done(expected, tmp_path: Path):
+    bundle = load(SUBMISSIONS / "partial", tmp_path / "scratch")
+    symbols = bundle.manifest.symbols
+    assert [name for name, where in symbols.items() if where is None] == ["ThreeLayerConvNet"]
+    assert symbols["affine_forward"].module == "layers"  # a flat directory
+    done = {"affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss"}
+    got = exercise_bundle(bundle, make_inputs(), tmp_path, only=done | {"conv_relu_forward"})
+    for key in got:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-9, atol=1e-12, err_msg=key)
+    code = (
+        "import numpy as np\nfrom layers import conv_backward_naive\n"
+        "print(conv_backward_naive(np.zeros((1, 1, 1, 1)), None))"
+    )
+    assert run_in_root(bundle.root, code).stdout.strip() == "(None, None, None)"  # still `pass`
+
+
+def test_syntax_error_example_grades_the_other_files(expected, tmp_path: Path):
+    bundle = load(SUBMISSIONS / "syntax_error", tmp_path / "scratch")
+    (finding,) = bundle.manifest.findings
+    assert (finding.kind, finding.file) == ("syntax_error", "cs231n/classifiers/cnn.py")
+    assert [name for name, where in bundle.manifest.symbols.items() if where is None] == ["ThreeLayerConvNet"]
+    got = exercise_bundle(bundle, make_inputs(), tmp_path)
+    assert sorted(got) == sorted(k for k in expected if not k.startswith("net_"))
+    for key in got:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-9, atol=1e-12, err_msg=key)
