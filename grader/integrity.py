@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import difflib
 import io
+import re
 import tokenize
 from pathlib import Path
 
@@ -25,6 +26,9 @@ from grader.report import Finding
 
 START = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
+# A marker line, possibly edited: "#", stars, "START/END OF YOUR CODE". The course's banner comment
+# "#    END OF YOUR CODE    #" has no stars and is not a marker.
+_MARKER = re.compile(r"#\s*\*+\s*(START|END) OF YOUR CODE", re.IGNORECASE)
 SKELETON_DIR = Path(__file__).resolve().parent.parent / "reference" / "starter"
 # Skeleton files, by their path inside the course package.
 SKELETONS = ("cs231n/layers.py", "cs231n/layer_utils.py", "cs231n/classifiers/cnn.py")
@@ -77,10 +81,10 @@ class _Parsed:
         start = min([node.lineno] + [d.lineno for d in node.decorator_list])
         for number in range(start, node.end_lineno + 1):
             raw = self.lines[number - 1].strip()
-            upper = raw.upper()
-            if "START OF YOUR CODE" in upper or "END OF YOUR CODE" in upper:
+            marker = _MARKER.match(raw)
+            if marker:
                 altered += raw not in (START, END)
-                inside = "START OF YOUR CODE" in upper
+                inside = marker.group(1).upper() == "START"
                 texts.append("<START>" if inside else "<END>")
                 numbers.append(number)
             elif not inside and number in self.code:

@@ -32,6 +32,9 @@ def test_comments_docstrings_blank_lines_and_extra_helpers_do_not_count():
     edited = LAYERS.replace('    """ReLU, forward: out = max(0, x), cache = x."""\n', "    # my relu\n\n", 1)
     edited = edited.replace("    cache = (x, w, b)\n", "    cache = (x,  w,  b)   # unchanged\n", 1)
     edited += "\n\ndef my_helper(a):\n    return a + 1\n"
+    # The course's own banners around the markers are comments too.
+    banner = "    " + "#" * 75 + "\n    #" + " " * 29 + "END OF YOUR CODE" + " " * 28 + "#\n"
+    edited = edited.replace(f"    {END}\n", f"    {END}\n{banner}")
     assert compare(SKELETON, edited, "layers.py") == []
 
 
