@@ -178,6 +178,9 @@ class _Loader:
         """Load ``path`` into the root; returns (kind, inner kind for a zip)."""
         if path.is_dir():
             return self.load_dir(path, run_notebook, depth)
+        size, cap = path.stat().st_size, self.limits.max_total_bytes
+        if size > cap:
+            raise LoadError(f"{path.name}: {size} bytes, more than the cap of {cap}")
         suffix = path.suffix.lower()
         if suffix == ".py":
             self.load_module(path)

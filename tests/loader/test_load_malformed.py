@@ -202,3 +202,10 @@ def test_symlink_loop_is_reported(tmp_path: Path, scratch: Path):
     (submission / "b.py").symlink_to(submission / "a.py")
     bundle = load(submission, scratch)
     assert sorted(f.file for f in bundle.manifest.findings if f.kind == "symlink_skipped") == ["a.py", "b.py"]
+
+
+def test_oversized_notebook_is_refused_before_reading(tmp_path: Path, scratch: Path):
+    path = write_notebook(tmp_path / "huge.ipynb", ["x = 1", "# " + "padding " * 5000])
+    assert "more than the cap of 10000" in load_error(
+        path, scratch, limits=ArchiveLimits(max_total_bytes=10_000)
+    )
