@@ -31,6 +31,7 @@ from grader.report import Finding
 from grader.starter import WORKER_MODULES
 
 PRELUDE = "import numpy as np\nfrom cnngrade_starter.fast_layers import *  # the course's fast layers\n"
+# Cell magics whose body is plain Python: the body is kept, the magic line dropped.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture"})
 # `x = !ls` or `out = %timeit -o f()`: an assignment whose right side is IPython syntax.
 _MAGIC_ASSIGN = re.compile(r"^\s*[\w.,\s\[\]()]+=\s*[!%]")
@@ -76,9 +77,10 @@ def read_notebook(data: bytes, name: str) -> nbformat.NotebookNode:
         raise LoadError(
             f"{name}: not a notebook (not UTF-8 text: {exc.reason} at byte {exc.start})"
         ) from None
-    errors: dict = {}
+    # Schema problems are tolerated (cells are read defensively below); capturing them only keeps
+    # nbformat from logging them.
     try:
-        nb = nbformat.reads(text, as_version=4, capture_validation_error=errors)
+        nb = nbformat.reads(text, as_version=4, capture_validation_error={})
     except nbformat.reader.NotJSONError:
         raise LoadError(f"{name}: not a notebook (the file is not valid JSON)") from None
     except (ValueError, KeyError, TypeError, AttributeError, nbformat.ValidationError) as exc:
@@ -104,7 +106,7 @@ def _strip_ipython(source: str) -> str | None:
     lines = source.splitlines()
     first = next(i for i, line in enumerate(lines) if line.strip())
     if lines[first].lstrip().startswith("%%"):
-        magic = lines[first].lstrip()[2:].split(maxsplit=1)[0] if lines[first].strip() != "%%" else ""
+        magic = (lines[first].lstrip()[2:].split() or [""])[0]
         if magic not in PYTHON_CELL_MAGICS:
             return None
         lines[first] = ""
