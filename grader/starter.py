@@ -52,26 +52,23 @@ def shim_source(module: str) -> str:
     return _STUB.format(name=module)
 
 
-def install_starter(root: Path) -> list[Path]:
-    """Copy the reference starter modules into ``root/cnngrade_starter``; returns the files written."""
+def install_starter(root: Path) -> None:
+    """Copy the reference starter modules into ``root/cnngrade_starter``."""
     package = root / PACKAGE
     package.mkdir(parents=True, exist_ok=True)
-    init = package / "__init__.py"
-    init.write_text('"""The course\'s starter modules, from the cnngrade reference."""\n', encoding="utf-8")
-    written = [init]
+    (package / "__init__.py").write_text(
+        '"""The course\'s starter modules, from cnngrade."""\n', encoding="utf-8"
+    )
     for module in COPIED_MODULES:
-        target = package / f"{module}.py"
-        target.write_bytes((REFERENCE_DIR / f"{module}.py").read_bytes())
-        written.append(target)
-    return written
+        (package / f"{module}.py").write_bytes((REFERENCE_DIR / f"{module}.py").read_bytes())
 
 
 def install_course_shims(
     root: Path, starter_modules: Iterable[str], flat_modules: Iterable[str] = ()
 ) -> None:
     """A ``cs231n`` package of shims, for submissions that import the course package without
-    shipping it: a single module's or a notebook-less flat upload's ``from cs231n.fast_layers
-    import *`` reaches the starter code, and ``from cs231n.layers import *`` reaches the student's
+    shipping it: a single module's or a flat upload's ``from cs231n.fast_layers import *``
+    reaches the starter code, and ``from cs231n.layers import *`` reaches the student's
     own top-level ``layers.py`` when it is one of ``flat_modules``."""
     package = root / "cs231n"
     add_missing_starter(package, starter_modules)
