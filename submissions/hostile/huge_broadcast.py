@@ -3,5 +3,5 @@
 import numpy as np
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     return np.broadcast_to(np.zeros(1), (10**6, 10**6)), None

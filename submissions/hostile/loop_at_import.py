@@ -4,5 +4,5 @@ while True:
     pass
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     return x, None

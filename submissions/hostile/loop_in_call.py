@@ -1,6 +1,6 @@
 """Spins forever inside a call."""
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     while True:
         pass

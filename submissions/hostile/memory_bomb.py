@@ -1,7 +1,7 @@
 """Allocates and touches memory until something stops it."""
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     hoard = []
     while True:
         hoard.append(bytearray(64 << 20))

@@ -3,5 +3,5 @@
 import numpy as np
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     return np.full(np.shape(x), np.nan), None

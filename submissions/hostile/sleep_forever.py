@@ -3,5 +3,5 @@
 import time
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     time.sleep(10**9)

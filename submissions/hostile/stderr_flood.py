@@ -3,6 +3,6 @@
 import sys
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     while True:
         sys.stderr.write("eggs " * 400 + "\n")

@@ -1,9 +1,9 @@
-"""Prints 16 MiB, then answers correctly: the output must be truncated, the answer kept."""
+"""Prints 16 MiB, then answers (with relu(x)): the output must be truncated, the answer kept."""
 
 import numpy as np
 
 
-def relu_forward(x):
+def conv_forward_naive(x, w=None, b=None, conv_param=None):
     line = "spam " * 200 + "\n"
     for _ in range(16 * 1024 * 1024 // len(line)):
         print(line, end="")

@@ -16,9 +16,14 @@ import numpy as np
 import pytest
 
 from grader.sandbox import StudentFailure, Worker, expect_array, expect_tuple
+from reference.layers import conv_forward_naive
 
 from .conftest import FAST, HOSTILE, LEVELS, make_bundle, write_module
 
+_rng = np.random.default_rng(0)
+ARGS = (_rng.standard_normal((2, 3, 5, 5)), _rng.standard_normal((4, 3, 3, 3)), _rng.standard_normal(4),
+        {"stride": 1, "pad": 1})  # fmt: skip
+ANSWER = conv_forward_naive(*ARGS)[0]  # the answer key, in the trusted parent
 X = np.linspace(-1, 1, 12).reshape(3, 4)
 RELU = np.maximum(0, X)
 # The process level shares the grader's filesystem, network and uid: these attacks succeed there
@@ -61,10 +66,10 @@ def bystanders(tmp_path_factory):
         worker.close()
 
 
-def outcome(worker: Worker, arg) -> tuple[object, StudentFailure | None]:
+def outcome(worker: Worker, args: tuple) -> tuple[object, StudentFailure | None]:
     start = time.monotonic()
     try:
-        reply = worker.call("relu_forward", arg)
+        reply = worker.call("conv_forward_naive", *args)
         result = (reply, None)
     except StudentFailure as f:
         result = (None, f)
@@ -95,7 +100,7 @@ def test_hostile_submission_is_contained(case, level, tmp_path, bystanders):
     # These two do real work before the limit stops them: no timeout on a loaded machine.
     slow = case in ("stdout_flood", "memory_bomb")
     limits = FAST.model_copy(update={"call_timeout_s": 20.0}) if slow else FAST
-    bundle = make_bundle(HOSTILE / f"{case}.py", tmp_path, ["relu_forward"])
+    bundle = make_bundle(HOSTILE / f"{case}.py", tmp_path, ["conv_forward_naive"])
     code_before = {p: p.read_bytes() for p in Path(bundle.root).rglob("*.py")}
 
     with socket.socket() as server:
@@ -110,12 +115,12 @@ def test_hostile_submission_is_contained(case, level, tmp_path, bystanders):
         }
         worker = Worker(bundle, limits, isolation=level, ro_dirs=[data])
         try:
-            reply, failure = outcome(worker, args.get(case, X))
+            reply, failure = outcome(worker, (args[case],) if case in args else ARGS)
             check_result(case, reply, failure)
             if case == "setsid_daemon":
                 assert leftover_processes(worker)  # the daemon is alive while the worker is
             if case == "kill_parent":  # its parent (bwrap's init, or nothing at pid 1) survived
-                assert worker.call("relu_forward", X).value == reply.value
+                assert worker.call("conv_forward_naive", *ARGS).value == reply.value
         finally:
             worker.close()
         assert leftover_processes(worker) == []
@@ -166,16 +171,17 @@ def check_result(case: str, reply, failure: StudentFailure | None) -> None:
     assert failure is None, failure.message
     value = reply.value
     if case == "stdout_flood":
-        np.testing.assert_array_equal(value[0], RELU)  # the answer is kept, the flood is cut
+        np.testing.assert_array_equal(value[0], np.maximum(0, ARGS[0]))  # the answer is kept, the flood cut
         assert "bytes of output omitted" in reply.output and len(reply.output) < 5000
     elif case in ("nan_result", "wrong_shape", "returns_none"):
         with pytest.raises(StudentFailure):
-            out, _ = expect_tuple(value, 2, name="relu_forward")
-            expect_array(out, name="out", shape=RELU.shape)
+            out, _ = expect_tuple(value, 2, name="conv_forward_naive")
+            expect_array(out, name="out", shape=ANSWER.shape)
     elif case == "monkeypatch_numpy":
-        assert not np.allclose(value[0], RELU) and np.allclose(RELU, RELU)
+        assert value[0].shape != ANSWER.shape or not np.allclose(value[0], ANSWER)
+        assert np.allclose(ANSWER, ANSWER + 1e-12) and not np.allclose(ANSWER, 0)  # our numpy is intact
     elif case == "reference_by_walk":
-        assert value[1] == "answer key not found" and not np.allclose(value[0], RELU)
+        assert value[1] == "answer key not found" and value[0].shape != ANSWER.shape
     elif case == "fork_bomb":
         assert value[0] < FAST.nproc
     elif case in ("write_outside_scratch", "overwrite_reports", "chdir_and_delete"):
