@@ -166,6 +166,8 @@ class _Loader:
         # symbol -> [(module, file, line)] from the student's own Python files, in path order
         self.candidates: dict[str, list[tuple[str, str, int]]] = {}
         self.notebook_symbols: dict[str, SymbolLocation] = {}
+        # (symbol, file, line) defined in files whose path is no dotted module name ("hw 2/layers.py")
+        self.unimportable: list[tuple[str, str, int]] = []
         # (file, top-level module name, line) of each unguarded top-level absolute import
         self.imports: list[tuple[str, str, int]] = []
 
@@ -350,10 +352,8 @@ class _Loader:
             for name in _top_level_names(node):
                 if importable:
                     self.candidates.setdefault(name, []).append((".".join(parts), rel, node.lineno))
-                elif name in REQUIRED_SYMBOLS:
-                    self.finding(
-                        "not_importable", f"{name} is defined here, but {rel} is not an importable path", rel
-                    )
+                else:
+                    self.unimportable.append((name, rel, node.lineno))
 
     def check_imports(self) -> None:
         """Report imports the worker cannot satisfy: the module will fail to import there."""
@@ -375,6 +375,10 @@ class _Loader:
     # --- symbols -----------------------------------------------------------------------
 
     def resolve_symbols(self, required: Sequence[str], optional: Sequence[str]) -> None:
+        for name, rel, line in self.unimportable:
+            if name in required or name in optional:
+                message = f"{name} is defined here, but {rel} is not an importable path"
+                self.finding("not_importable", message, rel, line)
         symbols = self.manifest.symbols
         for name in [*required, *optional]:
             if name in self.notebook_symbols:

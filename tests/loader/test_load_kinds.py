@@ -201,3 +201,14 @@ def test_zip_inside_a_zip_inside_a_zip_is_refused(tmp_path: Path, scratch: Path)
     assert load(middle, tmp_path / "s1").manifest.inner_kind == Kind.zip
     with pytest.raises(LoadError, match="nested more than two deep"):
         load(outer, scratch)
+
+
+def test_symbol_in_a_file_that_cannot_be_imported_is_reported(tmp_path: Path, scratch: Path):
+    package = tmp_path / "pkg"
+    shutil.copytree(PACKAGE, package)
+    (package / "old version").mkdir()
+    shutil.copy(PACKAGE / "cs231n" / "layers.py", package / "old version" / "layers.py")
+    bundle = load(package, scratch)
+    flagged = {f.message.split()[0] for f in bundle.manifest.findings if f.kind == "not_importable"}
+    assert "affine_forward" in flagged and "affine_relu_forward" not in flagged
+    assert bundle.manifest.symbols["affine_forward"].file == "cs231n/layers.py"
