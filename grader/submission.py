@@ -390,7 +390,9 @@ class _Loader:
                     symbols[name] = None
                 continue
             home = [c for c in found if c[1].rsplit("/", 1)[-1] == f"{_HOME.get(name)}.py"]
-            module, file, line = (home or found)[0]
+            module, file, _ = (home or found)[0]
+            # Within one file the last definition is the one an import sees.
+            line = max(n for _, f, n in found if f == file)
             symbols[name] = SymbolLocation(module=module, file=file, line=line)
             others = sorted({f"{f}:{n}" for _, f, n in found} - {f"{file}:{line}"})
             if others:

@@ -212,3 +212,12 @@ def test_symbol_in_a_file_that_cannot_be_imported_is_reported(tmp_path: Path, sc
     flagged = {f.message.split()[0] for f in bundle.manifest.findings if f.kind == "not_importable"}
     assert "affine_forward" in flagged and "affine_relu_forward" not in flagged
     assert bundle.manifest.symbols["affine_forward"].file == "cs231n/layers.py"
+
+
+def test_redefinition_in_one_file_points_at_the_last(tmp_path: Path, scratch: Path):
+    path = tmp_path / "twice.py"
+    path.write_text("def relu_forward(x):\n    return 1\n\n\ndef relu_forward(x):\n    return 2\n")
+    bundle = load(path, scratch)
+    assert bundle.manifest.symbols["relu_forward"].line == 5
+    (dup,) = [f for f in bundle.manifest.findings if f.kind == "duplicate"]
+    assert "twice.py:1" in dup.message
