@@ -20,6 +20,7 @@ cgroup (cgroup v1; it binds root too).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import json
 import os
@@ -192,9 +193,11 @@ def unshare_command(layout: Layout, limits: Limits, uid: int, python_cmd: list[s
     lines += [f"mkdir -p {r}{scratch}", f"mount -t tmpfs -o {scratch_opts} none {r}{scratch}"]
     lines += [f"mkdir -p {r}/proc", f"mount -t proc -o nosuid,nodev,noexec proc {r}/proc"]
     lines.append(f"mount -o remount,bind,ro {r}")
-    lines.append(
-        f"exec {q(shutil.which('chroot') or 'chroot')} {r} " + shlex.join(_drop_privileges(uid) + python_cmd)
-    )
+    # Not exec (and not last, which sh may exec anyway): this shell stays pid 1 of the namespace with
+    # unshare's parent-death signal, which setpriv's change of uid would clear in the child itself.
+    # When the grader dies, unshare, this shell and with it the whole namespace die.
+    chroot = q(shutil.which("chroot") or "chroot")
+    lines += [f"{chroot} {r} " + shlex.join(_drop_privileges(uid) + python_cmd), "exit $?"]
     unshare = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--net", "--ipc", "--uts"]
     return [*unshare, "--propagation", "private", "--", "/bin/sh", "-c", "\n".join(lines)]
 
@@ -245,7 +248,9 @@ class Cgroup:
         dirs: dict[str, Path] = {}
         try:
             for controller in ("memory", "pids"):
-                dirs[controller] = _own_cgroup(controller) / name
+                parent = _own_cgroup(controller)
+                _remove_orphans(parent)
+                dirs[controller] = parent / name
                 dirs[controller].mkdir()
             mem = limits.memory_mb << 20
             (dirs["memory"] / "memory.limit_in_bytes").write_text(str(mem))
@@ -301,6 +306,15 @@ class Cgroup:
                     time.sleep(0.005)
 
 
+def _remove_orphans(parent: Path) -> None:
+    """Remove empty cgroups left by graders that were killed (their pid, in the name, is gone)."""
+    for d in parent.glob("cnngrade-*-*"):
+        pid = int(d.name.split("-")[1])
+        if not Path(f"/proc/{pid}").exists():
+            with contextlib.suppress(OSError):
+                d.rmdir()  # fails while a process is still inside: then it is not an orphan yet
+
+
 def _own_cgroup(controller: str) -> Path:
     """Our own cgroup in a v1 hierarchy, so workers nest under whatever limits the grader runs in."""
     for line in Path("/proc/self/cgroup").read_text().splitlines():
@@ -312,11 +326,20 @@ def _own_cgroup(controller: str) -> Path:
     raise OSError(f"no cgroup v1 {controller} hierarchy")
 
 
+PR_SET_PDEATHSIG = 1
+
+
 def preexec(limits: Limits, cgroup: Cgroup | None, *, per_uid: bool) -> Callable[[], None]:
-    """What the child does between fork and exec: join the cgroup, then lower its rlimits."""
+    """What the child does between fork and exec: die with the grader, join the cgroup, lower rlimits.
+
+    The parent-death signal matters when the grader itself is killed: bwrap and unshare then take
+    their namespace down with them, and a process-level child does not spin on unattended.
+    """
     pairs = rlimits(limits, per_uid=per_uid)
+    libc = ctypes.CDLL(None, use_errno=True)
 
     def setup() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if cgroup is not None:
             cgroup.join()
         for which, value in pairs:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +91,45 @@ def test_worker_files_are_removed_on_close(tmp_path, worker_for):
     assert base.exists()
     worker.close()
     assert not base.exists()
+
+
+GRADER = """
+import sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from sandbox.conftest import FAST, write_module
+from grader.sandbox import Worker
+bundle = write_module(Path({tmp!r}), "spin", "def spin():\\n    while True:\\n        pass\\n", ["spin"])
+worker = Worker(bundle, FAST.model_copy(update={{"call_timeout_s": 600}}), isolation={level!r})
+print(worker._state["base"], flush=True)
+worker.call("spin")
+"""
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_killed_grader_takes_its_workers_with_it(level, tmp_path):
+    code = GRADER.format(tests=str(REPO / "tests"), tmp=str(tmp_path), level=level)
+    grader = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    base = grader.stdout.readline().strip()
+    assert base, "the grader did not start its worker"
+    time.sleep(0.3)  # the call is spinning now
+    marker = f"HOME={base}".encode()
+    assert holders(marker)
+    grader.kill()
+    grader.wait()
+    deadline = time.monotonic() + 5
+    while holders(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert holders(marker) == []
+
+
+def holders(marker: bytes) -> list[int]:
+    """Pids whose environment contains `marker`."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if marker in Path(f"/proc/{pid}/environ").read_bytes():
+                found.append(int(pid))
+        except OSError:
+            pass
+    return found
