@@ -16,6 +16,8 @@ import fcntl
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,11 +29,22 @@ from grader import __version__
 from grader.rubric import TrainParams
 
 ARRAYS = ("X_train", "y_train", "X_val", "y_val")
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def default_cache_dir() -> Path:
     """Outside any home directory: the worker's unprivileged uid must be able to read the data."""
     return Path(os.environ.get("CNNGRADE_CACHE") or Path(tempfile.gettempdir()) / "cnngrade-cache")
+
+
+def reference_fingerprint() -> str:
+    """sha256 of the reference package's code: a changed dataset generator or net invalidates the cache."""
+    import reference
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(reference.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _key(*parts: object) -> str:
@@ -74,7 +87,7 @@ def prepare_dataset(cache_dir: Path, cifar_dir: Path | None, num_train: int, num
     """The directory holding the training data as .npy files, written on first use."""
     label = dataset_label(cifar_dir)
     root = _readable_dir(_readable_dir(Path(cache_dir)) / "data")
-    target = root / _key(label, num_train, num_val, __version__)
+    target = root / _key(label, num_train, num_val, __version__, reference_fingerprint())
     done = target / "complete"
     if done.exists():
         return target
@@ -94,9 +107,9 @@ def _load(cifar_dir: Path | None, num_train: int, num_val: int) -> dict[str, np.
     from reference import data
 
     if cifar_dir is None:
-        arrays = data.builtin_dataset(num_train=num_train, num_validation=num_val)
+        arrays = data.get_builtin_data(num_training=num_train, num_validation=num_val, num_test=0)
     else:
-        arrays = data.get_CIFAR10_data(cifar_dir, num_training=num_train, num_validation=num_val, num_test=1)
+        arrays = data.get_CIFAR10_data(num_train, num_val, num_test=0, cifar10_dir=cifar_dir)
     return {
         "X_train": np.ascontiguousarray(arrays["X_train"], dtype=np.float32),
         "y_train": np.asarray(arrays["y_train"], dtype=np.int64),
@@ -123,7 +136,8 @@ def reference_run(
 ) -> dict[str, float]:
     """{"train_acc", "val_acc"} the reference net reaches with these parameters (cached)."""
     root = _readable_dir(Path(cache_dir) / "reference_runs")
-    path = root / f"{_key(dataset, p.model_dump(mode='json'), num_train, __version__)}.json"
+    # data_dir's name already stands for the dataset, its sizes and the reference's code.
+    path = root / f"{_key(data_dir.name, dataset, p.model_dump(mode='json'), num_train)}.json"
     if not path.exists():
         with _locked(path):
             if not path.exists():
@@ -133,6 +147,21 @@ def reference_run(
 
 
 def _train_reference(data_dir: Path, p: TrainParams, num_train: int) -> dict[str, float]:
+    """Run `train_reference` in a child process with one BLAS thread, like a worker's.
+
+    In the grader's process BLAS may use every core, which on a busy machine is several times
+    slower (threads wait for each other), and the thread count could change the result's last bits.
+    """
+    env = {**os.environ, **{var: "1" for var in BLAS_THREAD_VARS}}
+    command = [sys.executable, "-m", "grader.data_cache", str(data_dir), p.model_dump_json(), str(num_train)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the reference training run failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def train_reference(data_dir: Path, p: TrainParams, num_train: int) -> dict[str, float]:
+    """Train the reference net as the student's is trained; {"train_acc", "val_acc"} at the end."""
     from reference.cnn import ThreeLayerConvNet
     from reference.solver import Solver
 
@@ -151,3 +180,11 @@ def _train_reference(data_dir: Path, p: TrainParams, num_train: int) -> dict[str
     finally:
         np.random.set_state(state)
     return {"train_acc": float(solver.train_acc_history[-1]), "val_acc": float(solver.val_acc_history[-1])}
+
+
+if __name__ == "__main__":
+    # python -m grader.data_cache DATA_DIR TRAIN_PARAMS_JSON NUM_TRAIN  (see _train_reference)
+    result = train_reference(
+        Path(sys.argv[1]), TrainParams.model_validate_json(sys.argv[2]), int(sys.argv[3])
+    )
+    print(json.dumps(result))

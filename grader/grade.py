@@ -115,7 +115,7 @@ def grade_submission(
                     calls=calls,
                     submission_sha256=bundle.sha256,
                     secret=options.secret if options.runs_hidden else None,
-                    defined=defined | set(OWN_FAST_SYMBOLS),
+                    defined=defined,
                     data_dir=data_dir,
                     dataset=dataset,
                     cache_dir=options.cache_dir,
@@ -166,7 +166,7 @@ def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         status=outcome.status,
         points=round(spec.points * outcome.fraction, 6),
         max_points=spec.points,
-        metrics=outcome.metrics,
+        metrics={**outcome.metrics, "student_time_s": round(ctx.calls.student_time_s, 6)},
         threshold=outcome.threshold,
         message=outcome.message,
         hint=outcome.hint,
@@ -217,14 +217,12 @@ def _with_grader_symbols(bundle: Bundle) -> Bundle:
 
 
 def _training_data(rubric: Rubric, options: GradeOptions) -> Path | None:
-    """The dataset directory, prepared once, when a training check will run."""
-    checks = [
-        c
-        for c in rubric.checks
-        if isinstance(c, TrainCheck) and (c.visibility == Visibility.public or options.runs_hidden)
-    ]
-    if not checks:
+    """The dataset directory (prepared on first use) when a training check will run."""
+    checks = [c for c in rubric.checks if isinstance(c, TrainCheck)]
+    runs = [c for c in checks if c.visibility == Visibility.public or options.runs_hidden]
+    if not runs:
         return None
+    # Sized for every training check, run or not: a self-check and a grading see the same data.
     cifar = options.cifar_dir is not None
     num_train = max(
         (c.params.cifar_num_train or c.params.num_train) if cifar else c.params.num_train for c in checks

@@ -103,7 +103,10 @@ class InitialLossParams(_Strict):
 class CnnGradientParams(_Strict):
     model: ModelConfig
     num_inputs: int = Field(default=2, ge=1)
-    tol: float = Field(default=1e-5, gt=0)  # relative error per param
+    # max |analytic - numeric| / max |numeric| per param: the elementwise relative error of a whole
+    # loss's numeric gradient is noise wherever a gradient entry is tiny.
+    tol: float = Field(default=1e-5, gt=0)
+    h: float = Field(default=1e-5, gt=0)
 
 
 class TrainParams(_Strict):
@@ -121,6 +124,9 @@ class TrainParams(_Strict):
     # dataset it is this fraction of what the reference net reaches with the same seed and data.
     cifar_threshold: float = Field(gt=0, le=1)
     relative_threshold: float = Field(gt=0, le=1)
+    # ...but never below this: a net that does not learn must not pass because the reference
+    # happened to learn little on the data at hand.
+    min_accuracy: float = Field(default=0.2, ge=0, le=1)
     seed: int = 0
 
 

@@ -65,7 +65,7 @@ class StudentCalls:
         """Seed the worker's global numpy RNG (the student's init and the Solver draw from it)."""
         self.call(SEED, seed)
 
-    def op(self, name: str, **kwargs: Any) -> Any:
+    def op(self, name: str, /, **kwargs: Any) -> Any:
         return self._value(self.worker.op(name, **kwargs))
 
     @property
@@ -78,7 +78,7 @@ class CheckContext:
     calls: StudentCalls
     submission_sha256: str
     secret: str | None  # None: hidden checks are not run
-    defined: frozenset[str]  # symbols the submission itself defines
+    defined: frozenset[str]  # symbols the submission itself defines (the starter's fast layers are not)
     data_dir: Path | None = None  # .npy files of the training dataset (readable by the worker)
     dataset: str = "builtin"  # "builtin" or "cifar10:<path>"
     cache_dir: Path | None = None  # where the reference training runs are cached

@@ -7,13 +7,15 @@ gradients, which the notebook's own check (reg 0) cannot see.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from grader.checks import model_io
 from grader.checks.base import CheckContext, Outcome
 from grader.checks.cases import public_rng, seeded_rng
 from grader.checks.compare import compare
-from grader.diagnose import diagnose_reg_grads
+from grader.diagnose import diagnose_reg_grads, diagnose_reg_loss
 from grader.report import Visibility
 from grader.rubric import CnnGradientCheck
 
@@ -41,19 +43,42 @@ def run(spec: CnnGradientCheck, ctx: CheckContext) -> Outcome:
             problems.append(f"model.params has no {name}")
             continue
         numeric[name] = np.asarray(
-            ctx.calls.op("model_numeric_grad", model=model, X=X, y=y, name=name, h=1e-6)
+            ctx.calls.op("model_numeric_grad", model=model, X=X, y=y, name=name, h=p.h)
         )
-        verdict = compare(name, grads.get(name), numeric[name], dtype=np.dtype(np.float64), tol=p.tol)
+        verdict = compare(
+            name, grads.get(name), numeric[name], dtype=np.dtype(np.float64), tol=p.tol, scaled=True
+        )
         metrics[f"{name}_rel_error"] = verdict.error
         if not verdict.ok:
             problems.append(verdict.message)
-    lines = [f"{name} max relative error: {metrics[f'{name}_rel_error']:e}" for name in numeric]
-    hint = diagnose_reg_grads(grads, numeric, params, p.model.reg) if problems else None
+    lines = [f"{name} relative error: {metrics[f'{name}_rel_error']:e}" for name in numeric]
+    hint = _diagnose(ctx, spec, model, params, grads, numeric, X, y) if problems else None
     return Outcome.graded(
         0 if problems else 1,
         1,
         metrics=metrics,
-        threshold=f"relative error <= {p.tol:.0e} for every parameter (reg = {p.model.reg:g})",
+        threshold=f"max |grad - numeric| / max |numeric| <= {p.tol:.0e} per param (reg = {p.model.reg:g})",
         message="\n".join(problems + lines),
         hint=hint,
     )
+
+
+def _diagnose(
+    ctx: CheckContext,
+    spec: CnnGradientCheck,
+    model: Any,
+    params: dict[str, np.ndarray],
+    grads: dict[str, np.ndarray],
+    numeric: dict[str, np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+) -> str | None:
+    """A wrong reg term in the loss also makes the gradients disagree with it: look at the loss first."""
+    reg = spec.params.model.reg
+    if reg <= 0:
+        return None
+    reg_term = model_io.loss_value(ctx.calls, model, X, y) - model_io.loss_without_reg(
+        ctx.calls, spec.params.model, params, X, y
+    )
+    expected = 0.5 * reg * model_io.weight_norm(params)
+    return diagnose_reg_loss(reg_term, expected) or diagnose_reg_grads(grads, numeric, params, reg)

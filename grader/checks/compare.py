@@ -29,10 +29,19 @@ def scaled_error(actual: np.ndarray, expected: np.ndarray) -> float:
 
 
 def compare(
-    name: str, actual: object, expected: np.ndarray, *, dtype: np.dtype, tol: float, reveal: bool = True
+    name: str,
+    actual: object,
+    expected: np.ndarray,
+    *,
+    dtype: np.dtype,
+    tol: float,
+    reveal: bool = True,
+    scaled: bool = False,
 ) -> Comparison:
     """Is `actual` (from the student) an array shaped like `expected`, finite, and close enough?
 
+    scaled=True uses the scale-relative error whatever the dtype (for numeric gradients of a whole
+    loss, whose tiny entries carry the finite-difference noise of the loss's size).
     With reveal=False (hidden cases) a message never states the expected shape.
     """
     if not isinstance(actual, np.ndarray):
@@ -46,7 +55,8 @@ def compare(
         return Comparison(False, float("inf"), f"{name}: contains NaN or inf")
     if expected.size == 0:
         return Comparison(True, 0.0, "")
-    error = scaled_error(actual, expected) if np.dtype(dtype) == np.float32 else rel_error(actual, expected)
+    scaled = scaled or np.dtype(dtype) == np.float32
+    error = scaled_error(actual, expected) if scaled else rel_error(actual, expected)
     if error <= tol:
         return Comparison(True, error, "")
     return Comparison(False, error, f"{name}: relative error {error:.2e} > {tol:.0e}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.checks import layer_io
+from grader.checks import fast_agreement, layer_io
 from grader.checks.base import CheckContext, Outcome
 from grader.checks.cases import fast_conv_case, fast_pool_case
 from grader.checks.fast_agreement import PAIRS
@@ -18,7 +18,7 @@ from grader.rubric import FastSpeedupCheck
 
 
 def symbols(spec: FastSpeedupCheck) -> list[str]:
-    return [s for pair in PAIRS for layer in pair for s in layer_io.LAYERS[layer][:2]]
+    return fast_agreement.symbols(spec)  # type: ignore[arg-type]
 
 
 def run(spec: FastSpeedupCheck, ctx: CheckContext) -> Outcome:
@@ -46,15 +46,24 @@ def run(spec: FastSpeedupCheck, ctx: CheckContext) -> Outcome:
         metrics[f"{fast_symbol}_speedup"] = speedup
         metrics[f"{naive_symbol}_s"] = naive_s
         metrics[f"{fast_symbol}_s"] = fast_s
-        if speedup < p.min_speedup:
+        # Only the submission's own fast layers are judged: against the starter ones a student's
+        # well-vectorized "naive" layer may even win on small inputs, and that is no fault.
+        if speedup < p.min_speedup and fast_symbol in ctx.defined:
             slow.append(f"{fast_symbol} is only {speedup:.1f}x faster than {naive_symbol}")
     status = Status.failed if slow else Status.passed
     return Outcome(
         status,
         fraction=0.0 if slow else 1.0,
         metrics=metrics,
-        threshold=f"every speedup >= {p.min_speedup:g}x (medians of {p.repeats} alternating runs)",
+        threshold=f"own fast layers: speedup >= {p.min_speedup:g}x (medians of {p.repeats} runs)",
         # Times and speedups live in the metrics (comparable() ignores them): the message must not
         # change between two gradings of the same submission.
-        message="\n".join(slow) or f"every fast layer is at least {p.min_speedup:g}x faster than naive",
+        message="\n".join(slow) or _verdict(ctx, p.min_speedup),
     )
+
+
+def _verdict(ctx: CheckContext, min_speedup: float) -> str:
+    own = [s for _, fast in PAIRS for s in layer_io.LAYERS[fast][:2] if s in ctx.defined]
+    if not own:
+        return "the starter's fast layers were timed against yours (not judged): speedups in the metrics"
+    return f"your fast layers ({', '.join(own)}) are at least {min_speedup:g}x faster than naive"

@@ -20,16 +20,11 @@ def symbols(spec: InitialLossCheck) -> list[str]:
     return [model_io.MODEL]
 
 
-def _loss(ctx: CheckContext, model: object, X: object, y: object) -> float:
-    loss, _ = ctx.calls.call_method(model, "loss", X, y, keep=(1,))  # the grads stay in the worker
-    return float(loss)
-
-
 def run(spec: InitialLossCheck, ctx: CheckContext) -> Outcome:
     p = spec.params
     X, y = model_io.inputs(public_rng(spec.id), p.model, p.num_inputs)
     if p.reg == 0:
-        loss = _loss(ctx, model_io.build(ctx.calls, p.model, seed=0, reg=0.0), X, y)
+        loss = model_io.loss_value(ctx.calls, model_io.build(ctx.calls, p.model, seed=0, reg=0.0), X, y)
         expected = math.log(p.model.num_classes)
         ok = abs(loss - expected) <= p.tol
         return Outcome.graded(
@@ -41,11 +36,8 @@ def run(spec: InitialLossCheck, ctx: CheckContext) -> Outcome:
         )
     with_reg = model_io.build(ctx.calls, p.model, seed=0, reg=p.reg)
     params = ctx.calls.get_attr(with_reg, "params")
-    loss_reg = _loss(ctx, with_reg, X, y)
-    without = model_io.build(ctx.calls, p.model, seed=0, reg=0.0)
-    for name, value in params.items():
-        ctx.calls.set_item(without, "params", name, value)
-    loss0 = _loss(ctx, without, X, y)
+    loss_reg = model_io.loss_value(ctx.calls, with_reg, X, y)
+    loss0 = model_io.loss_without_reg(ctx.calls, p.model, params, X, y)
     term = 0.5 * p.reg * model_io.weight_norm(params)
     error = abs((loss_reg - loss0) - term) / max(term, 1e-12)
     ok = error <= p.reg_tol

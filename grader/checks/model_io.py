@@ -47,3 +47,19 @@ def weight_norm(params: dict[str, np.ndarray]) -> float:
     return float(
         sum(np.sum(np.asarray(v, dtype=np.float64) ** 2) for k, v in params.items() if k.startswith("W"))
     )
+
+
+def loss_value(calls: StudentCalls, model: Any, X: np.ndarray, y: np.ndarray) -> float:
+    """model.loss(X, y)[0]; the gradients stay in the worker."""
+    loss, _ = calls.call_method(model, "loss", X, y, keep=(1,))
+    return float(loss)
+
+
+def loss_without_reg(
+    calls: StudentCalls, config: ModelConfig, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray
+) -> float:
+    """The student's loss with reg = 0 on exactly these parameters (a second model, params copied)."""
+    model = build(calls, config, seed=0, reg=0.0)
+    for name, value in params.items():
+        calls.set_item(model, "params", name, value)
+    return loss_value(calls, model, X, y)

@@ -69,7 +69,9 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
             if failure.status == Status.timeout:
                 raise  # one hung case would hang the others: the whole check times out
             crashed += 1
-            problems.append(f"{where}{failure.message}")
+            # The exception's last line: a hidden case's traceback would show the code, not help.
+            last = failure.message.strip().splitlines()[-1] if failure.message.strip() else "crashed"
+            problems.append(f"{where}{last if not public else failure.message}")
             continue
         except layer_io.MalformedResultError as exc:
             problems.append(f"{where}{exc}")

@@ -43,10 +43,10 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
         metrics: dict[str, float | int | str | bool | None] = {}
     else:
         reference = data_cache.reference_run(ctx.cache_dir, ctx.data_dir, ctx.dataset, p, num_train)
-        threshold = p.relative_threshold * reference[p.metric]
+        threshold = max(p.relative_threshold * reference[p.metric], p.min_accuracy)
         threshold_text = (
             f"{p.metric} >= {threshold:.3f} ({p.relative_threshold:g} x the reference's "
-            f"{reference[p.metric]:.3f} on the same data and seed)"
+            f"{reference[p.metric]:.3f} on the same data and seed, at least {p.min_accuracy:g})"
         )
         metrics = {f"reference_{p.metric}": reference[p.metric]}
     metrics |= {
