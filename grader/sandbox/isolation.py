@@ -37,6 +37,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .limits import Limits
 
 LEVELS = ("bwrap", "unshare", "process")  # strongest first
@@ -69,7 +71,7 @@ class Layout:
     ro_dirs: list[Path] = field(default_factory=list)
     python: str = field(default_factory=lambda: os.path.realpath(sys.executable))
     prefix: str = sys.base_prefix
-    site: str = field(default_factory=lambda: sysconfig.get_paths()["purelib"])
+    site: str = field(default_factory=lambda: os.path.dirname(os.path.dirname(np.__file__)))  # numpy's dir
 
     def site_dirs(self) -> list[str]:
         return [p for name in SITE_PACKAGES if os.path.isdir(p := os.path.join(self.site, name))]
@@ -148,9 +150,13 @@ def bwrap_command(layout: Layout, limits: Limits, uid: int, python_cmd: list[str
     scratch = str(layout.scratch)
     for path in _ancestors([*layout.readonly(), scratch]):
         cmd += ["--perms", "0755", "--dir", path]  # else bwrap makes them 0700, closed to the sandbox uid
-    for path in layout.readonly():
+    # The interpreter first, its site-packages covered by an empty tmpfs, then the rest: numpy may live
+    # in that very site-packages (no venv), and its bind then lands on the tmpfs.
+    prefix, *others = layout.readonly()
+    cmd += ["--ro-bind", prefix, prefix, "--tmpfs", layout.base_site()]
+    for path in others:
         cmd += ["--ro-bind", path, path]
-    cmd += ["--tmpfs", layout.base_site(), "--remount-ro", layout.base_site()]
+    cmd += ["--remount-ro", layout.base_site()]
     cmd += ["--perms", "1777", "--size", str(limits.scratch_mb << 20), "--tmpfs", scratch]
     cmd += ["--proc", "/proc", "--dev", "/dev", "--chdir", scratch]
     cmd += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
@@ -185,9 +191,12 @@ def unshare_command(layout: Layout, limits: Limits, uid: int, python_cmd: list[s
         lines += [f"mkdir -p {r}{q(os.path.dirname(path))}", f"touch {r}{q(path)}"]
         lines.append(f"mount -o bind,ro {q(path)} {r}{q(path)}" if path.startswith("/etc") else
                      f"mount --bind {q(path)} {r}{q(path)}")  # fmt: skip
-    for path in layout.readonly():
+    site = f"{r}{q(layout.base_site())}"
+    for i, path in enumerate(layout.readonly()):  # the interpreter first, then its site-packages hidden
         lines += [f"mkdir -p {r}{q(path)}", f"mount -o bind,ro,nosuid,nodev {q(path)} {r}{q(path)}"]
-    lines.append(f"mount -t tmpfs -o ro,size=4k none {r}{q(layout.base_site())}")
+        if i == 0:
+            lines.append(f"mount -t tmpfs -o size=1m,mode=755 none {site}")
+    lines.append(f"mount -o remount,ro {site}")
     scratch = q(str(layout.scratch))
     scratch_opts = f"size={limits.scratch_mb}m,mode=1777"
     lines += [f"mkdir -p {r}{scratch}", f"mount -t tmpfs -o {scratch_opts} none {r}{scratch}"]
