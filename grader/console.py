@@ -36,7 +36,9 @@ def headline(check: CheckResult) -> str:
     differences = [v for k, v in m.items() if k.endswith("_difference") and isinstance(v, float)]
     if differences:
         parts.append(f"max difference {_e(max(differences))}")
-    speedups = {k.removesuffix("_speedup"): v for k, v in m.items() if k.endswith("_speedup")}
+    speedups = {
+        k.removesuffix("_speedup").removesuffix("_fast"): v for k, v in m.items() if k.endswith("_speedup")
+    }
     if speedups:
         parts.append(" ".join(f"{k} {v:.0f}x" for k, v in speedups.items() if isinstance(v, float | int)))
     parts += [f"{k} {m[k]:.4g}" for k in ("loss", "train_acc", "val_acc") if isinstance(m.get(k), float)]

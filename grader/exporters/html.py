@@ -108,7 +108,7 @@ def _status(check: CheckResult) -> str:
 
 
 def _check_row(check: CheckResult) -> str:
-    result = [escape(check.message)] if check.message else []
+    result = [f'<span class="message">{escape(check.message)}</span>'] if check.message else []
     if check.metrics:
         metrics = ", ".join(f"{k} = {format_metric(v)}" for k, v in check.metrics.items())
         result.append(f"<code>{escape(metrics)}</code>")
