@@ -213,6 +213,7 @@ def _finish(run: _Running, timed_out: bool) -> Outcome:
 def _kill(run: _Running) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(run.process.pid, signal.SIGKILL)
+    run.process.kill()  # in case it had not made its own process group yet
     run.process.join()
     run.conn.close()
 

@@ -4,6 +4,9 @@ Exit codes: 0 success (for `check`: everything that ran passed, or the score rea
 --fail-under); 1 the work was done but the result is not a pass (failed checks, submissions
 that could not be graded); 2 a user error (bad path, bad rubric, unwritable output), reported
 as one line on stderr.
+
+Each command imports what it needs when it runs: grading pulls in numpy and the sandbox,
+the HTML report matplotlib, and `cnngrade --version` or `schema` should not wait for either.
 """
 
 from __future__ import annotations
@@ -89,28 +92,27 @@ def _load_rubric(path: Path) -> Rubric:
         raise UserError(str(e)) from None
 
 
-def _grade_options(args: argparse.Namespace, *, hidden: bool) -> GradeOptions:
+def _grade_options(args: argparse.Namespace) -> GradeOptions:
     from grader.grade import GradeOptions
 
     if args.cifar is not None and not args.cifar.is_dir():
         raise UserError(f"--cifar: no such folder: {args.cifar}")
-    return GradeOptions(secret=args.secret if hidden else None, cifar_dir=args.cifar)
+    return GradeOptions(secret=args.secret, cifar_dir=args.cifar)
 
 
 def _check(args: argparse.Namespace) -> int:
-    if not args.path.exists():
-        raise UserError(f"no such file or folder: {args.path}")
-    rubric = _load_rubric(args.rubric)
     from grader.console import check_table
+    from grader.exporters import junit
     from grader.grade import grade_submission
     from grader.report import Status
 
-    report = grade_submission(args.path, rubric, _grade_options(args, hidden=args.secret is not None))
+    if not args.path.exists():
+        raise UserError(f"no such file or folder: {args.path}")
     if args.junit:
-        from grader.exporters.junit import export
-
         _writable(args.junit)
-        export([report], args.junit)
+    report = grade_submission(args.path, _load_rubric(args.rubric), _grade_options(args))
+    if args.junit:
+        junit.export([report], args.junit)
     print(report.model_dump_json(indent=2) if args.json else check_table(report))
     if args.annotations:
         print(annotations(report))
@@ -172,7 +174,7 @@ def _grade(args: argparse.Namespace) -> int:
         prepare_out(args.out)
     except BatchError as e:
         raise UserError(str(e)) from None
-    options = _grade_options(args, hidden=True)
+    options = _grade_options(args)
     start = time.monotonic()
     progress = Progress(len(jobs), min(args.jobs, len(jobs)), sys.stderr)
     outcomes = grade_all(jobs, rubric, options, workers=args.jobs, timeout_s=args.timeout, progress=progress)
