@@ -72,10 +72,6 @@ class Reply:
     wall_s: float = 0.0  # round trip as measured by the grader (an upper bound on duration_s)
 
 
-class _SymbolEntry(Protocol):
-    module: str
-
-
 class BundleLike(Protocol):
     """What the worker needs of `grader.submission.Bundle`."""
 
@@ -90,7 +86,7 @@ def symbol_table(bundle: BundleLike) -> dict[str, str]:
     table = {}
     for name, entry in bundle.manifest.symbols.items():
         if entry is not None:
-            table[name] = entry["module"] if isinstance(entry, dict) else entry.module
+            table[name] = entry.module
     return table
 
 
@@ -369,13 +365,12 @@ class Worker:
         self._state["child"] = child
         output = Output(self.limits.output_kib)
         try:
-            hello, _ = child.exchange([], START_TIMEOUT_S, output)
+            child.exchange([], START_TIMEOUT_S, output)  # the child's hello: numpy is imported, it is ready
         except (_ChildDiedError, _DeadlineError, ProtocolError):
             reason = child.death_reason() if child.proc.poll() is not None else "no answer"
             self._stop()
             detail = output.text()[-2000:]
             raise RuntimeError(f"the sandboxed worker did not start ({reason}): {detail}") from None
-        self.pid = hello.get("pid")
 
     def _stop(self) -> None:
         if self._state["child"] is not None:
