@@ -36,7 +36,7 @@ from grader.checks import (
 from grader.checks.base import SEED, CheckContext, Outcome, StudentCalls
 from grader.report import CheckResult, Environment, Report, Status, SubmissionInfo, Visibility
 from grader.rubric import CheckSpec, Rubric, TrainCheck
-from grader.sandbox import StaleHandleError, StudentFailure, Worker
+from grader.sandbox import IsolationError, StaleHandleError, StudentFailure, Worker
 from grader.starter import PACKAGE
 from grader.submission import OWN_FAST_SYMBOLS, Bundle, LoadError, SymbolLocation, load
 
@@ -62,6 +62,9 @@ class GradeOptions(BaseModel):
     run_notebook: bool = False  # run a notebook top to bottom instead of taking its definitions
     scratch_dir: Path | None = None  # where scratch trees go (None: the system temp dir)
     cache_dir: Path = Field(default_factory=data_cache.default_cache_dir)
+    # After this many checks time out the rest are not run (code that hangs at import would
+    # otherwise cost every check its whole time limit).
+    max_timeouts: int = Field(default=2, ge=1)
 
     @property
     def runs_hidden(self) -> bool:
@@ -97,19 +100,29 @@ def grade_submission(
         try:
             bundle = load(Path(source), Path(scratch), run_notebook=options.run_notebook)
         except LoadError as exc:
-            return _unloadable(source, rubric, options, name, str(exc), started_at, start, dataset)
+            return _not_graded(source, rubric, options, name, str(exc), started_at, start, dataset)
         data_dir = _training_data(rubric, options)
-        worker = Worker(
-            _with_grader_symbols(bundle),
-            rubric.limits,
-            ro_dirs=[data_dir] if data_dir else [],
-            min_isolation=options.min_isolation,
-        )
+        try:
+            worker = Worker(
+                _with_grader_symbols(bundle),
+                rubric.limits,
+                ro_dirs=[data_dir] if data_dir else [],
+                min_isolation=options.min_isolation,
+            )
+        except IsolationError:
+            raise  # the machine, not the submission: the caller says so in one line
+        except RuntimeError as exc:  # e.g. a file in the submission shadows a module Python needs
+            return _not_graded(source, rubric, options, name, str(exc), started_at, start, dataset, bundle)
         with worker:
             defined = frozenset(k for k, v in bundle.manifest.symbols.items() if v is not None)
-            results = []
+            results: list[CheckResult] = []
             student_time = 0.0
             for spec in rubric.checks:
+                timeouts = sum(r.status == Status.timeout for r in results)
+                if timeouts >= options.max_timeouts:
+                    # Code that hangs at import would otherwise cost every check its whole limit.
+                    results.append(_not_run(spec, Status.skipped, f"not run: {timeouts} checks timed out"))
+                    continue
                 calls = StudentCalls(worker, spec.time_limit_s)
                 ctx = CheckContext(
                     calls=calls,
@@ -231,7 +244,20 @@ def _training_data(rubric: Rubric, options: GradeOptions) -> Path | None:
     return data_cache.prepare_dataset(options.cache_dir, options.cifar_dir, num_train, num_val)
 
 
-def _unloadable(
+def _not_run(spec: CheckSpec, status: Status, message: str) -> CheckResult:
+    return CheckResult(
+        id=spec.id,
+        title=spec.title,
+        section=spec.section,
+        visibility=spec.visibility,
+        status=status,
+        points=0,
+        max_points=spec.points,
+        message=message,
+    )
+
+
+def _not_graded(
     source: Path,
     rubric: Rubric,
     options: GradeOptions,
@@ -240,26 +266,25 @@ def _unloadable(
     started_at: datetime,
     start: float,
     dataset: str,
+    bundle: Bundle | None = None,
 ) -> Report:
-    """The report of a submission that could not be loaded: every check missing, score 0."""
-    digest = _source_sha256(Path(source))
-    checks = [
-        CheckResult(
-            id=spec.id,
-            title=spec.title,
-            section=spec.section,
-            visibility=spec.visibility,
-            status=Status.missing,
-            points=0,
-            max_points=spec.points,
-            message="the submission could not be loaded",
+    """The report of a submission that could not be loaded (every check missing) or whose worker
+    could not start (every check error): score 0, `error` says why."""
+    if bundle is None:
+        status, message = Status.missing, "the submission could not be loaded"
+        info = SubmissionInfo(
+            name=name or Path(os.path.abspath(source)).name,
+            kind="unknown",
+            sha256=_source_sha256(Path(source)),
+            source=str(source),
         )
-        for spec in rubric.checks
-    ]
+    else:
+        status, message = Status.error, "the submission's worker could not start"
+        info = SubmissionInfo(
+            name=name or bundle.name, kind=bundle.kind, sha256=bundle.sha256, source=str(source)
+        )
     return Report(
-        submission=SubmissionInfo(
-            name=name or Path(os.path.abspath(source)).name, kind="unknown", sha256=digest, source=str(source)
-        ),
+        submission=info,
         rubric_id=rubric.id,
         rubric_sha256=rubric.sha256,
         grader_version=__version__,
@@ -268,10 +293,11 @@ def _unloadable(
         environment=environment(),
         isolation="none",
         dataset=dataset,
-        inputs_key=inputs_key(rubric, options, digest, dataset),
+        inputs_key=inputs_key(rubric, options, info.sha256, dataset),
         score=0,
         max_score=rubric.max_score,
-        checks=checks,
+        checks=[_not_run(spec, status, message) for spec in rubric.checks],
+        findings=bundle.manifest.findings if bundle else [],
         error=error,
     )
 

@@ -1,0 +1,201 @@
+"""Whole submissions through grade_submission: correct ones score 100, each buggy one loses exactly
+the checks its bug touches and gets its hint, a grade repeats exactly, a bad path gives a report.
+
+Grading is slow (a worker, naive layers, two trainings), so every submission is graded once per
+session and the tests share the reports. The rubric is the shipped one with the training set and
+the speedup inputs made smaller: the same checks, a fraction of the time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.diagnose import BUGS
+from grader.grade import GradeOptions, grade_submission
+from grader.report import Report, Status, Visibility
+from grader.rubric import FastSpeedupCheck, Rubric, TrainCheck, load_rubric
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBMISSIONS = ROOT / "submissions"
+SECRET = "instructor-secret"
+
+CONV_FORWARD = {"conv_forward.public", "conv_forward.hidden"}
+CONV_BACKWARD = {"conv_backward.numeric", "conv_backward.hidden"}
+FAST = {"fast_layers.agreement"}
+MODEL = {
+    "cnn_init.shapes",
+    "initial_loss.no_reg",
+    "initial_loss.reg",
+    "cnn_gradient.no_reg",
+    "cnn_gradient.reg",
+}
+REG = {"initial_loss.reg", "cnn_gradient.reg"}
+# bug -> the checks it must fail (every other check must pass)
+TOUCHES = {
+    "conv_no_padding": CONV_FORWARD | {"conv_backward.numeric"} | FAST,
+    "conv_padding_twice": CONV_FORWARD | CONV_BACKWARD | FAST,
+    "conv_flipped_kernel": CONV_FORWARD | {"conv_backward.numeric"} | FAST,
+    "conv_missing_bias": CONV_FORWARD | {"conv_backward.numeric"} | FAST,
+    "conv_wrong_bias_index": CONV_FORWARD | {"conv_backward.numeric"} | FAST,
+    "conv_stride_ignored": CONV_FORWARD | FAST,
+    "conv_dx_not_cropped": CONV_BACKWARD | FAST,
+    "conv_dw_db_not_summed": CONV_BACKWARD | FAST,
+    "max_pool_grad_to_all": {"max_pool_backward.numeric", "max_pool_backward.hidden"} | FAST,
+    "max_pool_stride_ignored": {"max_pool_forward.hidden"},
+    "reg_without_half": REG,
+    "reg_missing_from_loss": REG,
+    "reg_missing_from_grads": {"cnn_gradient.reg"},
+    "pool_missing_in_hidden_size": MODEL | {"overfit", "train"},
+}
+
+
+LEAN = {
+    "overfit": {"num_epochs": 8, "num_val": 50},
+    "train": {"num_train": 400, "num_val": 100, "min_accuracy": 0.15},
+    "fast_layers.speedup": {"num_inputs": 2, "repeats": 1},
+}
+
+
+def lean(rubric: Rubric) -> Rubric:
+    """The shipped checks with less training and smaller timing inputs (thresholds stay relative
+    to the reference on the same data, so they still separate a net that learns from one that
+    does not)."""
+    checks = [
+        c.model_copy(update={"params": c.params.model_copy(update=LEAN[c.id])}) if c.id in LEAN else c
+        for c in rubric.checks
+    ]
+    assert {type(c) for c in checks if c.id in LEAN} == {TrainCheck, FastSpeedupCheck}
+    return rubric.model_copy(update={"checks": checks})
+
+
+@pytest.fixture(scope="session")
+def rubric() -> Rubric:
+    return lean(load_rubric(ROOT / "rubrics" / "convnet.toml"))
+
+
+@pytest.fixture(scope="session")
+def options(tmp_path_factory) -> GradeOptions:
+    return GradeOptions(secret=SECRET, cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+_graded: dict[str, Report] = {}
+
+
+def without_training(rubric: Rubric) -> Rubric:
+    return rubric.model_copy(update={"checks": [c for c in rubric.checks if not isinstance(c, TrainCheck)]})
+
+
+@pytest.fixture(scope="session")
+def graded(rubric, options):
+    """grade(relative path) -> Report, each submission graded once per session.
+
+    A layer bug cannot reach training (the net uses the starter's fast layers), so those examples
+    are graded without the two training checks, which are most of a grading's time.
+    """
+
+    def grade(rel: str) -> Report:
+        if rel not in _graded:
+            bug = rel.removeprefix("buggy/")
+            trains = bug not in TOUCHES or TOUCHES[bug] & (MODEL | {"overfit", "train"})
+            _graded[rel] = grade_submission(
+                SUBMISSIONS / rel, rubric if trains else without_training(rubric), options
+            )
+        return _graded[rel]
+
+    return grade
+
+
+def not_passed(report: Report) -> set[str]:
+    return {c.id for c in report.checks if c.status != Status.passed}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", ["correct_module", "correct_package", "correct_notebook"])
+def test_correct_examples_score_full_marks(graded, example):
+    report = graded(example)
+    assert report.error is None
+    assert not_passed(report) == set(), [
+        (c.id, c.message) for c in report.checks if c.status != Status.passed
+    ]
+    assert report.score == report.max_score == 100
+    assert all(c.hint is None for c in report.checks)
+    train = next(c for c in report.checks if c.id == "train")
+    assert train.artifacts and train.artifacts.filters and len(train.artifacts.series) == 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bug", sorted(TOUCHES))
+def test_each_buggy_example_loses_exactly_its_checks_and_gets_its_hint(graded, bug):
+    report = graded(f"buggy/{bug}")
+    failed = [c for c in report.checks if c.status != Status.passed]
+    assert {c.id for c in failed} == TOUCHES[bug], [(c.id, c.status, c.message) for c in failed]
+    hints = {c.hint for c in failed if c.hint}
+    assert BUGS[bug].hint in hints
+    assert hints <= {BUGS[bug].hint}, hints
+    assert 0 < report.score < 100
+
+
+@pytest.mark.slow
+def test_grading_twice_with_the_same_secret_gives_the_same_report(rubric, options, graded):
+    first = graded("buggy/reg_missing_from_grads")  # graded with training: it too must repeat
+    again = grade_submission(SUBMISSIONS / "buggy" / "reg_missing_from_grads", rubric, options)
+    assert first.comparable() == again.comparable()
+    assert first.inputs_key == again.inputs_key
+    other = grade_submission(
+        SUBMISSIONS / "buggy" / "reg_missing_from_grads",
+        without_training(rubric),
+        options.model_copy(update={"secret": "x"}),
+    )
+    assert other.inputs_key != first.inputs_key
+
+
+@pytest.mark.slow
+def test_a_self_check_runs_public_checks_only(rubric, options):
+    report = grade_submission(
+        SUBMISSIONS / "buggy" / "max_pool_stride_ignored",
+        without_training(rubric),
+        options.model_copy(update={"secret": None}),
+    )
+    hidden = [c for c in report.checks if c.visibility == Visibility.hidden]
+    assert hidden and all(c.status == Status.skipped and c.points == 0 for c in hidden)
+    # the bug shows only on hidden cases: the public checks all pass
+    assert all(c.status == Status.passed for c in report.checks if c.visibility == Visibility.public)
+
+
+def test_a_submission_that_cannot_load_gives_a_report_not_an_exception(rubric, options, tmp_path):
+    report = grade_submission(tmp_path / "absent.py", rubric, options)
+    assert report.error and "absent.py" in report.error
+    assert report.score == 0 and report.max_score == 100
+    assert {c.status for c in report.checks} == {Status.missing}
+    assert len(report.inputs_key) == 64
+
+
+HOSTILE = sorted(p.name for p in (SUBMISSIONS / "hostile").glob("*.py"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", HOSTILE)
+def test_hostile_examples_score_nothing_and_still_get_a_valid_report(rubric, options, example):
+    # Short limits and no training: the attacks sit in conv_forward_naive or at import.
+    fast = without_training(rubric)
+    fast = fast.model_copy(
+        update={"checks": [c.model_copy(update={"time_limit_s": 3.0}) for c in fast.checks]}
+    )
+    report = grade_submission(SUBMISSIONS / "hostile" / example, fast, options)
+    assert Report.model_validate_json(report.model_dump_json()) == report
+    assert report.score == 0, [(c.id, c.status, c.message) for c in report.checks if c.points]
+    assert Status.passed not in {c.status for c in report.checks}
+
+
+@pytest.mark.slow
+def test_code_that_hangs_at_import_costs_two_time_limits_not_one_per_check(rubric, options):
+    fast = without_training(rubric)
+    fast = fast.model_copy(
+        update={"checks": [c.model_copy(update={"time_limit_s": 1.0}) for c in fast.checks]}
+    )
+    report = grade_submission(SUBMISSIONS / "hostile" / "loop_at_import.py", fast, options)
+    statuses = [c.status for c in report.checks if c.status not in (Status.missing, Status.skipped)]
+    assert statuses == [Status.timeout, Status.timeout]
+    assert all(c.status == Status.skipped for c in report.checks if "timed out" in c.message)
