@@ -73,11 +73,12 @@ class ThreeLayerConvNet:
             return scores
 
         data_loss, dscores = softmax_loss(scores, y)
-        reg_loss = 0.5 * self.reg * sum(np.sum(W * W) for W in (W1, W2, W3))
+        reg_loss = 0.5 * self.reg * sum(float(np.vdot(W, W)) for W in (W1, W2, W3))
         grads = {}
         dhidden, grads["W3"], grads["b3"] = affine_backward(dscores, scores_cache)
         dpooled, grads["W2"], grads["b2"] = affine_relu_backward(dhidden, hidden_cache)
-        _, grads["W1"], grads["b1"] = conv_relu_pool_backward(dpooled, pool_cache)
+        # The input needs no gradient, which saves a third of the convolution's backward pass.
+        _, grads["W1"], grads["b1"] = conv_relu_pool_backward(dpooled, pool_cache, need_dx=False)
         for name, W in (("W1", W1), ("W2", W2), ("W3", W3)):
             grads[name] += self.reg * W
-        return data_loss + float(reg_loss), grads
+        return data_loss + reg_loss, grads

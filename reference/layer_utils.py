@@ -58,8 +58,10 @@ def conv_relu_pool_forward(
     return out, (conv_cache, relu_cache, pool_cache)
 
 
-def conv_relu_pool_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Backward pass of ``conv_relu_pool_forward``: returns (dx, dw, db)."""
+def conv_relu_pool_backward(
+    dout: np.ndarray, cache: tuple, *, need_dx: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Backward pass of ``conv_relu_pool_forward``: returns (dx, dw, db); dx is None if not need_dx."""
     conv_cache, relu_cache, pool_cache = cache
     ds = max_pool_backward_fast(dout, pool_cache)
-    return conv_backward_fast(relu_backward(ds, relu_cache), conv_cache)
+    return conv_backward_fast(relu_backward(ds, relu_cache), conv_cache, need_dx=need_dx)

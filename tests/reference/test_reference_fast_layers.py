@@ -145,3 +145,15 @@ def test_fast_pool_matches_naive_for_any_geometry(case):
     (out_naive, out_fast), (dx_naive, dx_fast) = pool_both(x, pool_param, seed)
     np.testing.assert_array_equal(out_fast, out_naive)
     assert rel_error(dx_naive, dx_fast) <= 1e-9
+
+
+def test_fast_conv_backward_can_skip_dx():
+    rng = np.random.default_rng(10)
+    x, w, b = rng.standard_normal((3, 2, 7, 7)), rng.standard_normal((4, 2, 3, 3)), rng.standard_normal(4)
+    out, cache = fast_layers.conv_forward_fast(x, w, b, {"stride": 2, "pad": 1})
+    dout = rng.standard_normal(out.shape)
+    _, dw, db = fast_layers.conv_backward_fast(dout, cache)
+    dx, dw_only, db_only = fast_layers.conv_backward_fast(dout, cache, need_dx=False)
+    assert dx is None
+    np.testing.assert_array_equal(dw_only, dw)
+    np.testing.assert_array_equal(db_only, db)

@@ -40,9 +40,29 @@ def test_first_steps_of_rmsprop_and_adam_have_their_closed_forms():
     next_w, config = optim.rmsprop(w.copy(), dw, {"learning_rate": 1e-2})
     np.testing.assert_allclose(next_w, w - 0.1 * np.sign(dw), atol=1e-5)
     assert config["cache"] == pytest.approx(0.01 * dw**2)
-    next_w, config = optim.adam(w.copy(), dw, {"learning_rate": 1e-3})
+    w_before = w.copy()
+    next_w, config = optim.adam(w, dw, {"learning_rate": 1e-3})
     np.testing.assert_allclose(next_w, w - 1e-3 * np.sign(dw), atol=1e-7)
+    np.testing.assert_array_equal(w, w_before)
     assert config["t"] == 1
+    np.testing.assert_allclose(config["m"], 0.1 * dw)
+    np.testing.assert_allclose(config["v"], 0.001 * dw**2)
+    # The second step uses the moments of the first.
+    next_w2, config = optim.adam(next_w, dw, config)
+    m, v = 0.19 * dw, (0.001 * 0.999 + 0.001) * dw**2
+    m_hat, v_hat = m / (1 - 0.9**2), v / (1 - 0.999**2)
+    np.testing.assert_allclose(next_w2, next_w - 1e-3 * m_hat / (np.sqrt(v_hat) + 1e-8), rtol=1e-10)
+
+
+def test_adam_keeps_its_state_for_transposed_weights_and_many_blocks():
+    rng = np.random.default_rng(5)
+    w = rng.standard_normal((300, 400)).T  # not C-contiguous, more than one block of work
+    dw = rng.standard_normal(w.shape)
+    w1, config = optim.adam(w, dw, None)
+    w2, config = optim.adam(w1, dw, config)
+    # With a constant gradient the moments grow as 1-beta^t, so both bias-corrected steps are equal.
+    np.testing.assert_allclose(w - w1, w1 - w2, rtol=1e-6)
+    np.testing.assert_allclose(config["m"], 0.19 * dw)
 
 
 @pytest.mark.parametrize("rule", ["sgd", "sgd_momentum", "rmsprop", "adam"])
