@@ -318,8 +318,8 @@ class Cgroup:
 def _remove_orphans(parent: Path) -> None:
     """Remove empty cgroups left by graders that were killed (their pid, in the name, is gone)."""
     for d in parent.glob("cnngrade-*-*"):
-        pid = int(d.name.split("-")[1])
-        if not Path(f"/proc/{pid}").exists():
+        pid = d.name.split("-")[1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
             with contextlib.suppress(OSError):
                 d.rmdir()  # fails while a process is still inside: then it is not an orphan yet
 
