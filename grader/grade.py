@@ -9,6 +9,7 @@ fresh worker (the Worker restarts itself after a failure).
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import platform
 import tempfile
@@ -179,7 +180,7 @@ def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         status=outcome.status,
         points=round(spec.points * outcome.fraction, 6),
         max_points=spec.points,
-        metrics={**outcome.metrics, "student_time_s": round(ctx.calls.student_time_s, 6)},
+        metrics={**_finite(outcome.metrics), "student_time_s": round(ctx.calls.student_time_s, 6)},
         threshold=outcome.threshold,
         message=outcome.message,
         hint=outcome.hint,
@@ -205,6 +206,11 @@ def _guarded(run: Callable[[Any, CheckContext], Outcome], spec: CheckSpec, ctx: 
         return Outcome(
             Status.error, message=f"unexpected result from the submission: {type(exc).__name__}: {exc}"
         )
+
+
+def _finite(metrics: dict[str, Any]) -> dict[str, Any]:
+    """NaN and inf (a student's NaN loss, an error that has no size) become None: JSON has neither."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in metrics.items()}
 
 
 def _truncate(text: str) -> str:
