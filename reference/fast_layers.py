@@ -65,7 +65,7 @@ def _image_chunks(N: int, bytes_per_image: int) -> list[slice]:
     page-faulting) tens of megabytes of fresh memory on every call.
     """
     step = max(1, min(N, _CHUNK_BYTES // max(1, bytes_per_image)))
-    return [slice(start, min(N, start + step)) for start in range(0, N, step)]
+    return [slice(start, min(N, start + step)) for start in range(0, N, step)] or [slice(0, 0)]
 
 
 def _col2im_add(dcols: np.ndarray, dxp: np.ndarray, HH: int, WW: int, stride: int) -> None:

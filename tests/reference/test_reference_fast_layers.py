@@ -157,3 +157,15 @@ def test_fast_conv_backward_can_skip_dx():
     assert dx is None
     np.testing.assert_array_equal(dw_only, dw)
     np.testing.assert_array_equal(db_only, db)
+
+
+def test_fast_layers_accept_an_empty_batch():
+    x, w, b = np.zeros((0, 3, 8, 8)), np.ones((4, 3, 3, 3)), np.ones(4)
+    out, cache = fast_layers.conv_forward_fast(x, w, b, {"stride": 1, "pad": 1})
+    assert out.shape == (0, 4, 8, 8)
+    dx, dw, db = fast_layers.conv_backward_fast(out, cache)
+    assert dx.shape == x.shape and np.all(dw == 0) and np.all(db == 0)
+    pooled, cache = fast_layers.max_pool_forward_fast(out, {"pool_height": 2, "pool_width": 2, "stride": 2})
+    assert (
+        pooled.shape == (0, 4, 4, 4) and fast_layers.max_pool_backward_fast(pooled, cache).shape == out.shape
+    )
