@@ -124,6 +124,12 @@ def grade_submission(
                     # Code that hangs at import would otherwise cost every check its whole limit.
                     results.append(_not_run(spec, Status.skipped, f"not run: {timeouts} checks timed out"))
                     continue
+                unmet = [r.id for r in results if r.id in spec.requires and r.status != Status.passed]
+                if unmet:
+                    results.append(
+                        _not_run(spec, Status.skipped, f"not run: needs {', '.join(unmet)} to pass")
+                    )
+                    continue
                 calls = StudentCalls(worker, spec.time_limit_s)
                 ctx = CheckContext(
                     calls=calls,
@@ -184,7 +190,8 @@ def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         threshold=outcome.threshold,
         message=outcome.message,
         hint=outcome.hint,
-        output=_truncate(ctx.calls.output),
+        # What the student's code printed during hidden cases could show those cases: withheld.
+        output=_truncate(ctx.calls.output) if spec.visibility == Visibility.public else "",
         duration_s=time.perf_counter() - start,
         artifacts=outcome.artifacts,
     )

@@ -137,6 +137,8 @@ class _CheckBase(_Strict):
     points: float = Field(ge=0)
     visibility: Visibility = Visibility.public
     time_limit_s: float = Field(default=30.0, gt=0)  # wall clock per call into the student's code
+    # Ids of earlier checks that must pass for this one to run (else it is skipped, no points).
+    requires: list[str] = Field(default_factory=list)
 
 
 class ReferenceMatchCheck(_CheckBase):
@@ -206,6 +208,9 @@ class Rubric(_Strict):
         for check in self.checks:
             if check.id in seen:
                 raise ValueError(f"duplicate check id {check.id!r}")
+            unknown = [r for r in check.requires if r not in seen]
+            if unknown:
+                raise ValueError(f"{check.id} requires {unknown[0]!r}, which is not an earlier check")
             seen.add(check.id)
         return self
 

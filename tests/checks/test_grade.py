@@ -23,7 +23,7 @@ SECRET = "instructor-secret"
 
 CONV_FORWARD = {"conv_forward.public", "conv_forward.hidden"}
 CONV_BACKWARD = {"conv_backward.numeric", "conv_backward.hidden"}
-FAST = {"fast_layers.agreement"}
+FAST = {"fast_layers.agreement", "fast_layers.speedup"}  # the speedup needs agreement first
 MODEL = {
     "cnn_init.shapes",
     "initial_loss.no_reg",

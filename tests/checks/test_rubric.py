@@ -61,6 +61,11 @@ def _mutated(tmp_path: Path, old: str, new: str) -> Path:
             ".points: Input should be greater than or equal to 0",
         ),
         ('id = "overfit"', 'id = "conv_forward.public"', "duplicate check id 'conv_forward.public'"),
+        (
+            'requires = ["fast_layers.agreement"]',
+            'requires = ["train"]',
+            "requires 'train', which is not an earlier",
+        ),
         ("filter_size = 5\nhidden_dim = 9", "filter_size = 4\nhidden_dim = 9", "filter_size must be odd"),
         ("call_timeout_s = 30.0", 'call_timeout_s = "soon"', "limits.call_timeout_s:"),
     ],
