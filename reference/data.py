@@ -28,6 +28,7 @@ def load_CIFAR_batch(filename: Path) -> tuple[np.ndarray, np.ndarray]:
     """One CIFAR-10 python batch: a pickle of {"data": uint8 (N, 3072), "labels": N ints}.
 
     Returns X uint8 (N, 3, 32, 32) and y int64 (N,). Raises ValueError if the file is not such a batch.
+    Unpickling can run code: read only batches from a trusted source (never from a submission).
     """
     with open(filename, "rb") as f:
         try:
