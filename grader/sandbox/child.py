@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import mmap
 import os
 import sys
 import time
@@ -138,8 +139,8 @@ def flush_output() -> None:
             stream.flush()
 
 
-def serve(fd_in: int, fd_out: int, session: Session, max_message_bytes: int) -> None:
-    reader = FrameReader(max_message_bytes=max_message_bytes)
+def serve(fd_in: int, fd_out: int, session: Session, max_message_bytes: int, shared: memoryview) -> None:
+    reader = FrameReader(max_message_bytes=max_message_bytes, shared=shared)
     limit = session.max_array_bytes
     while True:
         message = reader.next_message()
@@ -158,7 +159,7 @@ def serve(fd_in: int, fd_out: int, session: Session, max_message_bytes: int) -> 
         except BaseException as e:  # the student's code may raise anything, SystemExit included
             reply, out_blobs = {"ok": False, "error": describe(e)}, []
         flush_output()
-        write_frame(fd_out, frame(reply, out_blobs))
+        write_frame(fd_out, frame(reply, out_blobs, shared))
 
 
 def main(config_json: str) -> None:
@@ -169,4 +170,6 @@ def main(config_json: str) -> None:
     sys.argv = ["worker"]
     hello = {"ok": True, "pid": os.getpid(), "uid": os.getuid(), "numpy": np.__version__}
     write_frame(config["fd_out"], frame(hello, []))
-    serve(config["fd_in"], config["fd_out"], session, config["max_message_bytes"])
+    shared = memoryview(mmap.mmap(config["fd_shared"], config["shared_bytes"]))
+    os.close(config["fd_shared"])
+    serve(config["fd_in"], config["fd_out"], session, config["max_message_bytes"], shared)

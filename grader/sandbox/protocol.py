@@ -3,9 +3,13 @@
 Both sides import this module (the worker gets a copy), so it needs only the
 standard library and numpy. Nothing here ever unpickles.
 
-A frame is a fixed prefix ``b"CNG1" | json_len: u32 | n_blobs: u32 | body_len: u64``
-and a body: the JSON header (UTF-8), padding to 8, a table of ``n_blobs`` u64
-blob lengths, then the blobs, each starting at a multiple of 64 bytes. A blob
+A frame is a fixed prefix ``b"CNG1" | json_len: u32 | n_blobs: u32 | flags: u32 |
+body_len: u64`` and a body: the JSON header (UTF-8), padding to 8, a table of
+``n_blobs`` u64 blob lengths, then the blobs, each starting at a multiple of 64
+bytes. With the ``SHARED`` flag the blobs are not in the body but at the same
+kind of offsets (from 0) in a shared-memory region both sides map (a sealed
+memfd: it cannot shrink under the reader); the reader copies them out at once,
+so neither side's later writes can change a value already received. A blob
 is an ``.npy`` file (format 1.0/2.0, as ``np.save(allow_pickle=False)`` writes
 it). The reader allocates the body once (after checking its size against the
 cap) and maps arrays onto it without copying; the npy header is parsed with
@@ -35,7 +39,9 @@ from typing import Any
 import numpy as np
 
 MAGIC = b"CNG1"
-_PREFIX = struct.Struct("<4sIIQ")
+_PREFIX = struct.Struct("<4sIIIQ")
+SHARED = 1  # flag: the blobs are in the shared region, not in the body
+SHARED_MIN_BYTES = 64 << 10  # smaller messages go through the pipe alone
 _U64 = struct.Struct("<Q")
 NUMERIC_KINDS = "biuf"
 MAX_DEPTH = 32
@@ -177,19 +183,41 @@ def _pad(n: int, to: int) -> int:
     return -n % to
 
 
-def frame(header: dict[str, Any], arrays: list[np.ndarray]) -> list[bytes | memoryview]:
-    """One message as a list of buffers to write in order (array data is not copied)."""
+def frame(
+    header: dict[str, Any], arrays: list[np.ndarray], shared: memoryview | None = None
+) -> list[bytes | memoryview]:
+    """One message as a list of buffers to write in order.
+
+    Array data is not copied here, except into `shared` when given, when the arrays fit in it,
+    and when they are large enough for that to beat the pipe.
+    """
     text = json.dumps(header, allow_nan=True, separators=(",", ":")).encode()
     blobs = [_npy_parts(a) for a in arrays]
     lengths = [sum(len(p) for p in parts) for parts in blobs]
     chunks: list[bytes | memoryview] = [text, bytes(_pad(len(text), 8))]
     chunks.append(b"".join(_U64.pack(n) for n in lengths))
-    offset = len(text) + _pad(len(text), 8) + 8 * len(blobs)
-    for parts, n in zip(blobs, lengths, strict=True):
-        chunks.append(bytes(_pad(offset, 64)))
+    head_len = len(text) + _pad(len(text), 8) + 8 * len(blobs)
+    in_shared = _blob_offsets(lengths, 0)
+    if shared is not None and SHARED_MIN_BYTES <= in_shared[-1] <= len(shared):
+        for parts, start in zip(blobs, in_shared, strict=False):
+            for part in parts:
+                shared[start : start + len(part)] = part
+                start += len(part)
+        return [_PREFIX.pack(MAGIC, len(text), len(blobs), SHARED, head_len), *chunks]
+    for parts, start in zip(blobs, _blob_offsets(lengths, head_len), strict=False):
+        chunks.append(bytes(start - sum(len(c) for c in chunks)))
         chunks += parts
-        offset += _pad(offset, 64) + n
-    return [_PREFIX.pack(MAGIC, len(text), len(blobs), offset), *chunks]
+    return [_PREFIX.pack(MAGIC, len(text), len(blobs), 0, _blob_offsets(lengths, head_len)[-1]), *chunks]
+
+
+def _blob_offsets(lengths: list[int], start: int) -> list[int]:
+    """Where each blob starts (64-aligned) when laid out from `start`, and where the last one ends."""
+    offsets = []
+    for n in lengths:
+        start += _pad(start, 64)
+        offsets.append(start)
+        start += n
+    return [*offsets, start]
 
 
 def write_frame(fd: int, chunks: list[bytes | memoryview]) -> None:
@@ -204,11 +232,13 @@ class FrameReader:
     """Reads frames from a pipe: the fixed prefix, then the body into one buffer of the declared size.
 
     Declared sizes are checked before anything is allocated, so a peer cannot make the reader
-    hold more than `max_message_bytes`; reads never go past the current frame.
+    hold more than `max_message_bytes`; reads never go past the current frame. Blobs sent
+    through `shared` are copied out of it.
     """
 
-    def __init__(self, *, max_message_bytes: int) -> None:
+    def __init__(self, *, max_message_bytes: int, shared: memoryview | None = None) -> None:
         self.max_message_bytes = max_message_bytes
+        self.shared = shared
         self._reset()
 
     def _reset(self) -> None:
@@ -222,11 +252,13 @@ class FrameReader:
         n = os.readv(fd, [memoryview(target)[self._filled :]])
         self._filled += n
         if self._body is None and self._filled == _PREFIX.size:
-            magic, self._json_len, self._n_blobs, body_len = _PREFIX.unpack(self._prefix)
+            magic, self._json_len, self._n_blobs, self._flags, body_len = _PREFIX.unpack(self._prefix)
             if magic != MAGIC or self._json_len > MAX_JSON_BYTES or self._n_blobs > MAX_BLOBS:
                 raise ProtocolError("malformed message frame")
             if body_len > self.max_message_bytes or body_len < self._json_len + 8 * self._n_blobs:
                 raise ProtocolError(f"message larger than {self.max_message_bytes / 2**20:.0f} MiB")
+            if self._flags & SHARED and self.shared is None:
+                raise ProtocolError("malformed message frame")
             self._body, self._filled = bytearray(body_len), 0
         return n
 
@@ -235,7 +267,7 @@ class FrameReader:
         body = self._body
         if body is None or self._filled < len(body):
             return None
-        json_len, n_blobs = self._json_len, self._n_blobs
+        json_len, n_blobs, flags = self._json_len, self._n_blobs, self._flags
         self._reset()
         try:
             header = json.loads(bytes(body[:json_len]))
@@ -243,15 +275,13 @@ class FrameReader:
             raise ProtocolError("malformed message header") from None
         if type(header) is not dict:
             raise ProtocolError("malformed message header")
-        view = memoryview(body)
         table = json_len + _pad(json_len, 8)
-        offset = table + 8 * n_blobs
-        blobs = []
-        for i in range(n_blobs):
-            (n,) = _U64.unpack_from(body, table + 8 * i)
-            offset += _pad(offset, 64)
-            if offset + n > len(body):
-                raise ProtocolError("malformed message frame")
-            blobs.append(view[offset : offset + n])
-            offset += n
+        lengths = [_U64.unpack_from(body, table + 8 * i)[0] for i in range(n_blobs)]
+        source = self.shared if flags & SHARED else memoryview(body)
+        offsets = _blob_offsets(lengths, 0 if flags & SHARED else table + 8 * n_blobs)
+        if offsets[-1] > len(source):
+            raise ProtocolError("malformed message frame")
+        blobs = [source[start : start + n] for start, n in zip(offsets, lengths, strict=False)]
+        if flags & SHARED:  # copy out now: the region is reused, and the peer may write to it at any time
+            blobs = [memoryview(bytearray(b)) for b in blobs]
         return header, blobs

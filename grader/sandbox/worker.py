@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import mmap
 import os
 import selectors
 import shutil
@@ -35,6 +36,7 @@ from .protocol import FrameReader, ProtocolError, Ref, decode, encode, frame
 CHILD_FILES = ("child.py", "protocol.py", "ops.py")
 START_TIMEOUT_S = 20.0  # generous: a loaded machine may take seconds to start Python and numpy
 PIPE_BYTES = 1 << 20
+SHARED_BYTES = 32 << 20  # counts against the child's RLIMIT_AS: big enough for the layers' arrays
 
 
 class StudentFailure(Exception):  # noqa: N818 (the name is in the architecture contract)
@@ -133,9 +135,18 @@ class _Child:
         for fd in (self.req_w, rep_w, out_w):
             with contextlib.suppress(OSError):
                 fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        # Large arrays travel through a shared region instead of the pipes (a 2.4 MB round trip is
+        # ~5x faster). Sealed, so the child cannot shrink it under the grader's reads (SIGBUS).
+        shm_fd = os.memfd_create("cnngrade-worker", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        shared_bytes = min(SHARED_BYTES, int(limits.max_message_mb * 2**20))
+        os.ftruncate(shm_fd, shared_bytes)
+        fcntl.fcntl(shm_fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
+        self.shared = memoryview(mmap.mmap(shm_fd, shared_bytes))
         config = {
             "fd_in": req_r,
             "fd_out": rep_w,
+            "fd_shared": shm_fd,
+            "shared_bytes": shared_bytes,
             "root": str(layout.root),
             "symbols": symbols,
             "ro_dirs": [str(d) for d in layout.ro_dirs],
@@ -158,18 +169,18 @@ class _Child:
                 stdin=subprocess.DEVNULL,
                 stdout=out_w,
                 stderr=out_w,
-                pass_fds=(req_r, rep_w),
+                pass_fds=(req_r, rep_w, shm_fd),
                 cwd=layout.scratch,
                 env=iso.child_env(layout),
                 start_new_session=True,
                 preexec_fn=iso.preexec(limits, self.cgroup, per_uid=private_uid),
             )
         finally:
-            for fd in (req_r, rep_w, out_w):
+            for fd in (req_r, rep_w, out_w, shm_fd):
                 os.close(fd)
         for fd in (self.req_w, self.rep_r, self.out_r):
             os.set_blocking(fd, False)
-        self.reader = FrameReader(max_message_bytes=int(limits.max_message_mb * 2**20))
+        self.reader = FrameReader(max_message_bytes=int(limits.max_message_mb * 2**20), shared=self.shared)
 
     def exchange(self, chunks: list[Any], timeout: float, output: Output) -> tuple[dict[str, Any], list[Any]]:
         """Send a frame (may be empty) and wait for one reply, collecting output meanwhile."""
@@ -408,7 +419,7 @@ class Worker:
         if self._state["child"] is None:
             self._start()
         tree, arrays = encode(wire, max_array_bytes=max_array)  # ProtocolError here is the caller's bug
-        data = frame({**header, "payload": tree}, arrays)
+        data = frame({**header, "payload": tree}, arrays, self._state["child"].shared)
         timeout = timeout_s or self.limits.call_timeout_s
         output = Output(self.limits.output_kib)
         child = self._state["child"]

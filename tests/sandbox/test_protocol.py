@@ -113,13 +113,53 @@ def test_malformed_trees_are_refused(tree):
 def test_a_declared_size_over_the_cap_is_refused_before_allocating():
     r, w = os.pipe()
     try:
-        os.write(w, struct.pack("<4sIIQ", MAGIC, 2, 0, 1 << 40))
+        os.write(w, struct.pack("<4sIIIQ", MAGIC, 2, 0, 0, 1 << 40))
         reader = FrameReader(max_message_bytes=LIMIT)
         with pytest.raises(ProtocolError, match="larger than"):
             reader.read_from(r)
-        os.write(w, struct.pack("<4sIIQ", b"PKL\x80", 2, 0, 2))
+        os.write(w, struct.pack("<4sIIIQ", b"PKL\x80", 2, 0, 0, 2))
         with pytest.raises(ProtocolError, match="malformed"):
             FrameReader(max_message_bytes=LIMIT).read_from(r)
     finally:
         os.close(r)
         os.close(w)
+
+
+def test_large_arrays_go_through_the_shared_region_and_are_copied_out_on_arrival():
+    shared = memoryview(bytearray(8 << 20))
+    x = np.random.default_rng(2).standard_normal((100, 3, 32, 32))
+    tree, arrays = encode([x, np.arange(3)], max_array_bytes=16 << 20)
+    chunks = frame({"value": tree}, arrays, shared)
+    assert sum(len(memoryview(c).cast("B")) for c in chunks) < 1024  # only the header went by pipe
+    r, w = os.pipe()
+    try:
+        write_frame(w, chunks)
+        reader = FrameReader(max_message_bytes=1 << 20, shared=shared)
+        while (message := reader.next_message()) is None:
+            reader.read_from(r)
+    finally:
+        os.close(r)
+        os.close(w)
+    header, blobs = message
+    shared[:] = bytes(len(shared))  # the peer scribbles over the region afterwards
+    back = decode(header["value"], blobs, max_array_bytes=16 << 20)
+    np.testing.assert_array_equal(back[0], x)
+    np.testing.assert_array_equal(back[1], np.arange(3))
+
+
+def test_a_shared_frame_is_refused_without_a_region_or_beyond_its_end():
+    chunks = frame({}, [np.zeros(1 << 16)], memoryview(bytearray(1 << 20)))
+    data = b"".join(bytes(c) for c in chunks)
+    for reader in (
+        FrameReader(max_message_bytes=1 << 20),
+        FrameReader(max_message_bytes=1 << 20, shared=memoryview(bytearray(1024))),
+    ):
+        r, w = os.pipe()
+        try:
+            os.write(w, data)
+            with pytest.raises(ProtocolError, match="malformed"):
+                while reader.next_message() is None:
+                    reader.read_from(r)
+        finally:
+            os.close(r)
+            os.close(w)
