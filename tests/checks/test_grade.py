@@ -32,6 +32,7 @@ MODEL = {
     "cnn_gradient.reg",
 }
 REG = {"initial_loss.reg", "cnn_gradient.reg"}
+TRAINING = {"overfit", "train"}
 # bug -> the checks it must fail (every other check must pass)
 TOUCHES = {
     "conv_no_padding": CONV_FORWARD | {"conv_backward.numeric"} | FAST,
@@ -47,7 +48,7 @@ TOUCHES = {
     "reg_without_half": REG,
     "reg_missing_from_loss": REG,
     "reg_missing_from_grads": {"cnn_gradient.reg"},
-    "pool_missing_in_hidden_size": MODEL | {"overfit", "train"},
+    "pool_missing_in_hidden_size": MODEL | TRAINING,
 }
 
 
@@ -83,24 +84,25 @@ def options(tmp_path_factory) -> GradeOptions:
 _graded: dict[str, Report] = {}
 
 
-def without_training(rubric: Rubric) -> Rubric:
-    return rubric.model_copy(update={"checks": [c for c in rubric.checks if not isinstance(c, TrainCheck)]})
+def layers_only(rubric: Rubric) -> Rubric:
+    return rubric.model_copy(update={"checks": [c for c in rubric.checks if c.id not in MODEL | TRAINING]})
 
 
 @pytest.fixture(scope="session")
 def graded(rubric, options):
     """grade(relative path) -> Report, each submission graded once per session.
 
-    A layer bug cannot reach training (the net uses the starter's fast layers), so those examples
-    are graded without the two training checks, which are most of a grading's time.
+    A bug in a naive layer cannot reach the net (it is built on the starter's fast layers and the
+    untouched affine/relu/softmax functions), so those examples are graded on the layer checks
+    only; the net's checks and its training are most of a grading's time.
     """
 
     def grade(rel: str) -> Report:
         if rel not in _graded:
             bug = rel.removeprefix("buggy/")
-            trains = bug not in TOUCHES or TOUCHES[bug] & (MODEL | {"overfit", "train"})
+            layer_bug = bug in TOUCHES and not TOUCHES[bug] & (MODEL | TRAINING)
             _graded[rel] = grade_submission(
-                SUBMISSIONS / rel, rubric if trains else without_training(rubric), options
+                SUBMISSIONS / rel, layers_only(rubric) if layer_bug else rubric, options
             )
         return _graded[rel]
 
@@ -145,7 +147,7 @@ def test_grading_twice_with_the_same_secret_gives_the_same_report(rubric, option
     assert first.inputs_key == again.inputs_key
     other = grade_submission(
         SUBMISSIONS / "buggy" / "reg_missing_from_grads",
-        without_training(rubric),
+        layers_only(rubric),
         options.model_copy(update={"secret": "x"}),
     )
     assert other.inputs_key != first.inputs_key
@@ -155,7 +157,7 @@ def test_grading_twice_with_the_same_secret_gives_the_same_report(rubric, option
 def test_a_self_check_runs_public_checks_only(rubric, options):
     report = grade_submission(
         SUBMISSIONS / "buggy" / "max_pool_stride_ignored",
-        without_training(rubric),
+        layers_only(rubric),
         options.model_copy(update={"secret": None}),
     )
     hidden = [c for c in report.checks if c.visibility == Visibility.hidden]
@@ -190,8 +192,8 @@ HOSTILE = [
 @pytest.mark.slow
 @pytest.mark.parametrize("example", HOSTILE)
 def test_hostile_examples_score_nothing_and_still_get_a_valid_report(rubric, options, example):
-    # Short limits and no training: the attacks sit in conv_forward_naive or at import.
-    fast = without_training(rubric)
+    # Short limits, layer checks only: the attacks sit in conv_forward_naive or at import.
+    fast = layers_only(rubric)
     fast = fast.model_copy(
         update={"checks": [c.model_copy(update={"time_limit_s": 3.0}) for c in fast.checks]}
     )
@@ -203,7 +205,7 @@ def test_hostile_examples_score_nothing_and_still_get_a_valid_report(rubric, opt
 
 @pytest.mark.slow
 def test_code_that_hangs_at_import_costs_two_time_limits_not_one_per_check(rubric, options):
-    fast = without_training(rubric)
+    fast = layers_only(rubric)
     fast = fast.model_copy(
         update={"checks": [c.model_copy(update={"time_limit_s": 1.0}) for c in fast.checks]}
     )
@@ -224,7 +226,7 @@ def test_unfinished_work_earns_what_is_done(graded):
         "conv_forward.hidden",
         "conv_relu.gradient",
     }
-    model_checks = MODEL | {"overfit", "train"}
+    model_checks = MODEL | TRAINING
     assert all(by_status[i] == Status.missing for i in model_checks)
     # functions still `pass` return None: failed or error, never a crash of the grader
     assert by_status["conv_backward.numeric"] in (Status.failed, Status.error)
@@ -235,7 +237,7 @@ def test_unfinished_work_earns_what_is_done(graded):
 def test_a_syntax_error_in_one_file_costs_only_what_that_file_holds(graded):
     report = graded("syntax_error")
     lost = {c.id for c in report.checks if c.status != Status.passed}
-    assert lost == MODEL | {"overfit", "train"}
+    assert lost == MODEL | TRAINING
     assert {report.checks[[c.id for c in report.checks].index(i)].status for i in lost} == {Status.missing}
     assert any(f.kind == "syntax_error" or "syntax" in f.message.lower() for f in report.findings)
     assert report.score == 52
