@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from grader.report import read_report
+
 ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = ROOT / "submissions"
 
@@ -46,17 +48,26 @@ def make_class(root: Path, count: int) -> None:
             shutil.make_archive(str(root / name), "zip", package)
 
 
-def grade(klass: Path, out: Path, jobs: int, rubric: Path | None) -> float:
+def grade(klass: Path, out: Path, jobs: int, rubric: Path | None, env: dict[str, str]) -> float:
     command = [sys.executable, "-m", "grader.cli", "grade", str(klass), "--out", str(out)]
     command += ["--jobs", str(jobs), "--secret", "bench"]
     if rubric:
         command += ["--rubric", str(rubric)]
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"grading failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return seconds
+
+
+def outcome(out: Path) -> dict[str, tuple[float, list[str]]]:
+    """Score and check statuses per report: every timed run must grade alike, or it timed something else."""
+    return {
+        p.stem: (r.score, [c.status.value for c in r.checks])
+        for p in out.glob("*.json")
+        for r in [read_report(p)]
+    }
 
 
 def main() -> None:
@@ -69,6 +80,10 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        # A private cache (training data, reference runs) that nothing else on the machine clears
+        # mid-run; the sandboxed worker's own uid must be able to read it.
+        os.chmod(tmp, 0o755)
+        env = {**os.environ, "CNNGRADE_CACHE": str(Path(tmp) / "cache")}
         klass = Path(tmp) / "class"
         make_class(klass, args.count)
         # One untimed grading of a single submission fills the training-data and reference caches,
@@ -76,13 +91,24 @@ def main() -> None:
         warm = Path(tmp) / "warm"
         warm.mkdir()
         shutil.copy(next(klass.glob("*.py")), warm)
-        grade(warm, Path(tmp) / "warm-out", 1, args.rubric)
+        grade(warm, Path(tmp) / "warm-out", 1, args.rubric, env)
 
         times: dict[int, list[float]] = {j: [] for j in args.jobs}
+        first: dict[str, tuple[float, list[str]]] | None = None
         for r in range(args.repeats):
             for jobs in args.jobs:
-                times[jobs].append(grade(klass, Path(tmp) / f"out-{jobs}-{r}", jobs, args.rubric))
-                print(f"repeat {r + 1}: --jobs {jobs}: {times[jobs][-1]:.1f} s", flush=True)
+                out = Path(tmp) / f"out-{jobs}-{r}"
+                times[jobs].append(grade(klass, out, jobs, args.rubric, env))
+                graded = outcome(out)
+                first = first or graded
+                if graded != first or len(graded) != args.count:
+                    sys.exit(f"--jobs {jobs} graded differently from the first run: not comparable")
+                scores = [s for s, _ in graded.values()]
+                print(
+                    f"repeat {r + 1}: --jobs {jobs}: {times[jobs][-1]:.1f} s "
+                    f"(mean score {statistics.fmean(scores):.1f}, load {os.getloadavg()[0]:.2f})",
+                    flush=True,
+                )
 
     medians = {j: statistics.median(t) for j, t in times.items()}
     base = medians[args.jobs[0]]
