@@ -33,10 +33,10 @@ def _template(name: str) -> Template:
     return Template((resources.files(__package__) / "templates" / name).read_text(encoding="utf-8"))
 
 
-def _png(fig: Figure) -> str:
+def _png(fig: Figure, *, tight: bool = True) -> str:
     buffer = io.BytesIO()
     FigureCanvasAgg(fig)
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight" if tight else None)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -76,10 +76,7 @@ def filters_png(filters: list[list[list[list[int]]]]) -> str:
     big = grid.repeat(scale, axis=0).repeat(scale, axis=1)
     fig = Figure(figsize=(big.shape[1] / 100, big.shape[0] / 100), dpi=100)
     fig.figimage(big)
-    buffer = io.BytesIO()
-    FigureCanvasAgg(fig)
-    fig.savefig(buffer, format="png", dpi=100)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return _png(fig, tight=False)  # the figure is exactly the image: no margins to trim
 
 
 def _img(png: str, alt: str, caption: str) -> str:
