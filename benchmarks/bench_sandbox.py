@@ -7,8 +7,9 @@ alternated round by round so a change in machine load hits all of them alike:
    a bare `python -c "import numpy"` started the same way (the floor the sandbox adds to);
 2. per-call overhead: `call("echo", x)` for x of shape (100, 3, 32, 32) float64 (2.4 MB each
    way), against the same echo plus one `x.copy()` in this process;
-3. slowdown: the example submission's `conv_forward_naive` on (4, 3, 32, 32) with 8 filters of
-   3x3, timed bare in this process and inside the worker (the `time_calls` op's in-child time).
+3. slowdown: the example submission's `conv_forward_naive` on (10, 3, 32, 32) with 16 filters of
+   3x3, timed inside the worker (the `time_calls` op's in-child time) and, right after each such
+   run, bare in this process; the median of these paired ratios is the slowdown.
 
 BLAS is pinned to one thread here too, as in the worker, so (3) measures the sandbox alone.
 
@@ -88,26 +89,27 @@ def slowdown(levels: list[str], bundle, repeats: int) -> dict[str, float]:
     sys.path.insert(0, str(bundle.root))  # the very tree the worker imports; our own example, trusted
     example = importlib.import_module(bundle.manifest.symbols["conv_forward_naive"].module)
     rng = np.random.default_rng(0)
-    args = [rng.standard_normal((4, 3, 32, 32)), rng.standard_normal((8, 3, 3, 3)), rng.standard_normal(8),
+    args = [rng.standard_normal((10, 3, 32, 32)), rng.standard_normal((16, 3, 3, 3)), rng.standard_normal(16),
             {"stride": 1, "pad": 1}]  # fmt: skip
     workers = {level: Worker(bundle, Limits(), isolation=level) for level in levels}
-    times: dict[str, list[float]] = {level: [] for level in [*levels, "bare"]}
+    times: dict[str, list[float]] = {level: [] for level in levels}
     call = {"symbol": "conv_forward_naive", "args": args}
     try:
         for worker in workers.values():
             worker.op("time_calls", calls=[call], repeats=1)  # warm up
-        for _ in range(repeats):
+        for _ in range(3 * repeats):
             for level, worker in workers.items():
                 times[level] += worker.op("time_calls", calls=[call], repeats=1, warmup=0).value["times_s"][0]
-            start = time.perf_counter()
-            example.conv_forward_naive(*args)
-            times["bare"].append(time.perf_counter() - start)
+                start = time.perf_counter()  # a bare run right after each sandboxed one: a ratio per pair
+                example.conv_forward_naive(*args)
+                times[f"bare ({level})"] = [*times.get(f"bare ({level})", []), time.perf_counter() - start]
     finally:
         for worker in workers.values():
             worker.close()
-    result = {k: median_ms(v) for k, v in times.items()}
-    bare = result["bare"]
-    result.update({f"{level} slowdown %": round(100 * (result[level] / bare - 1), 1) for level in levels})
+    result = {k: median_ms(v) for k, v in times.items() if v}
+    for level in levels:
+        ratios = [a / b for a, b in zip(times[level], times[f"bare ({level})"], strict=True)]
+        result[f"{level} slowdown % (paired)"] = round(100 * (statistics.median(ratios) - 1), 1)
     return result
 
 
