@@ -159,6 +159,11 @@ def _writable(path: Path) -> None:
 
 
 def _grade(args: argparse.Namespace) -> int:
+    if args.jobs > 1:
+        # Graders side by side must not each spin up a BLAS thread per core (docs/performance.md,
+        # "A warning for anything that trains in parallel"); this has to happen before numpy loads.
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(var, "1")
     from grader.batch import BatchError, grade_all, plan, prepare_out, summary
     from grader.console import Progress
 
