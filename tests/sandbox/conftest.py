@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,19 @@ HOSTILE = REPO / "submissions" / "hostile"
 LEVELS = available_levels()
 # Tight limits so hang and bomb tests end quickly.
 FAST = Limits(call_timeout_s=1.0, cpu_s=20, memory_mb=512, nproc=32, file_size_mb=1, output_kib=4)
+
+
+def processes_of(base: str | Path) -> list[int]:
+    """Host pids of processes that carry a worker's environment (HOME inside its dir `base`)."""
+    marker = f"HOME={base}".encode()
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if marker in Path(f"/proc/{pid}/environ").read_bytes():
+                found.append(int(pid))
+        except OSError:
+            pass
+    return found
 
 
 def make_bundle(source: Path, tmp: Path, symbols: list[str]) -> Bundle:

@@ -18,7 +18,7 @@ import pytest
 from grader.sandbox import StudentFailure, Worker, expect_array, expect_tuple
 from reference.layers import conv_forward_naive
 
-from .conftest import FAST, HOSTILE, LEVELS, make_bundle, write_module
+from .conftest import FAST, HOSTILE, LEVELS, make_bundle, processes_of, write_module
 
 _rng = np.random.default_rng(0)
 ARGS = (_rng.standard_normal((2, 3, 5, 5)), _rng.standard_normal((4, 3, 3, 3)), _rng.standard_normal(4),
@@ -39,19 +39,6 @@ LEVEL_INDEPENDENT = {
     "wrong_type", "returns_none", "monkeypatch_numpy",
 }  # fmt: skip
 CASES = sorted(p.stem for p in HOSTILE.glob("*.py"))
-
-
-def leftover_processes(worker: Worker) -> list[int]:
-    """Host pids of processes that still carry this worker's environment (HOME in its dir)."""
-    marker = f"HOME={worker._state['base']}".encode()
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if marker in Path(f"/proc/{pid}/environ").read_bytes():
-                found.append(int(pid))
-        except OSError:
-            pass
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -118,12 +105,12 @@ def test_hostile_submission_is_contained(case, level, tmp_path, bystanders):
             reply, failure = outcome(worker, (args[case],) if case in args else ARGS)
             check_result(case, reply, failure)
             if case == "setsid_daemon":
-                assert leftover_processes(worker)  # the daemon is alive while the worker is
+                assert processes_of(worker._state["base"])  # the daemon is alive while the worker is
             if case == "kill_parent":  # its parent (bwrap's init, or nothing at pid 1) survived
                 assert worker.call("conv_forward_naive", *ARGS).value == reply.value
         finally:
             worker.close()
-        assert leftover_processes(worker) == []
+        assert processes_of(worker._state["base"]) == []
         with pytest.raises(TimeoutError):
             server.accept()
 

@@ -7,11 +7,10 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from .conftest import FAST, LEVELS, REPO, write_module
+from .conftest import FAST, LEVELS, REPO, processes_of, write_module
 
 PROBE = """
 import os, socket, sys
@@ -113,23 +112,10 @@ def test_a_killed_grader_takes_its_workers_with_it(level, tmp_path):
     base = grader.stdout.readline().strip()
     assert base, "the grader did not start its worker"
     time.sleep(0.3)  # the call is spinning now
-    marker = f"HOME={base}".encode()
-    assert holders(marker)
+    assert processes_of(base)
     grader.kill()
     grader.wait()
     deadline = time.monotonic() + 5
-    while holders(marker) and time.monotonic() < deadline:
+    while processes_of(base) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert holders(marker) == []
-
-
-def holders(marker: bytes) -> list[int]:
-    """Pids whose environment contains `marker`."""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if marker in Path(f"/proc/{pid}/environ").read_bytes():
-                found.append(int(pid))
-        except OSError:
-            pass
-    return found
+    assert processes_of(base) == []
