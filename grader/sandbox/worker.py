@@ -356,6 +356,11 @@ class Worker:
         """Run a trusted helper from ops.py in the child (e.g. "train" with a longer `timeout_s`)."""
         return self._request({"kind": "op", "name": name}, kwargs, timeout_s)
 
+    @property
+    def directory(self) -> Path:
+        """The worker's own directory on the host (its files, scratch mount points); gone after close."""
+        return self._state["base"]
+
     def close(self) -> None:
         """Kill the child and everything it started, and delete the worker's files."""
         self._finalizer()

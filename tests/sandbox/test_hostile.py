@@ -105,12 +105,12 @@ def test_hostile_submission_is_contained(case, level, tmp_path, bystanders):
             reply, failure = outcome(worker, (args[case],) if case in args else ARGS)
             check_result(case, reply, failure)
             if case == "setsid_daemon":
-                assert processes_of(worker._state["base"])  # the daemon is alive while the worker is
+                assert processes_of(worker.directory)  # the daemon is alive while the worker is
             if case == "kill_parent":  # its parent (bwrap's init, or nothing at pid 1) survived
                 assert worker.call("conv_forward_naive", *ARGS).value == reply.value
         finally:
             worker.close()
-        assert processes_of(worker._state["base"]) == []
+        assert processes_of(worker.directory) == []
         with pytest.raises(TimeoutError):
             server.accept()
 

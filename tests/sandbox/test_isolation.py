@@ -86,7 +86,7 @@ def test_the_process_level_only_separates_the_process(tmp_path, worker_for, serv
 
 def test_worker_files_are_removed_on_close(tmp_path, worker_for):
     worker = worker_for(write_module(tmp_path, "probe", PROBE, ["probe"]), LEVELS[0], FAST)
-    base = worker._state["base"]
+    base = worker.directory
     assert base.exists()
     worker.close()
     assert not base.exists()
@@ -100,7 +100,7 @@ from sandbox.conftest import FAST, write_module
 from grader.sandbox import Worker
 bundle = write_module(Path({tmp!r}), "spin", "def spin():\\n    while True:\\n        pass\\n", ["spin"])
 worker = Worker(bundle, FAST.model_copy(update={{"call_timeout_s": 600}}), isolation={level!r})
-print(worker._state["base"], flush=True)
+print(worker.directory, flush=True)
 worker.call("spin")
 """
 
