@@ -130,7 +130,7 @@ def grade_submission(
                         _not_run(spec, Status.skipped, f"not run: needs {', '.join(unmet)} to pass")
                     )
                     continue
-                calls = StudentCalls(worker, spec.time_limit_s)
+                calls = StudentCalls(worker)
                 ctx = CheckContext(
                     calls=calls,
                     submission_sha256=bundle.sha256,
@@ -140,6 +140,7 @@ def grade_submission(
                     dataset=dataset,
                     cache_dir=options.cache_dir,
                 )
+                # The worker reads its call timeout per call: each check brings its own.
                 worker.limits = rubric.limits.model_copy(update={"call_timeout_s": spec.time_limit_s})
                 results.append(run_check(spec, ctx))
                 student_time += calls.student_time_s

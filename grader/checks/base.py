@@ -36,9 +36,8 @@ class StudentCalls:
     """One check's conversation with the worker: adds up the time spent in student code and
     keeps what the student's code printed."""
 
-    def __init__(self, worker: Any, timeout_s: float) -> None:
+    def __init__(self, worker: Any) -> None:
         self.worker = worker
-        self.timeout_s = timeout_s
         self.student_time_s = 0.0
         self.outputs: list[str] = []
 
