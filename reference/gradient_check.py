@@ -4,6 +4,7 @@ Starter module: it imports only numpy, so the grader can copy it verbatim into a
 """
 
 from collections.abc import Callable, Iterator
+from random import randrange
 from typing import Any
 
 import numpy as np
@@ -15,20 +16,22 @@ def rel_error(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
+def _centered_difference(f: Callable, x: np.ndarray, ix: tuple, h: float) -> tuple[Any, Any]:
+    """f(x + h e_ix) and f(x - h e_ix), perturbing x in place and restoring it."""
+    old = x[ix]
+    x[ix] = old + h
+    # Copy because f may return a view of a buffer it reuses on the next call.
+    fxph = np.copy(f(x))
+    x[ix] = old - h
+    fxmh = np.copy(f(x))
+    x[ix] = old
+    return fxph, fxmh
+
+
 def _centered_differences(f: Callable, x: np.ndarray, h: float) -> Iterator[tuple[tuple, Any, Any]]:
-    """Yield (index, f(x + h e_i), f(x - h e_i)) for every index i of x, restoring x after each step."""
-    it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        # Copy because f may return a view of a buffer it reuses on the next call.
-        fxph = np.copy(f(x))
-        x[ix] = old - h
-        fxmh = np.copy(f(x))
-        x[ix] = old
-        yield ix, fxph, fxmh
-        it.iternext()
+    """Yield (index, f(x + h e_i), f(x - h e_i)) for every index i of x."""
+    for ix in np.ndindex(x.shape):
+        yield ix, *_centered_difference(f, x, ix, h)
 
 
 def eval_numerical_gradient(
@@ -62,3 +65,23 @@ def eval_numerical_gradient_array(
     for ix, pos, neg in _centered_differences(f, x, h):
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
     return grad
+
+
+def grad_check_sparse(
+    f: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    analytic_grad: np.ndarray,
+    num_checks: int = 10,
+    h: float = 1e-5,
+) -> None:
+    """Print numeric and analytic gradients of f at num_checks random indices of x, with their error.
+
+    The numeric gradient is (f(x + h e_i) - f(x - h e_i)) / (2h); x is perturbed in place and restored.
+    """
+    for _ in range(num_checks):
+        ix = tuple(randrange(m) for m in x.shape)
+        fxph, fxmh = _centered_difference(f, x, ix, h)
+        numeric = float((fxph - fxmh) / (2 * h))
+        analytic = float(analytic_grad[ix])
+        error = abs(numeric - analytic) / max(1e-8, abs(numeric) + abs(analytic))
+        print(f"numerical: {numeric:f} analytic: {analytic:f}, relative error: {error:e}")

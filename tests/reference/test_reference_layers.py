@@ -1,10 +1,17 @@
 """The assignment's own checks on the naive layers, in float64 and float32."""
 
+import random
+
 import numpy as np
 import pytest
 
 from reference import layers
-from reference.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
+from reference.gradient_check import (
+    eval_numerical_gradient,
+    eval_numerical_gradient_array,
+    grad_check_sparse,
+    rel_error,
+)
 
 # The notebook's published outputs (8 significant digits).
 CONV_CORRECT_OUT = np.array(
@@ -215,3 +222,15 @@ def test_eval_numerical_gradient_restores_x_and_is_exact_for_quadratics():
     grad = eval_numerical_gradient(lambda v: float(np.sum(v**2)), x, verbose=False)
     np.testing.assert_allclose(grad, 2 * before, rtol=1e-8)
     np.testing.assert_array_equal(x, before)
+
+
+def test_grad_check_sparse_prints_small_errors_for_a_right_gradient_and_large_for_a_wrong_one(capsys):
+    random.seed(6)  # grad_check_sparse picks its indices with the random module, as in the course
+    x = np.random.default_rng(6).standard_normal((4, 5))
+    before = x.copy()
+    grad_check_sparse(lambda v: float(np.sum(v**3)), x, 3 * x**2, num_checks=5)
+    grad_check_sparse(lambda v: float(np.sum(v**3)), x, 2 * x**2, num_checks=5)
+    np.testing.assert_array_equal(x, before)
+    errors = [float(line.rsplit(" ", 1)[1]) for line in capsys.readouterr().out.splitlines()]
+    assert len(errors) == 10
+    assert max(errors[:5]) < 1e-6 and min(errors[5:]) > 0.1
