@@ -1,5 +1,6 @@
 """`python -m reference.demo`, the README's main command, runs and prints passing checks."""
 
+import os
 import re
 import subprocess
 import sys
@@ -9,8 +10,15 @@ import pytest
 
 @pytest.mark.slow
 def test_demo_prints_the_assignments_checks_with_small_errors():
+    # One BLAS thread, for the reason given in conftest.one_blas_thread.
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     result = subprocess.run(
-        [sys.executable, "-m", "reference.demo"], capture_output=True, text=True, timeout=600, check=False
+        [sys.executable, "-m", "reference.demo"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
