@@ -35,6 +35,7 @@ from grader.checks import (
     train,
 )
 from grader.checks.base import SEED, CheckContext, Outcome, StudentCalls
+from grader.checks.layer_io import MalformedResultError
 from grader.report import CheckResult, Environment, Report, Status, SubmissionInfo, Visibility
 from grader.rubric import CheckSpec, Rubric, TrainCheck
 from grader.sandbox import IsolationError, StaleHandleError, StudentFailure, Worker
@@ -205,6 +206,8 @@ def _guarded(run: Callable[[Any, CheckContext], Outcome], spec: CheckSpec, ctx: 
         if failure.output:
             ctx.calls.outputs.append(failure.output)
         return Outcome(Status(failure.status), message=failure.message)
+    except MalformedResultError as exc:
+        return Outcome(Status.failed, message=str(exc))
     except StaleHandleError:
         # A call crashed mid-check and the next one used an object from the dead worker.
         return Outcome(Status.error, message="the worker restarted in the middle of this check")

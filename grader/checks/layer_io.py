@@ -42,13 +42,13 @@ def forward(
 
 def backward(
     calls: StudentCalls, layer: str, case: ConvCase | PoolCase, pool_param: dict[str, int] | None = None
-) -> tuple[object, ...]:
-    """The backward's outputs on the case's dout, after the student's own forward."""
-    _, cache = forward(calls, layer, case, pool_param)
+) -> tuple[object, tuple[object, ...]]:
+    """(the forward's out, the backward's outputs on the case's dout) from the student's code."""
+    out, cache = forward(calls, layer, case, pool_param)
     symbol, names = LAYERS[layer][1], LAYERS[layer][2]
     grads = calls.call(symbol, case.dout, cache)
     if len(names) == 1:
-        return (grads,)
+        return out, (grads,)
     if not isinstance(grads, tuple | list) or len(grads) != len(names):
         raise MalformedResultError(f"{symbol} should return ({', '.join(names)})")
-    return tuple(grads)
+    return out, tuple(grads)

@@ -41,9 +41,13 @@ def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
     case, pool_param = _case(p.layer)
     forward_symbol, backward_symbol, names = layer_io.LAYERS[p.layer]
     try:
-        grads = layer_io.backward(ctx.calls, p.layer, case, pool_param)
+        out, grads = layer_io.backward(ctx.calls, p.layer, case, pool_param)
     except layer_io.MalformedResultError as exc:
         return Outcome.graded(0, 1, message=str(exc))
+    if not isinstance(out, np.ndarray) or out.shape != case.dout.shape:
+        # Checked here: the numeric gradient multiplies the forward's output by this dout.
+        shape = out.shape if isinstance(out, np.ndarray) else type(out).__name__
+        return Outcome.graded(0, 1, message=f"{forward_symbol} returned {shape}, expected {case.dout.shape}")
     args = layer_io.forward_args(case, pool_param)
     verdicts = []
     for wrt, (name, grad) in enumerate(zip(names, grads, strict=True)):

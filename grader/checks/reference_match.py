@@ -64,7 +64,7 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
                 out, _ = layer_io.forward(ctx.calls, p.layer, case)
                 student: object = out
             else:
-                student = layer_io.backward(ctx.calls, p.layer, case)
+                student = layer_io.backward(ctx.calls, p.layer, case)[1]
         except StudentFailure as failure:
             if failure.status == Status.timeout:
                 raise  # one hung case would hang the others: the whole check times out
