@@ -7,6 +7,8 @@ in proportion to the cases passed. A failing case is handed to the diagnosis.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from grader.checks import layer_io
@@ -69,9 +71,7 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
             if failure.status == Status.timeout:
                 raise  # one hung case would hang the others: the whole check times out
             crashed += 1
-            # The exception's last line: a hidden case's traceback would show the code, not help.
-            last = failure.message.strip().splitlines()[-1] if failure.message.strip() else "crashed"
-            problems.append(f"{where}{last if not public else failure.message}")
+            problems.append(f"{where}{failure.message if public else _without_numbers(failure.message)}")
             continue
         except layer_io.MalformedResultError as exc:
             problems.append(f"{where}{exc}")
@@ -110,6 +110,13 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
     return Outcome.graded(
         passed, len(cases), metrics=metrics, threshold=threshold, message=message, hint=hint
     )
+
+
+def _without_numbers(message: str) -> str:
+    """The exception's last line with its numbers masked: for a hidden case, shapes and values in
+    a message like 'could not broadcast (2,3,5,7)' would tell the student the hidden inputs."""
+    last = message.strip().splitlines()[-1] if message.strip() else "crashed"
+    return re.sub(r"\d+(\.\d+)?(e[-+]?\d+)?", "#", last)
 
 
 def _notebook_lines(spec: ReferenceMatchCheck, errors: list[float]) -> str:
