@@ -116,35 +116,7 @@ def grade_submission(
         except RuntimeError as exc:  # e.g. a file in the submission shadows a module Python needs
             return _not_graded(source, rubric, options, name, str(exc), started_at, start, dataset, bundle)
         with worker:
-            defined = frozenset(k for k, v in bundle.manifest.symbols.items() if v is not None)
-            results: list[CheckResult] = []
-            student_time = 0.0
-            for spec in rubric.checks:
-                timeouts = sum(r.status == Status.timeout for r in results)
-                if timeouts >= options.max_timeouts:
-                    # Code that hangs at import would otherwise cost every check its whole limit.
-                    results.append(_not_run(spec, Status.skipped, f"not run: {timeouts} checks timed out"))
-                    continue
-                unmet = [r.id for r in results if r.id in spec.requires and r.status != Status.passed]
-                if unmet:
-                    results.append(
-                        _not_run(spec, Status.skipped, f"not run: needs {', '.join(unmet)} to pass")
-                    )
-                    continue
-                calls = StudentCalls(worker)
-                ctx = CheckContext(
-                    calls=calls,
-                    submission_sha256=bundle.sha256,
-                    secret=options.secret if options.runs_hidden else None,
-                    defined=defined,
-                    data_dir=data_dir,
-                    dataset=dataset,
-                    cache_dir=options.cache_dir,
-                )
-                # The worker reads its call timeout per call: each check brings its own.
-                worker.limits = rubric.limits.model_copy(update={"call_timeout_s": spec.time_limit_s})
-                results.append(run_check(spec, ctx))
-                student_time += calls.student_time_s
+            results, student_time = _run_checks(worker, bundle, rubric, options, data_dir, dataset)
             isolation = worker.isolation
     score = round(sum(r.points for r in results), 6)
     return Report(
@@ -166,6 +138,40 @@ def grade_submission(
         checks=results,
         findings=bundle.manifest.findings,
     )
+
+
+def _run_checks(
+    worker: Worker, bundle: Bundle, rubric: Rubric, options: GradeOptions, data_dir: Path | None, dataset: str
+) -> tuple[list[CheckResult], float]:
+    """Every rubric check in order, in one worker; (results, seconds spent in the student's code)."""
+    defined = frozenset(k for k, v in bundle.manifest.symbols.items() if v is not None)
+    results: list[CheckResult] = []
+    student_time = 0.0
+    for spec in rubric.checks:
+        timeouts = sum(r.status == Status.timeout for r in results)
+        if timeouts >= options.max_timeouts:
+            # Code that hangs at import would otherwise cost every check its whole limit.
+            results.append(_not_run(spec, Status.skipped, f"not run: {timeouts} checks timed out"))
+            continue
+        unmet = [r.id for r in results if r.id in spec.requires and r.status != Status.passed]
+        if unmet:
+            results.append(_not_run(spec, Status.skipped, f"not run: needs {', '.join(unmet)} to pass"))
+            continue
+        calls = StudentCalls(worker)
+        ctx = CheckContext(
+            calls=calls,
+            submission_sha256=bundle.sha256,
+            secret=options.secret if options.runs_hidden else None,
+            defined=defined,
+            data_dir=data_dir,
+            dataset=dataset,
+            cache_dir=options.cache_dir,
+        )
+        # The worker reads its call timeout per call: each check brings its own.
+        worker.limits = rubric.limits.model_copy(update={"call_timeout_s": spec.time_limit_s})
+        results.append(run_check(spec, ctx))
+        student_time += calls.student_time_s
+    return results, student_time
 
 
 def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
