@@ -102,7 +102,15 @@ def grade_submission(
         try:
             bundle = load(Path(source), Path(scratch), run_notebook=options.run_notebook)
         except LoadError as exc:
-            return _not_graded(source, rubric, options, name, str(exc), started_at, start, dataset)
+            error = str(exc)
+            return _not_graded(source, rubric, options, name, error, started_at, start, dataset)
+        if not any(bundle.manifest.symbols.values()):
+            # Nothing importable (e.g. one module that does not parse): a problem for a person to see.
+            findings = "; ".join(f.message for f in bundle.manifest.findings[:2])
+            error = "the submission defines none of the functions the rubric needs" + (
+                f" ({findings})" if findings else ""
+            )
+            return _not_graded(source, rubric, options, name, error, started_at, start, dataset, bundle)
         data_dir = _training_data(rubric, options)
         try:
             worker = Worker(
@@ -114,7 +122,10 @@ def grade_submission(
         except IsolationError:
             raise  # the machine, not the submission: the caller says so in one line
         except RuntimeError as exc:  # e.g. a file in the submission shadows a module Python needs
-            return _not_graded(source, rubric, options, name, str(exc), started_at, start, dataset, bundle)
+            error = f"the submission's worker could not start: {exc}"
+            return _not_graded(
+                source, rubric, options, name, error, started_at, start, dataset, bundle, Status.error
+            )
         with worker:
             results, student_time = _run_checks(worker, bundle, rubric, options, data_dir, dataset)
             isolation = worker.isolation
@@ -290,11 +301,13 @@ def _not_graded(
     start: float,
     dataset: str,
     bundle: Bundle | None = None,
+    status: Status = Status.missing,
 ) -> Report:
-    """The report of a submission that could not be loaded (every check missing) or whose worker
-    could not start (every check error): score 0, `error` says why."""
+    """The report of a submission that was not graded: it could not be loaded, it defines nothing
+    the rubric needs (every check missing), or its worker could not start (every check error).
+    Score 0; `error` says why."""
+    message = "not graded: " + error.splitlines()[0] if error else "not graded"
     if bundle is None:
-        status, message = Status.missing, "the submission could not be loaded"
         info = SubmissionInfo(
             name=name or Path(os.path.abspath(source)).name,
             kind="unknown",
@@ -302,7 +315,6 @@ def _not_graded(
             source=str(source),
         )
     else:
-        status, message = Status.error, "the submission's worker could not start"
         info = SubmissionInfo(
             name=name or bundle.name, kind=bundle.kind, sha256=bundle.sha256, source=str(source)
         )

@@ -232,3 +232,12 @@ def test_a_syntax_error_in_one_file_costs_only_what_that_file_holds(graded):
     assert {report.checks[[c.id for c in report.checks].index(i)].status for i in lost} == {Status.missing}
     assert any(f.kind == "syntax_error" or "syntax" in f.message.lower() for f in report.findings)
     assert report.score == 52
+
+
+def test_a_module_that_does_not_parse_is_not_graded_and_says_why(rubric, options, tmp_path):
+    broken = tmp_path / "erin.py"
+    broken.write_text("def conv_forward_naive(x, w, b, conv_param:\n    pass\n")
+    report = grade_submission(broken, rubric, options)
+    assert report.error and report.error.startswith("the submission defines none of the functions")
+    assert report.findings and report.submission.name == "erin.py"
+    assert {c.status for c in report.checks} == {Status.missing} and report.score == 0
