@@ -26,5 +26,5 @@ def make_class(root: Path) -> Path:
     shutil.copytree(SUBMISSIONS / "correct_package", root / "bob")
     shutil.copy(next((SUBMISSIONS / "correct_notebook").glob("*.ipynb")), root / "carol.ipynb")
     shutil.make_archive(str(root / "dave"), "zip", SUBMISSIONS / "correct_package")
-    (root / "erin.py").write_text("def conv_forward_naive(x, w, b, conv_param:\n    pass\n")
+    (root / "erin.zip").write_bytes(b"this is not a zip archive")
     return root

@@ -9,8 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 from classroom import lean_rubric, make_class
+from junitparser import JUnitXml
+from test_export_gradescope import GRADESCOPE_RESULTS
 
 from grader.report import read_report
 
@@ -50,7 +53,7 @@ def test_grade_a_class_then_render_it(cnngrade, tmp_path):
     reports = {p.stem: read_report(p) for p in (tmp_path / "reports").iterdir()}
     for name in ("alice", "bob", "carol", "dave"):
         assert reports[name].score == reports[name].max_score, name
-    assert reports["erin"].score == 0
+    assert reports["erin"].score == 0 and "zip" in reports["erin"].error
     assert "5 submissions: 5 graded" in out.stdout and "erin" in out.stdout  # listed as a problem
     assert "5/5" in out.stderr  # the progress bar
 
@@ -65,6 +68,16 @@ def test_grade_a_class_then_render_it(cnngrade, tmp_path):
     assert index.count("<tr><td><a href=") == 5
     gradebook = cnngrade("report", tmp_path / "reports", "--format", "csv", "--to", tmp_path / "g.csv")
     assert gradebook.returncode == 0 and len((tmp_path / "g.csv").read_text().splitlines()) == 6
+    ci = cnngrade("report", tmp_path / "reports", "--format", "junit", "--to", tmp_path / "class.xml")
+    assert ci.returncode == 0
+    assert {s.name for s in JUnitXml.fromfile(str(tmp_path / "class.xml"))} == set(reports)
+    gs = cnngrade(
+        "report", tmp_path / "reports" / "bob.json", "--format", "gradescope", "--to", tmp_path / "r.json"
+    )
+    assert gs.returncode == 0
+    results = json.loads((tmp_path / "r.json").read_text())
+    jsonschema.validate(results, GRADESCOPE_RESULTS)
+    assert results["score"] == reports["bob"].score and len(results["tests"]) == len(reports["bob"].checks)
 
 
 def test_a_batch_killed_with_sigkill_resumes_to_the_same_reports(tmp_path):
