@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from grader.report import Report
     from grader.rubric import Rubric
 
-DEFAULT_RUBRIC = Path(__file__).resolve().parent.parent / "rubrics" / "convnet.toml"
+# A link to the repository's rubrics/convnet.toml, so a wheel carries the default rubric too.
+DEFAULT_RUBRIC = Path(__file__).parent / "rubrics" / "convnet.toml"
 SECRET_ENV = "CNNGRADE_SECRET"
 FORMATS = ("gradescope", "junit", "csv", "html")
 
@@ -46,6 +47,11 @@ def _add_grading_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--cifar", type=Path, metavar="DIR", help="CIFAR-10 python folder (default: built-in data)"
+    )
+    parser.add_argument(
+        "--min-isolation",
+        choices=("bwrap", "unshare", "process"),
+        help="refuse to grade if the sandbox cannot reach this level (default: the strongest available)",
     )
 
 
@@ -94,23 +100,35 @@ def _load_rubric(path: Path) -> Rubric:
 
 def _grade_options(args: argparse.Namespace) -> GradeOptions:
     from grader.grade import GradeOptions
+    from grader.sandbox import available_levels
+    from grader.sandbox.isolation import RANK
 
     if args.cifar is not None and not args.cifar.is_dir():
         raise UserError(f"--cifar: no such folder: {args.cifar}")
-    return GradeOptions(secret=args.secret, cifar_dir=args.cifar)
+    if args.min_isolation is not None:
+        # Checked once here, so a batch fails in one line instead of once per submission.
+        best = available_levels()[0]
+        if RANK[best] < RANK[args.min_isolation]:
+            raise UserError(f"--min-isolation {args.min_isolation}: this machine offers at most {best!r}")
+    return GradeOptions(secret=args.secret, cifar_dir=args.cifar, min_isolation=args.min_isolation)
 
 
 def _check(args: argparse.Namespace) -> int:
     from grader.console import check_table
+    from grader.data_cache import CacheError
     from grader.exporters import junit
     from grader.grade import grade_submission
     from grader.report import Status
+    from grader.sandbox import IsolationError
 
     if not args.path.exists():
         raise UserError(f"no such file or folder: {args.path}")
     if args.junit:
         _writable(args.junit)
-    report = grade_submission(args.path, _load_rubric(args.rubric), _grade_options(args))
+    try:
+        report = grade_submission(args.path, _load_rubric(args.rubric), _grade_options(args))
+    except (CacheError, IsolationError) as e:  # the machine's fault, not the submission's
+        raise UserError(str(e)) from None
     if args.junit:
         junit.export([report], args.junit)
     print(report.model_dump_json(indent=2) if args.json else check_table(report))

@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import json
 import os
+import stat
 import subprocess
 import sys
 import tempfile
@@ -32,9 +33,18 @@ ARRAYS = ("X_train", "y_train", "X_val", "y_val")
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+class CacheError(Exception):
+    """The cache directory cannot be trusted or used; the message is one line for the user."""
+
+
 def default_cache_dir() -> Path:
-    """Outside any home directory: the worker's unprivileged uid must be able to read the data."""
-    return Path(os.environ.get("CNNGRADE_CACHE") or Path(tempfile.gettempdir()) / "cnngrade-cache")
+    """Outside any home directory, since the worker's unprivileged uid must read the data.
+
+    One directory per user: a shared name in /tmp could be created first by another
+    local user, who could then plant reference runs and move every threshold.
+    """
+    configured = os.environ.get("CNNGRADE_CACHE")
+    return Path(configured) if configured else Path(tempfile.gettempdir()) / f"cnngrade-cache-{os.getuid()}"
 
 
 def reference_fingerprint() -> str:
@@ -53,6 +63,9 @@ def _key(*parts: object) -> str:
 
 def _readable_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
+    info = path.lstat()
+    if info.st_uid != os.getuid() or not stat.S_ISDIR(info.st_mode):
+        raise CacheError(f"cache directory {path} is not a directory owned by this user; set CNNGRADE_CACHE")
     os.chmod(path, 0o755)
     return path
 

@@ -1,6 +1,9 @@
 """`cnngrade check` on real example submissions, as a student and as CI run it."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from classroom import SUBMISSIONS, lean_rubric
@@ -55,3 +58,23 @@ def test_hidden_checks_run_with_the_secret(cnngrade, rubric):
     report = Report.model_validate_json(out.stdout)
     assert out.returncode == 0, json.dumps(report.comparable(), indent=1)[:2000]
     assert report.score == report.max_score
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to make a directory owned by another user")
+def test_a_cache_directory_owned_by_another_user_is_refused_in_one_line(tmp_path):
+    # Another local user could plant reference runs there and move every threshold.
+    planted = tmp_path / "cache"
+    planted.mkdir()
+    os.chown(planted, 65534, 65534)
+    out = subprocess.run(  # the default rubric: its training checks need the cache
+        [sys.executable, "-m", "grader.cli", "check", str(SUBMISSIONS / "correct_module")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CNNGRADE_CACHE": str(planted)},
+        timeout=300,
+    )
+    assert out.returncode == 2
+    (line,) = out.stderr.strip().splitlines()
+    assert line == f"cnngrade: error: cache directory {planted} is not a directory owned by this user; " + (
+        "set CNNGRADE_CACHE"
+    )
