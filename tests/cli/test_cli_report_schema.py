@@ -91,3 +91,15 @@ def test_user_errors_are_one_line_and_exit_2(cnngrade, report_dir, tmp_path, arg
 def test_reports_read_back_equal(report_dir):
     for path in report_dir.glob("*.json"):
         assert Report.model_validate_json(path.read_text()).submission.name + ".json" == path.name
+
+
+def test_the_default_rubric_lives_in_the_package_and_is_the_repositorys():
+    # Package data travels in a wheel; a path outside the package would not.
+    from pathlib import Path
+
+    from grader import cli
+
+    package = Path(cli.__file__).parent
+    assert cli.DEFAULT_RUBRIC.parent.parent == package
+    repo_rubric = package.parent / "rubrics" / "convnet.toml"
+    assert cli.DEFAULT_RUBRIC.read_bytes() == repo_rubric.read_bytes()
