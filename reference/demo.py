@@ -16,38 +16,13 @@ from . import fast_layers, layer_utils, layers
 from .cnn import ThreeLayerConvNet
 from .data import data_source, get_data
 from .gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
+from .notebook_cases import (
+    CONV_FORWARD_OUT,
+    MAX_POOL_FORWARD_OUT,
+    conv_forward_inputs,
+    max_pool_forward_inputs,
+)
 from .solver import Solver
-
-# The notebook's published output for its conv_forward_naive case.
-CONV_CORRECT_OUT = np.array(
-    [
-        [
-            [[-0.08759809, -0.10987781], [-0.18387192, -0.2109216]],
-            [[0.21027089, 0.21661097], [0.22847626, 0.23004637]],
-            [[0.50813986, 0.54309974], [0.64082444, 0.67101435]],
-        ],
-        [
-            [[-0.98053589, -1.03143541], [-1.19128892, -1.24695841]],
-            [[0.69108355, 0.66880383], [0.59480972, 0.56776003]],
-            [[2.36270298, 2.36904306], [2.38090835, 2.38247847]],
-        ],
-    ]
-)
-# The notebook's published output for its max_pool_forward_naive case.
-POOL_CORRECT_OUT = np.array(
-    [
-        [
-            [[-0.26315789, -0.24842105], [-0.20421053, -0.18947368]],
-            [[-0.14526316, -0.13052632], [-0.08631579, -0.07157895]],
-            [[-0.02736842, -0.01263158], [0.03157895, 0.04631579]],
-        ],
-        [
-            [[0.09052632, 0.10526316], [0.14947368, 0.16421053]],
-            [[0.20842105, 0.22315789], [0.26736842, 0.28210526]],
-            [[0.32631579, 0.34105263], [0.38526316, 0.4]],
-        ],
-    ]
-)
 
 
 def heading(title: str) -> None:
@@ -62,12 +37,9 @@ def timed(f: Callable, *args):
 
 def naive_layers() -> None:
     heading("Convolution: naive forward")
-    x = np.linspace(-0.1, 0.5, num=2 * 3 * 4 * 4).reshape(2, 3, 4, 4)
-    w = np.linspace(-0.2, 0.3, num=3 * 3 * 4 * 4).reshape(3, 3, 4, 4)
-    b = np.linspace(-0.1, 0.2, num=3)
-    out, _ = layers.conv_forward_naive(x, w, b, {"stride": 2, "pad": 1})
+    out, _ = layers.conv_forward_naive(*conv_forward_inputs())
     print("Testing conv_forward_naive")
-    print("difference: ", rel_error(out, CONV_CORRECT_OUT))
+    print("difference: ", rel_error(out, CONV_FORWARD_OUT))
 
     heading("Convolution: naive backward")
     x, w, b = np.random.randn(4, 3, 5, 5), np.random.randn(2, 3, 3, 3), np.random.randn(2)
@@ -90,10 +62,9 @@ def naive_layers() -> None:
     print("db error: ", rel_error(db, db_num))
 
     heading("Max-Pooling: naive forward")
-    x = np.linspace(-0.3, 0.4, num=2 * 3 * 4 * 4).reshape(2, 3, 4, 4)
-    out, _ = layers.max_pool_forward_naive(x, {"pool_width": 2, "pool_height": 2, "stride": 2})
+    out, _ = layers.max_pool_forward_naive(*max_pool_forward_inputs())
     print("Testing max_pool_forward_naive function:")
-    print("difference: ", rel_error(out, POOL_CORRECT_OUT))
+    print("difference: ", rel_error(out, MAX_POOL_FORWARD_OUT))
 
     heading("Max-Pooling: naive backward")
     x, dout = np.random.randn(3, 2, 8, 8), np.random.randn(3, 2, 4, 4)

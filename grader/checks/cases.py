@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reference import notebook_cases
+
 
 @dataclass(frozen=True)
 class ConvCase:
@@ -58,11 +60,9 @@ def public_rng(check_id: str) -> np.random.Generator:
 
 def conv_forward_public() -> ConvCase:
     """'Convolution: Naive forward pass' cell of the notebook."""
-    x = np.linspace(-0.1, 0.5, num=2 * 3 * 4 * 4).reshape(2, 3, 4, 4)
-    w = np.linspace(-0.2, 0.3, num=3 * 3 * 4 * 4).reshape(3, 3, 4, 4)
-    b = np.linspace(-0.1, 0.2, num=3)
+    x, w, b, conv_param = notebook_cases.conv_forward_inputs()
     dout = np.random.RandomState(231).randn(2, 3, 2, 2)
-    return ConvCase(x, w, b, {"stride": 2, "pad": 1}, dout)
+    return ConvCase(x, w, b, conv_param, dout)
 
 
 def conv_backward_public() -> ConvCase:
@@ -77,9 +77,9 @@ def conv_backward_public() -> ConvCase:
 
 def max_pool_forward_public() -> PoolCase:
     """'Max-Pooling: Naive forward' cell: x = linspace(-0.3, 0.4) (2,3,4,4), 2x2 stride 2."""
-    x = np.linspace(-0.3, 0.4, num=2 * 3 * 4 * 4).reshape(2, 3, 4, 4)
+    x, pool_param = notebook_cases.max_pool_forward_inputs()
     dout = np.random.RandomState(231).randn(2, 3, 2, 2)
-    return PoolCase(x, {"pool_height": 2, "pool_width": 2, "stride": 2}, dout)
+    return PoolCase(x, pool_param, dout)
 
 
 def max_pool_backward_public() -> PoolCase:

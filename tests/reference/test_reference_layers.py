@@ -12,55 +12,23 @@ from reference.gradient_check import (
     grad_check_sparse,
     rel_error,
 )
-
-# The notebook's published outputs (8 significant digits).
-CONV_CORRECT_OUT = np.array(
-    [
-        [
-            [[-0.08759809, -0.10987781], [-0.18387192, -0.2109216]],
-            [[0.21027089, 0.21661097], [0.22847626, 0.23004637]],
-            [[0.50813986, 0.54309974], [0.64082444, 0.67101435]],
-        ],
-        [
-            [[-0.98053589, -1.03143541], [-1.19128892, -1.24695841]],
-            [[0.69108355, 0.66880383], [0.59480972, 0.56776003]],
-            [[2.36270298, 2.36904306], [2.38090835, 2.38247847]],
-        ],
-    ]
+from reference.notebook_cases import (
+    CONV_FORWARD_OUT,
+    MAX_POOL_FORWARD_OUT,
+    conv_forward_inputs,
+    max_pool_forward_inputs,
 )
-POOL_CORRECT_OUT = np.array(
-    [
-        [
-            [[-0.26315789, -0.24842105], [-0.20421053, -0.18947368]],
-            [[-0.14526316, -0.13052632], [-0.08631579, -0.07157895]],
-            [[-0.02736842, -0.01263158], [0.03157895, 0.04631579]],
-        ],
-        [
-            [[0.09052632, 0.10526316], [0.14947368, 0.16421053]],
-            [[0.20842105, 0.22315789], [0.26736842, 0.28210526]],
-            [[0.32631579, 0.34105263], [0.38526316, 0.4]],
-        ],
-    ]
-)
-
-
-def notebook_conv_case():
-    x = np.linspace(-0.1, 0.5, num=2 * 3 * 4 * 4).reshape(2, 3, 4, 4)
-    w = np.linspace(-0.2, 0.3, num=3 * 3 * 4 * 4).reshape(3, 3, 4, 4)
-    b = np.linspace(-0.1, 0.2, num=3)
-    return x, w, b, {"stride": 2, "pad": 1}
 
 
 def test_conv_forward_naive_matches_the_published_output():
-    out, _ = layers.conv_forward_naive(*notebook_conv_case())
+    out, _ = layers.conv_forward_naive(*conv_forward_inputs())
     assert out.shape == (2, 3, 2, 2)
-    assert rel_error(out, CONV_CORRECT_OUT) < 5e-8  # the notebook reports ~2e-8
+    assert rel_error(out, CONV_FORWARD_OUT) < 5e-8  # the notebook reports ~2e-8
 
 
 def test_max_pool_forward_naive_matches_the_published_output():
-    x = np.linspace(-0.3, 0.4, num=2 * 3 * 4 * 4).reshape(2, 3, 4, 4)
-    out, _ = layers.max_pool_forward_naive(x, {"pool_width": 2, "pool_height": 2, "stride": 2})
-    assert rel_error(out, POOL_CORRECT_OUT) < 1e-7  # the notebook reports ~4e-8
+    out, _ = layers.max_pool_forward_naive(*max_pool_forward_inputs())
+    assert rel_error(out, MAX_POOL_FORWARD_OUT) < 1e-7  # the notebook reports ~4e-8
 
 
 def test_conv_is_cross_correlation_not_convolution():
