@@ -161,6 +161,47 @@ def max_pool_forward_fast(x: np.ndarray, pool_param: dict) -> tuple[np.ndarray, 
     return out, (x, out, pool_param)
 
 
+def _repeat_columns(a: np.ndarray, times: int, out: np.ndarray) -> np.ndarray:
+    """Write a (N, C, H, W) with each column repeated into out (N, C, H, W*times) and return out.
+
+    out[n, c, i, j*times + t] = a[n, c, i, j] for t < times.
+    """
+    for t in range(times):
+        # One uniformly strided copy each, much faster than broadcasting over a tiny trailing axis.
+        out[..., t::times] = a
+    return out
+
+
+def _pool_backward_tiled(
+    x: np.ndarray, out: np.ndarray, dout: np.ndarray, ph: int, pw: int
+) -> np.ndarray | None:
+    """Max pool backward for windows that tile x (stride == pool size), or None if a window has a tie.
+
+    dx = upsample(dout) * (x == upsample(out)), upsample repeating each entry over its ph x pw
+    window: a few passes over whole contiguous arrays instead of ph*pw passes over short strided
+    pieces. A tie (common after a ReLU) would send the gradient to every maximum of its window, so
+    then the caller's per-offset pass, which picks the first, is needed.
+    """
+    N, C, H_out, W_out = out.shape
+    H_in, W_in = ph * H_out, pw * W_out  # rows and columns of x inside a window
+    wide = _repeat_columns(out, pw, out=np.empty((N, C, H_out, W_in), dtype=np.result_type(out, dout)))
+    # np.repeat copies whole rows here, which is fast; it would be slow over single columns.
+    up = np.repeat(wide, ph, axis=2)
+    is_max = x[:, :, :H_in, :W_in] == up
+    # A NaN window has no element equal to its maximum and no gradient, in both ways; every other
+    # window has at least one maximum, so equal counts mean exactly one per window.
+    if np.count_nonzero(is_max) != np.count_nonzero(out == out):
+        return None
+    del up  # its memory goes to dout's upsampled copy: no fresh pages to fault in
+    up = np.repeat(_repeat_columns(dout, pw, out=wide), ph, axis=2)
+    np.multiply(up, is_max, out=up)
+    if (H_in, W_in) == x.shape[2:]:
+        return up
+    dx = np.zeros(x.shape, dtype=up.dtype)
+    dx[:, :, :H_in, :W_in] = up
+    return dx
+
+
 def max_pool_backward_fast(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Backward pass of ``max_pool_forward_fast``.
 
@@ -171,6 +212,10 @@ def max_pool_backward_fast(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """
     x, out, pool_param = cache
     ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    if stride == ph == pw:
+        dx = _pool_backward_tiled(x, out, dout, ph, pw)
+        if dx is not None:
+            return dx
     H_out, W_out = out.shape[2:]
     dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
     # Windows that do not overlap own their entries, so the gradient can be written, not added.

@@ -84,6 +84,22 @@ def test_fast_pool_routes_ties_to_the_first_maximum_like_naive():
         np.testing.assert_allclose(dx_fast, dx_naive, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("size", [2, 3])
+@pytest.mark.parametrize("tie", [False, True])
+def test_fast_pool_with_tiling_windows_matches_naive(size, tie):
+    # Windows that tile x (stride == pool size) take a whole-array path; rows and columns past the
+    # last window get no gradient, and one tie anywhere sends the whole batch to the per-offset path.
+    x = np.random.default_rng(11).standard_normal((2, 3, 3 * size + 1, 4 * size + 2)).astype(np.float32)
+    if tie:
+        x[1, 2, :size, :size] = x[1, 2, :size, :size].max()
+    (out_naive, out_fast), (dx_naive, dx_fast) = pool_both(
+        x, {"pool_height": size, "pool_width": size, "stride": size}
+    )
+    np.testing.assert_array_equal(out_fast, out_naive)
+    np.testing.assert_array_equal(dx_fast, dx_naive)
+    assert dx_fast.dtype == np.float32 and np.count_nonzero(dx_fast) == out_fast.size
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_fast_layers_keep_the_input_dtype(dtype):
     rng = np.random.default_rng(9)
