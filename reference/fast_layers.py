@@ -76,12 +76,24 @@ def _col2im_add(dcols: np.ndarray, dxp: np.ndarray, HH: int, WW: int, stride: in
             _offset_slice(dxp, k, l, stride, H_out, W_out)[...] += dcols[:, :, k, l]
 
 
+def _columns_buffer(n: int, K: int, P: int, dtype: np.dtype) -> np.ndarray:
+    """Buffer (n, K + 1, P) for the im2col columns of n images, its last row all ones.
+
+    The row of ones makes the bias one more weight column: the forward matmul adds it, and the
+    backward matmul that gives dw gives db as well, saving a pass over the whole output each.
+    """
+    cols = np.empty((n, K + 1, P), dtype=dtype)
+    cols[:, K] = 1
+    return cols
+
+
 def conv_forward_fast(
     x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict
 ) -> tuple[np.ndarray, tuple]:
     """Convolution (cross-correlation) by im2col and batched matmuls, a chunk of images at a time.
 
     out[n, f, i, j] = b[f] + sum_{c, k, l} xp[n, c, i*stride + k, j*stride + l] * w[f, c, k, l]
+    computed as out[n] = [w | b] (F, K + 1) @ [cols[n]; ones] (K + 1, H'*W'), K = C*HH*WW.
 
     Inputs: x (N, C, H, W); w (F, C, HH, WW); b (F,); conv_param {'stride': int, 'pad': int}.
     Returns (out, cache): out (N, F, H', W'), H' = 1 + (H + 2*pad - HH) // stride (W' likewise);
@@ -93,16 +105,16 @@ def conv_forward_fast(
     H_out, W_out = _out_size(H, HH, pad, stride), _out_size(W, WW, pad, stride)
     xp = _pad(x, pad)
     windows = _windows(xp, HH, WW, stride, H_out, W_out)
-    w_rows = w.reshape(F, -1)
-    K, P = w_rows.shape[1], H_out * W_out
-    out = np.empty((N, F, P), dtype=np.result_type(x, w))
+    K, P = C * HH * WW, H_out * W_out
+    w_and_b = np.empty((F, K + 1), dtype=np.result_type(x, w))
+    w_and_b[:, :K], w_and_b[:, K] = w.reshape(F, K), b
+    out = np.empty((N, F, P), dtype=w_and_b.dtype)
     chunks = _image_chunks(N, K * P * x.itemsize)
-    cols = np.empty((chunks[0].stop, C, HH, WW, H_out, W_out), dtype=x.dtype)
+    cols = _columns_buffer(chunks[0].stop, K, P, x.dtype)
     for chunk in chunks:
         n = chunk.stop - chunk.start
-        np.copyto(cols[:n], windows[chunk])
-        np.matmul(w_rows, cols[:n].reshape(n, K, P), out=out[chunk])
-    out += b.reshape(1, F, 1)
+        np.copyto(cols[:n, :K].reshape(n, C, HH, WW, H_out, W_out), windows[chunk])
+        np.matmul(w_and_b, cols[:n], out=out[chunk])
     return out.reshape(N, F, H_out, W_out), (x, w, b, conv_param, xp)
 
 
@@ -114,31 +126,30 @@ def conv_backward_fast(
     Inputs: dout (N, F, H', W'); cache (x, w, b, conv_param, xp); need_dx: False skips dx (e.g. for
     a network's first layer), which saves about a third of the work.
     Returns (dx, dw, db) shaped like x, w, b (dx None if not need_dx):
-    db[f] = sum_{n,i,j} dout[n,f,i,j];  dw = sum_n dout[n] @ cols[n].T;  dx = col2im(w.T @ dout[n]).
+    [dw | db] = sum_n dout[n] @ [cols[n]; ones].T;  dx = col2im(w.T @ dout[n]).
     """
     x, w, _, conv_param, xp = cache
     stride, pad = conv_param["stride"], conv_param["pad"]
     N, F, H_out, W_out = dout.shape
     _, C, HH, WW = w.shape
     windows = _windows(xp, HH, WW, stride, H_out, W_out)
-    w_rows = w.reshape(F, -1)
-    K, P = w_rows.shape[1], H_out * W_out
+    K, P = C * HH * WW, H_out * W_out
     dout_rows = dout.reshape(N, F, P)
     dtype = np.result_type(x, w, dout)
-    dw = np.zeros((F, K), dtype=dtype)
+    dw_and_db = np.zeros((F, K + 1), dtype=dtype)
     dxp = np.zeros(xp.shape, dtype=dtype) if need_dx else None
     chunks = _image_chunks(N, K * P * x.itemsize)
-    cols = np.empty((chunks[0].stop, C, HH, WW, H_out, W_out), dtype=x.dtype)
+    cols = _columns_buffer(chunks[0].stop, K, P, x.dtype)
     dcols = np.empty((chunks[0].stop, K, P), dtype=dtype) if need_dx else None
     for chunk in chunks:
         n = chunk.stop - chunk.start
-        np.copyto(cols[:n], windows[chunk])
-        dw += np.matmul(dout_rows[chunk], cols[:n].reshape(n, K, P).transpose(0, 2, 1)).sum(axis=0)
+        np.copyto(cols[:n, :K].reshape(n, C, HH, WW, H_out, W_out), windows[chunk])
+        dw_and_db += np.matmul(dout_rows[chunk], cols[:n].transpose(0, 2, 1)).sum(axis=0)
         if need_dx:
-            np.matmul(w_rows.T, dout_rows[chunk], out=dcols[:n])
+            np.matmul(w.reshape(F, K).T, dout_rows[chunk], out=dcols[:n])
             _col2im_add(dcols[:n].reshape(n, C, HH, WW, H_out, W_out), dxp[chunk], HH, WW, stride)
     dx = dxp[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]] if need_dx else None
-    return dx, dw.reshape(w.shape), dout.sum(axis=(0, 2, 3))
+    return dx, dw_and_db[:, :K].reshape(w.shape), dw_and_db[:, K]
 
 
 def max_pool_forward_fast(x: np.ndarray, pool_param: dict) -> tuple[np.ndarray, tuple]:
