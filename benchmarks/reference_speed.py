@@ -39,11 +39,18 @@ PUBLISHED = {"conv forward": 254, "conv backward": 907, "pool forward": 77, "poo
 TARGET = {"conv forward": 1000, "conv backward": 1000, "pool forward": 1000, "pool backward": 500}
 
 
-def alternate_medians(candidates: dict, rounds: int) -> dict:
-    """Median seconds of each zero-argument callable, timing them in turn every round."""
+def alternate_medians(candidates: dict, rounds: int, settle: float = 0.0) -> dict:
+    """Median seconds of each zero-argument callable, timing them in turn every round.
+
+    settle: seconds to sleep before each call. With more than one thread, OpenBLAS's and torch's
+    worker threads keep spinning for a while after a call returns (OpenBLAS about 0.1 s), taking
+    the cores the next candidate's threads need: without a pause, alternating numpy and torch on
+    2 threads doubled both sides' times.
+    """
     times = {name: [] for name in candidates}
     for _ in range(rounds):
         for name, f in candidates.items():
+            time.sleep(settle)
             start = time.perf_counter()
             f()
             times[name].append(time.perf_counter() - start)
@@ -100,9 +107,9 @@ def conv_flops(x_shape, w_shape, out_shape) -> float:
     return 2.0 * out_shape[0] * w_shape[0] * np.prod(w_shape[1:]) * out_shape[2] * out_shape[3]
 
 
-def matmul_gflops(dtype, rounds: int = 10) -> float:
+def matmul_gflops(dtype, settle: float, rounds: int = 10) -> float:
     a = np.random.default_rng(1).standard_normal((2048, 2048)).astype(dtype)
-    seconds = alternate_medians({"matmul": lambda: a @ a}, rounds)["matmul"]
+    seconds = alternate_medians({"matmul": lambda: a @ a}, rounds, settle)["matmul"]
     return 2.0 * 2048**3 / seconds / 1e9
 
 
@@ -117,6 +124,8 @@ def versus_torch(threads: int | None, rounds: int = 20) -> None:
     if torch is not None:
         torch.set_num_threads(threads or os.cpu_count())
         print(f"torch {torch.__version__} with {torch.get_num_threads()} threads")
+    # Lets the other library's spinning threads go to sleep (see alternate_medians); one thread has none.
+    settle = 0.0 if threads == 1 else 0.25
     rng = np.random.default_rng(2)
     conv_param = {"stride": 1, "pad": 3}
     header = f"{'dtype':8} {'fwd':>9} {'fwd+bwd':>9} {'torch fwd+bwd':>14} {'ours/torch':>11}"
@@ -143,9 +152,9 @@ def versus_torch(threads: int | None, rounds: int = 20) -> None:
                 F.conv2d(tx, tw, tb, stride=1, padding=3).backward(tdout)
 
             candidates["torch"] = torch_both
-        t = alternate_medians(candidates, rounds)
+        t = alternate_medians(candidates, rounds, settle)
         gflops = conv_flops(x.shape, w.shape, out.shape) / t["fwd"] / 1e9
-        peak = matmul_gflops(dtype)
+        peak = matmul_gflops(dtype, settle)
         torch_cols = (
             f"{t['torch'] * 1e3:12.1f}ms {t['both'] / t['torch']:10.2f}x"
             if "torch" in t
