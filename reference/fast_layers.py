@@ -228,7 +228,9 @@ def max_pool_backward_fast(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """
     x, out, pool_param = cache
     ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-    if stride == ph == pw:
+    # After a ReLU, a window whose maximum is 0 is (almost always) all zeros, a tie: such inputs go
+    # straight to the per-offset pass instead of paying for the tiled one first.
+    if stride == ph == pw and not (out == 0).any():
         dx = _pool_backward_tiled(x, out, dout, ph, pw)
         if dx is not None:
             return dx
