@@ -188,15 +188,36 @@ def _repeat_columns(a: np.ndarray, times: int, out: np.ndarray) -> np.ndarray:
     return out
 
 
-def _pool_backward_tiled(
-    x: np.ndarray, out: np.ndarray, dout: np.ndarray, ph: int, pw: int
-) -> np.ndarray | None:
-    """Max pool backward for windows that tile x (stride == pool size), or None if a window has a tie.
+def _keep_first_maximum(is_max: np.ndarray, ph: int, pw: int) -> None:
+    """In place, keep only the first True of each ph x pw window of is_max (N, C, ph*H', pw*W').
 
-    dx = upsample(dout) * (x == upsample(out)), upsample repeating each entry over its ph x pw
-    window: a few passes over whole contiguous arrays instead of ph*pw passes over short strided
-    pieces. A tie (common after a ReLU) would send the gradient to every maximum of its window, so
-    then the caller's per-offset pass, which picks the first, is needed.
+    First in row-major window order, as np.argmax picks in the naive layer. For booleans, a > b is
+    a and not b.
+    """
+    # Within each window row, drop a maximum that has another one to its left.
+    # row_has_max[n, c, y, j]: row y of window column j holds a maximum.
+    row_has_max = is_max[..., 0::pw].copy()
+    for l in range(1, pw):
+        column = is_max[..., l::pw]
+        np.greater(column, row_has_max, out=column)
+        row_has_max |= column
+    # Then drop every maximum of a window row below one that holds a maximum.
+    N, C, H_in, W_in = is_max.shape
+    above = row_has_max[:, :, 0::ph].copy()
+    above_wide = np.empty((N, C, H_in // ph, W_in), dtype=bool)
+    for k in range(1, ph):
+        rows = is_max[:, :, k::ph]
+        np.greater(rows, _repeat_columns(above, pw, out=above_wide), out=rows)
+        above |= row_has_max[:, :, k::ph]
+
+
+def _pool_backward_tiled(x: np.ndarray, out: np.ndarray, dout: np.ndarray, ph: int, pw: int) -> np.ndarray:
+    """Max pool backward for windows that tile x (stride == pool size), from whole contiguous arrays.
+
+    dx = upsample(dout) * first(x == upsample(out)), where upsample repeats each entry over its
+    ph x pw window and first keeps, in each window, only the first maximum in row-major order (ties
+    are common after a ReLU). A few passes over long runs instead of ph*pw passes over short
+    strided pieces, and a few more when a window has a tie.
     """
     N, C, H_out, W_out = out.shape
     H_in, W_in = ph * H_out, pw * W_out  # rows and columns of x inside a window
@@ -204,10 +225,10 @@ def _pool_backward_tiled(
     # np.repeat copies whole rows here, which is fast; it would be slow over single columns.
     up = np.repeat(wide, ph, axis=2)
     is_max = x[:, :, :H_in, :W_in] == up
-    # A NaN window has no element equal to its maximum and no gradient, in both ways; every other
-    # window has at least one maximum, so equal counts mean exactly one per window.
+    # A NaN window has no element equal to its maximum, every other window at least one: equal
+    # counts mean exactly one maximum per window, and no tie to break.
     if np.count_nonzero(is_max) != np.count_nonzero(out == out):
-        return None
+        _keep_first_maximum(is_max, ph, pw)
     del up  # its memory goes to dout's upsampled copy: no fresh pages to fault in
     up = np.repeat(_repeat_columns(dout, pw, out=wide), ph, axis=2)
     np.multiply(up, is_max, out=up)
@@ -228,12 +249,8 @@ def max_pool_backward_fast(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """
     x, out, pool_param = cache
     ph, pw, stride = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
-    # After a ReLU, a window whose maximum is 0 is (almost always) all zeros, a tie: such inputs go
-    # straight to the per-offset pass instead of paying for the tiled one first.
-    if stride == ph == pw and not (out == 0).any():
-        dx = _pool_backward_tiled(x, out, dout, ph, pw)
-        if dx is not None:
-            return dx
+    if stride == ph == pw:
+        return _pool_backward_tiled(x, out, dout, ph, pw)
     H_out, W_out = out.shape[2:]
     dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
     # Windows that do not overlap own their entries, so the gradient can be written, not added.
