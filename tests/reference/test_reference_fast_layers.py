@@ -100,6 +100,18 @@ def test_fast_pool_with_tiling_windows_matches_naive(size, tie):
     assert dx_fast.dtype == np.float32 and np.count_nonzero(dx_fast) == out_fast.size
 
 
+@pytest.mark.parametrize("pool_param", [(2, 2, 2), (3, 3, 3), (2, 3, 2), (3, 2, 3)])
+def test_fast_pool_breaks_ties_like_naive_in_every_window_shape(pool_param):
+    # Three values only: most windows hold ties, between any of their rows and columns.
+    ph, pw, stride = pool_param
+    x = np.random.default_rng(12).integers(0, 3, size=(3, 2, 13, 14)).astype(np.float64)
+    (out_naive, out_fast), (dx_naive, dx_fast) = pool_both(
+        x, {"pool_height": ph, "pool_width": pw, "stride": stride}
+    )
+    np.testing.assert_array_equal(out_fast, out_naive)
+    np.testing.assert_array_equal(dx_fast, dx_naive)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_fast_layers_keep_the_input_dtype(dtype):
     rng = np.random.default_rng(9)
