@@ -34,7 +34,7 @@ from grader.checks import (
     reference_match,
     train,
 )
-from grader.checks.base import SEED, CheckContext, Outcome, StudentCalls
+from grader.checks.base import CheckContext, Outcome, StudentCalls
 from grader.checks.layer_io import MalformedResultError
 from grader.report import CheckResult, Environment, Report, Status, SubmissionInfo, Visibility
 from grader.rubric import CheckSpec, Rubric, TrainCheck
@@ -114,7 +114,7 @@ def grade_submission(
         data_dir = _training_data(rubric, options)
         try:
             worker = Worker(
-                _with_grader_symbols(bundle),
+                _with_starter_fast_layers(bundle),
                 rubric.limits,
                 ro_dirs=[data_dir] if data_dir else [],
                 min_isolation=options.min_isolation,
@@ -248,12 +248,10 @@ def _truncate(text: str) -> str:
     return f"{text[:half]}\n... [{len(text) - OUTPUT_CHARS} characters cut] ...\n{text[-half:]}"
 
 
-def _with_grader_symbols(bundle: Bundle) -> Bundle:
+def _with_starter_fast_layers(bundle: Bundle) -> Bundle:
     """The bundle as the worker sees it: the fast-layer symbols the submission does not define
-    point at the starter ones it carries, and `seed` is numpy.random.seed (checks seed the
-    worker's global RNG before building or training a model, so a grade is reproducible)."""
+    point at the starter ones it carries."""
     symbols = dict(bundle.manifest.symbols)
-    symbols[SEED] = SymbolLocation(module="numpy.random", file="numpy/random", line=1)
     for name in OWN_FAST_SYMBOLS:
         if symbols.get(name) is None:
             symbols[name] = SymbolLocation(

@@ -28,10 +28,6 @@ class Outcome:
         return cls(status=status, fraction=passed / total if total else 0.0, **fields)
 
 
-# Symbol of numpy.random.seed in the worker (grade.py adds it to the worker's symbol table).
-SEED = "seed"
-
-
 class StudentCalls:
     """One check's conversation with the worker: adds up the time spent in student code and
     keeps what the student's code printed."""
@@ -62,7 +58,7 @@ class StudentCalls:
 
     def seed(self, seed: int) -> None:
         """Seed the worker's global numpy RNG (the student's init and the Solver draw from it)."""
-        self.call(SEED, seed)
+        self.op("seed", value=seed)
 
     def op(self, name: str, /, **kwargs: Any) -> Any:
         return self._value(self.worker.op(name, **kwargs))

@@ -21,6 +21,10 @@ and results cross as plain data, a model crosses as a Handle.
     ``model.params[name]``. ``indices`` None: the whole gradient as an array;
     else a list of index lists, and the result is a list of floats, one each.
 
+``seed(value)``
+    ``numpy.random.seed(value)``: the student's init and the Solver draw from
+    numpy's global RNG, so a grade is reproducible only if it is seeded first.
+
 ``train(model, data_dir, solver=None, num_train=None)``
     Reads ``X_train.npy, y_train.npy, X_val.npy, y_val.npy`` from ``data_dir``
     (one of the worker's read-only dirs; ``num_train`` keeps the first N
@@ -124,6 +128,10 @@ def model_numeric_grad(
     return _central_diff(f, param, [tuple(i) for i in indices], h)
 
 
+def seed(session: Any, value: int) -> None:
+    np.random.seed(value)
+
+
 def train(
     session: Any,
     model: Any,
@@ -155,5 +163,6 @@ OPS: dict[str, Callable[..., Any]] = {
     "time_calls": time_calls,
     "numeric_grad": numeric_grad,
     "model_numeric_grad": model_numeric_grad,
+    "seed": seed,
     "train": train,
 }
