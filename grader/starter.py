@@ -16,6 +16,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from grader.sandbox.isolation import SITE_PACKAGES
+
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "reference"
 PACKAGE = "cnngrade_starter"
 # The reference modules copied verbatim; they are the course's starter code, not the answer key.
@@ -23,8 +25,8 @@ COPIED_MODULES = ("fast_layers", "optim", "solver", "gradient_check")
 # Module names treated as starter code by default (the rubric may pass its own list).
 STARTER_MODULES = (*COPIED_MODULES, "im2col", "im2col_cython", "data_utils", "vis_utils", "setup")
 # What student code can import in the worker besides the bundle itself: the standard library and
-# numpy (grader/sandbox/isolation.py SITE_PACKAGES; a test keeps the two in step).
-WORKER_MODULES = frozenset(sys.stdlib_module_names) | {"numpy"}
+# the site-packages the sandbox exposes.
+WORKER_MODULES = frozenset(sys.stdlib_module_names) | {p for p in SITE_PACKAGES if p.isidentifier()}
 # The student's course modules, by their path inside the course package.
 COURSE_PATHS = {"layers": "layers.py", "layer_utils": "layer_utils.py", "cnn": "classifiers/cnn.py"}
 
