@@ -16,10 +16,12 @@ and results cross as plain data, a model crosses as a Handle.
     with respect to ``args[wrt]`` (``out_index`` None: the whole output).
     Returns an array shaped like ``args[wrt]`` (float64).
 
-``model_numeric_grad(model, X, y, name, h=1e-5, indices=None)``
+``model_numeric_grad(model, X, y, name, h=1e-5)``
     Central-difference gradient of ``model.loss(X, y)[0]`` with respect to
-    ``model.params[name]``. ``indices`` None: the whole gradient as an array;
-    else a list of index lists, and the result is a list of floats, one each.
+    ``model.params[name]``, an array shaped like it.
+
+Both use the course's ``gradient_check`` that every bundle carries as
+``cnngrade_starter.gradient_check`` (the reference's own copy).
 
 ``seed(value)``
     ``numpy.random.seed(value)``: the student's init and the Solver draw from
@@ -63,24 +65,8 @@ def time_calls(
     return {"times_s": times, "median_s": [statistics.median(t) for t in times]}
 
 
-def _central_diff(
-    f: Callable[[], float], x: np.ndarray, indices: list[tuple[int, ...]], h: float
-) -> list[float]:
-    """(f(x + h e_i) - f(x - h e_i)) / 2h at each index i, perturbing x in place and restoring it."""
-    grads = []
-    for i in indices:
-        old = x[i]
-        x[i] = old + h
-        fp = f()
-        x[i] = old - h
-        fm = f()
-        x[i] = old
-        grads.append(float((fp - fm) / (2 * h)))
-    return grads
-
-
-def _all_indices(x: np.ndarray) -> list[tuple[int, ...]]:
-    return list(np.ndindex(*x.shape))
+def _gradient_check() -> Any:
+    return importlib.import_module("cnngrade_starter.gradient_check")
 
 
 def numeric_grad(
@@ -95,37 +81,27 @@ def numeric_grad(
 ) -> np.ndarray:
     fn = session.resolve(symbol)
     args = list(args)
-    x = args[wrt] = np.array(args[wrt], dtype=np.float64)
+    args[wrt] = np.array(args[wrt], dtype=np.float64)
     kwargs = kwargs or {}
 
-    def f() -> float:
-        out = fn(*args, **kwargs)
-        if out_index is not None:
-            out = out[out_index]
-        return float(np.sum(np.asarray(out, dtype=np.float64) * dout))
+    def f(x: np.ndarray) -> np.ndarray:
+        out = fn(*args, **kwargs)  # x is args[wrt], perturbed in place
+        return np.asarray(out if out_index is None else out[out_index], dtype=np.float64)
 
-    return np.array(_central_diff(f, x, _all_indices(x), h)).reshape(x.shape)
+    return _gradient_check().eval_numerical_gradient_array(f, args[wrt], dout, h=h)
 
 
 def model_numeric_grad(
-    session: Any,
-    model: Any,
-    X: np.ndarray,
-    y: np.ndarray,
-    name: str,
-    h: float = 1e-5,
-    indices: list[list[int]] | None = None,
-) -> np.ndarray | list[float]:
+    session: Any, model: Any, X: np.ndarray, y: np.ndarray, name: str, h: float = 1e-5
+) -> np.ndarray:
     param = model.params[name]
     if not isinstance(param, np.ndarray) or param.dtype != np.float64:
         raise TypeError(f"model.params[{name!r}] must be a float64 array, got {type(param).__name__}")
 
-    def f() -> float:
-        return float(model.loss(X, y)[0])
+    def loss(_: np.ndarray) -> float:
+        return float(model.loss(X, y)[0])  # the model reads the perturbed param itself
 
-    if indices is None:
-        return np.array(_central_diff(f, param, _all_indices(param), h)).reshape(param.shape)
-    return _central_diff(f, param, [tuple(i) for i in indices], h)
+    return _gradient_check().eval_numerical_gradient(loss, param, verbose=False, h=h)
 
 
 def seed(session: Any, value: int) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import Limits, Worker, available_levels
+from grader.starter import install_starter
 from grader.submission import Bundle, Kind, Manifest, SymbolLocation
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,10 +34,12 @@ def processes_of(base: str | Path) -> list[int]:
 
 
 def make_bundle(source: Path, tmp: Path, symbols: list[str]) -> Bundle:
-    """A Bundle for a one-module submission: its file copied to a scratch tree, symbols found in it."""
+    """A Bundle for a one-module submission: its file copied to a scratch tree, symbols found in it,
+    and the starter package every real bundle carries."""
     root = tmp / "bundle"
     root.mkdir(parents=True)
     shutil.copyfile(source, root / source.name)
+    install_starter(root)
     module = source.stem
     located = {s: SymbolLocation(module=module, file=source.name, line=1) for s in symbols}
     return Bundle(

@@ -142,7 +142,3 @@ def test_ops_time_calls_and_numeric_gradients(bundle, worker_for):
     X = rng.standard_normal((5, 3))
     full = worker.op("model_numeric_grad", model=model, X=X, y=None, name="W1").value
     np.testing.assert_allclose(full, 2 * X.T @ (X @ np.ones((3, 2))), rtol=1e-5)
-    some = worker.op(
-        "model_numeric_grad", model=model, X=X, y=None, name="W1", indices=[[0, 1], [2, 0]]
-    ).value
-    assert some == pytest.approx([full[0, 1], full[2, 0]], rel=1e-6)
