@@ -10,8 +10,9 @@
 4. one epoch of ThreeLayerConvNet (hidden_dim 500, batch 50, adam) on 49,000 built-in images.
 
 Timings are medians; the candidates of one comparison are timed alternately, round by round, so
-load from other processes hits both alike. --threads sets the BLAS (and torch) thread count;
-without it both use their defaults.
+load from other processes hits both alike. --threads N runs the fast layers on N threads
+($CNNGRADE_THREADS=N, each thread's matmuls on one BLAS thread), torch on N threads, and the
+reference matmul on N BLAS threads; without it, every library uses its defaults.
 """
 
 import argparse
@@ -25,10 +26,12 @@ if __name__ == "__main__":
     _threads.add_argument("--threads", type=int)
     _known, _ = _threads.parse_known_args()
     if _known.threads:
+        os.environ["CNNGRADE_THREADS"] = str(_known.threads)
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = str(_known.threads)
+            os.environ[var] = "1"
 
 import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 from reference import fast_layers, layers  # noqa: E402
 from reference.cnn import ThreeLayerConvNet  # noqa: E402
@@ -39,18 +42,24 @@ PUBLISHED = {"conv forward": 254, "conv backward": 907, "pool forward": 77, "poo
 TARGET = {"conv forward": 1000, "conv backward": 1000, "pool forward": 1000, "pool backward": 500}
 
 
-def alternate_medians(candidates: dict, rounds: int, settle: float = 0.0) -> dict:
+def alternate_medians(candidates: dict, rounds: int, settle: float = 0.0, warm: float = 0.1) -> dict:
     """Median seconds of each zero-argument callable, timing them in turn every round.
 
-    settle: seconds to sleep before each call. With more than one thread, OpenBLAS's and torch's
-    worker threads keep spinning for a while after a call returns (OpenBLAS about 0.1 s), taking
-    the cores the next candidate's threads need: without a pause, alternating numpy and torch on
-    2 threads doubled both sides' times.
+    settle: seconds to sleep before each candidate's turn. After a call returns, OpenBLAS's and
+    torch's worker threads keep spinning for a while (OpenBLAS about 0.1 s) and take the cores the
+    next candidate's threads need: without the pause, alternating numpy and torch on 2 threads
+    doubled both sides' times. But cores that sat idle start slow: after a pause, our 2-thread
+    fwd+bwd took 29.5, 26.6, then 19.6 ms. So after a pause the candidate is called untimed for
+    `warm` seconds before the timed call, and every candidate is timed in its steady state.
     """
     times = {name: [] for name in candidates}
     for _ in range(rounds):
         for name, f in candidates.items():
-            time.sleep(settle)
+            if settle:
+                time.sleep(settle)
+                end = time.perf_counter() + warm
+                while time.perf_counter() < end:
+                    f()
             start = time.perf_counter()
             f()
             times[name].append(time.perf_counter() - start)
@@ -107,9 +116,11 @@ def conv_flops(x_shape, w_shape, out_shape) -> float:
     return 2.0 * out_shape[0] * w_shape[0] * np.prod(w_shape[1:]) * out_shape[2] * out_shape[3]
 
 
-def matmul_gflops(dtype, settle: float, rounds: int = 10) -> float:
+def matmul_gflops(dtype, threads: int | None, settle: float, rounds: int = 10) -> float:
+    """GFLOP/s of a 2048x2048 matmul on `threads` BLAS threads (None: BLAS's default)."""
     a = np.random.default_rng(1).standard_normal((2048, 2048)).astype(dtype)
-    seconds = alternate_medians({"matmul": lambda: a @ a}, rounds, settle)["matmul"]
+    with threadpool_limits(limits=threads, user_api="blas"):
+        seconds = alternate_medians({"matmul": lambda: a @ a}, rounds, settle)["matmul"]
     return 2.0 * 2048**3 / seconds / 1e9
 
 
@@ -154,7 +165,7 @@ def versus_torch(threads: int | None, rounds: int = 20) -> None:
             candidates["torch"] = torch_both
         t = alternate_medians(candidates, rounds, settle)
         gflops = conv_flops(x.shape, w.shape, out.shape) / t["fwd"] / 1e9
-        peak = matmul_gflops(dtype, settle)
+        peak = matmul_gflops(dtype, threads, settle)
         torch_cols = (
             f"{t['torch'] * 1e3:12.1f}ms {t['both'] / t['torch']:10.2f}x"
             if "torch" in t
@@ -193,14 +204,16 @@ def one_epoch() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--threads", type=int, help="BLAS and torch threads (default: their defaults)")
+    parser.add_argument("--threads", type=int, help="threads of the layers, torch and the matmul")
     parser.add_argument("--no-epoch", action="store_true", help="skip the one-epoch training run")
     parser.add_argument("--naive-rounds", type=int, default=3, help="timings of each naive layer (default 3)")
     args = parser.parse_args()
     blas_threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    layer_threads = os.environ.get("CNNGRADE_THREADS", "1")
     print(
         f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores, "
-        f"load average {os.getloadavg()[0]:.1f}, OPENBLAS_NUM_THREADS={blas_threads}"
+        f"load average {os.getloadavg()[0]:.1f}, CNNGRADE_THREADS={layer_threads}, "
+        f"OPENBLAS_NUM_THREADS={blas_threads}"
     )
     speedups(args.naive_rounds)
     versus_torch(args.threads)

@@ -1,0 +1,97 @@
+"""The fast convolution split between threads ($CNNGRADE_THREADS) gives the serial results."""
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from reference import fast_layers
+from reference.gradient_check import rel_error
+
+
+def conv_run(x, w, b, conv_param, dout):
+    out, cache = fast_layers.conv_forward_fast(x, w, b, conv_param)
+    return (out, *fast_layers.conv_backward_fast(dout, cache))
+
+
+def conv_case(N, seed=0):
+    rng = np.random.default_rng(seed)
+    x, w, b = rng.standard_normal((N, 3, 13, 11)), rng.standard_normal((5, 3, 3, 4)), rng.standard_normal(5)
+    conv_param = {"stride": 2, "pad": 1}
+    dout = rng.standard_normal(fast_layers.conv_forward_fast(x, w, b, conv_param)[0].shape)
+    return x, w, b, conv_param, dout
+
+
+@pytest.mark.parametrize("threads", ["2", "3"])
+@pytest.mark.parametrize("N", [1, 2, 7, 40])
+def test_threads_give_the_serial_results(monkeypatch, threads, N):
+    case = conv_case(N)
+    monkeypatch.setenv("CNNGRADE_THREADS", "1")
+    serial = conv_run(*case)
+    monkeypatch.setenv("CNNGRADE_THREADS", threads)
+    threaded = conv_run(*case)
+    # Every image's output and input gradient is computed alike; dw and db add the blocks' sums.
+    np.testing.assert_array_equal(threaded[0], serial[0])
+    np.testing.assert_array_equal(threaded[1], serial[1])
+    assert rel_error(threaded[2], serial[2]) <= 1e-13
+    assert rel_error(threaded[3], serial[3]) <= 1e-13
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("", 1), ("1", 1), ("4", 4), ("0", 1), ("-2", 1), ("two", 1)]
+)
+def test_thread_count_comes_from_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv("CNNGRADE_THREADS", value)
+    assert fast_layers._thread_count() == expected
+
+
+def _conv_in_child(queue):
+    queue.put(conv_run(*conv_case(12))[2])
+
+
+def test_threads_work_in_a_forked_child(monkeypatch):
+    """A forked child inherits the parent's pool object but none of its threads."""
+    monkeypatch.setenv("CNNGRADE_THREADS", "2")
+    expected = conv_run(*conv_case(12))[2]  # the parent's pool now exists
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_conv_in_child, args=(queue,))
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0, "the child hung or failed"
+    np.testing.assert_array_equal(queue.get(timeout=5), expected)
+
+
+def test_a_thread_that_cannot_start_leaves_its_images_to_the_caller():
+    # A 4 TiB stack per thread: the kernel refuses every new thread, as under a process limit.
+    script = textwrap.dedent(
+        """
+        import os
+        import threading
+
+        import numpy as np
+        from reference import fast_layers
+
+        x = np.random.default_rng(0).standard_normal((9, 2, 6, 6))
+        w, b = np.ones((3, 2, 3, 3)), np.zeros(3)
+        conv_param = {"stride": 1, "pad": 1}
+        serial = fast_layers.conv_forward_fast(x, w, b, conv_param)[0]
+        threading.stack_size(2**42)
+        os.environ["CNNGRADE_THREADS"] = "3"
+        threaded = fast_layers.conv_forward_fast(x, w, b, conv_param)[0]
+        assert threading.active_count() == 1, threading.enumerate()
+        assert (threaded == serial).all()
+        print("ok")
+        """
+    )
+    env = {**os.environ, "CNNGRADE_THREADS": "1"}
+    command = [sys.executable, "-c", script]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
