@@ -1,12 +1,19 @@
 """Sandwich layers: common stacks of layers as one forward and one backward function.
 
-The convolutions and pooling here are the fast ones from ``fast_layers``.
+The affine layers, convolutions and pooling here are the fast ones from ``fast_layers``.
 """
 
 import numpy as np
 
-from .fast_layers import conv_backward_fast, conv_forward_fast, max_pool_backward_fast, max_pool_forward_fast
-from .layers import affine_backward, affine_forward, relu_backward, relu_forward
+from .fast_layers import (
+    affine_backward_fast,
+    affine_forward_fast,
+    conv_backward_fast,
+    conv_forward_fast,
+    max_pool_backward_fast,
+    max_pool_forward_fast,
+)
+from .layers import relu_backward, relu_forward
 
 
 def affine_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
@@ -14,7 +21,7 @@ def affine_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np
 
     Inputs: x (N, d_1, ..., d_k); w (D, M); b (M,). Returns (out (N, M), cache).
     """
-    a, fc_cache = affine_forward(x, w, b)
+    a, fc_cache = affine_forward_fast(x, w, b)
     out, relu_cache = relu_forward(a)
     return out, (fc_cache, relu_cache)
 
@@ -22,7 +29,7 @@ def affine_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np
 def affine_relu_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backward pass of ``affine_relu_forward``: returns (dx, dw, db)."""
     fc_cache, relu_cache = cache
-    return affine_backward(relu_backward(dout, relu_cache), fc_cache)
+    return affine_backward_fast(relu_backward(dout, relu_cache), fc_cache)
 
 
 def conv_relu_forward(

@@ -1,4 +1,4 @@
-"""The fast convolution split between threads ($CNNGRADE_THREADS) gives the serial results."""
+"""The fast layers split between threads ($CNNGRADE_THREADS) give the serial results."""
 
 import multiprocessing
 import os
@@ -9,7 +9,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from reference import fast_layers
+from reference import fast_layers, layers
+from reference.gradient_check import rel_error
 
 
 def conv_run(x, w, b, conv_param, dout):
@@ -92,3 +93,27 @@ def test_a_thread_that_cannot_start_leaves_its_images_to_the_caller():
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("shape", [((6, 4, 8, 8), 300), ((700, 20), 5), ((3, 10), 4)])
+def test_affine_fast_matches_affine_for_any_thread_count(monkeypatch, shape):
+    """Split matmuls (by rows, by columns, or not at all) give the plain layer's results up to
+    rounding, and the same bits for every thread count."""
+    x_shape, M = shape
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(x_shape)
+    w, b = rng.standard_normal((int(np.prod(x_shape[1:])), M)), rng.standard_normal(M)
+    dout = rng.standard_normal((x_shape[0], M))
+    out, cache = layers.affine_forward(x, w, b)
+    plain = (out, *layers.affine_backward(dout, cache))
+    results = {}
+    for threads in ("1", "2", "3"):
+        monkeypatch.setenv("CNNGRADE_THREADS", threads)
+        out, cache = fast_layers.affine_forward_fast(x, w, b)
+        results[threads] = (out, *fast_layers.affine_backward_fast(dout, cache))
+    for got, expected in zip(results["1"], plain, strict=True):
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        assert rel_error(got, expected) <= 1e-9
+    for threads in ("2", "3"):
+        for got, expected in zip(results[threads], results["1"], strict=True):
+            np.testing.assert_array_equal(got, expected)

@@ -1,0 +1,104 @@
+"""The reference on 1 and on N threads, timed alternately in one process.
+
+    .venv/bin/python benchmarks/layer_threads.py [--threads N] [--rounds R]
+
+Three ways to run on an N-core machine, switched between calls:
+- "1": everything on one thread ($CNNGRADE_THREADS=1, one BLAS thread);
+- "N layer": the fast convolution on N threads, one BLAS thread each ($CNNGRADE_THREADS=N);
+- "N BLAS": the layers on one thread, BLAS on N (what OpenBLAS does by default).
+Cases: the notebook's convolution (float64), the ThreeLayerConvNet's 7x7 convolution forward+
+backward (float64, float32), and one training step (loss, gradients and an Adam update of
+ThreeLayerConvNet(hidden_dim=500) on a batch of 50). Medians of R rounds; before each timed call
+the process sleeps 0.25 s (so the last configuration's BLAS threads stop spinning) and then calls
+the case untimed for 0.1 s (so idle cores wake up), as benchmarks/reference_speed.py does.
+"""
+
+import argparse
+import os
+import time
+
+import numpy as np
+from threadpoolctl import ThreadpoolController
+
+from reference import fast_layers
+from reference.cnn import ThreeLayerConvNet
+from reference.data import get_builtin_data
+from reference.solver import Solver
+
+
+def conv_case(x_shape, w_shape, conv_param, dtype, backward: bool):
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(x_shape).astype(dtype), rng.standard_normal(w_shape).astype(dtype)
+    b = rng.standard_normal(w_shape[0]).astype(dtype)
+    out, cache = fast_layers.conv_forward_fast(x, w, b, conv_param)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    if not backward:
+        return lambda: fast_layers.conv_forward_fast(x, w, b, conv_param)
+    return lambda: fast_layers.conv_backward_fast(dout, fast_layers.conv_forward_fast(x, w, b, conv_param)[1])
+
+
+def training_step():
+    data = get_builtin_data(num_training=500, num_validation=50, num_test=0)
+    np.random.seed(0)
+    model = ThreeLayerConvNet(hidden_dim=500, reg=0.001)
+    solver = Solver(model, data, batch_size=50, update_rule="adam", optim_config={"learning_rate": 1e-3})
+    return solver._step
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--rounds", type=int, default=15)
+    args = parser.parse_args()
+    n = args.threads
+    cases = {
+        "notebook conv forward (float64)": conv_case(
+            (100, 3, 31, 31), (25, 3, 3, 3), {"stride": 2, "pad": 1}, np.float64, backward=False
+        ),
+        "notebook conv backward (float64)": conv_case(
+            (100, 3, 31, 31), (25, 3, 3, 3), {"stride": 2, "pad": 1}, np.float64, backward=True
+        ),
+        "7x7 conv fwd+bwd (float64)": conv_case(
+            (50, 3, 32, 32), (32, 3, 7, 7), {"stride": 1, "pad": 3}, np.float64, backward=True
+        ),
+        "7x7 conv fwd+bwd (float32)": conv_case(
+            (50, 3, 32, 32), (32, 3, 7, 7), {"stride": 1, "pad": 3}, np.float32, backward=True
+        ),
+        "training step (float32)": training_step(),
+    }
+    blas = ThreadpoolController().select(user_api="blas").lib_controllers
+    configs = {"1": (1, 1), f"{n} layer": (n, 1), f"{n} BLAS": (1, n)}
+
+    def use(config: str) -> None:
+        layer_threads, blas_threads = configs[config]
+        os.environ["CNNGRADE_THREADS"] = str(layer_threads)
+        for lib in blas:
+            lib.set_num_threads(blas_threads)
+
+    print(
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, {args.rounds} rounds, medians in ms"
+    )
+    print(
+        f"{'case':34}"
+        + "".join(f"{c:>11}" for c in configs)
+        + "".join(f"{c + ' / 1':>14}" for c in configs if c != "1")
+    )
+    for name, f in cases.items():
+        times = {config: [] for config in configs}
+        for _ in range(args.rounds):
+            for config in configs:
+                use(config)
+                time.sleep(0.25)
+                end = time.perf_counter() + 0.1
+                while time.perf_counter() < end:
+                    f()
+                start = time.perf_counter()
+                f()
+                times[config].append(time.perf_counter() - start)
+        med = {config: float(np.median(t)) * 1e3 for config, t in times.items()}
+        ratios = "".join(f"{med[c] / med['1']:14.2f}" for c in configs if c != "1")
+        print(f"{name:34}" + "".join(f"{med[c]:11.2f}" for c in configs) + ratios)
+
+
+if __name__ == "__main__":
+    main()
