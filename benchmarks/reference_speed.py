@@ -42,24 +42,24 @@ PUBLISHED = {"conv forward": 254, "conv backward": 907, "pool forward": 77, "poo
 TARGET = {"conv forward": 1000, "conv backward": 1000, "pool forward": 1000, "pool backward": 500}
 
 
-def alternate_medians(candidates: dict, rounds: int, settle: float = 0.0, warm: float = 0.1) -> dict:
+def alternate_medians(candidates: dict, rounds: int, settle: float = 0.0, warm: float = 0.0) -> dict:
     """Median seconds of each zero-argument callable, timing them in turn every round.
 
     settle: seconds to sleep before each candidate's turn. After a call returns, OpenBLAS's and
     torch's worker threads keep spinning for a while (OpenBLAS about 0.1 s) and take the cores the
     next candidate's threads need: without the pause, alternating numpy and torch on 2 threads
-    doubled both sides' times. But cores that sat idle start slow: after a pause, our 2-thread
-    fwd+bwd took 29.5, 26.6, then 19.6 ms. So after a pause the candidate is called untimed for
-    `warm` seconds before the timed call, and every candidate is timed in its steady state.
+    doubled both sides' times.
+    warm: seconds to call the candidate untimed before its timed call. Cores that sat idle start
+    slow: after a pause, our 2-thread fwd+bwd took 29.5, 26.6, then 19.6 ms. With it, every
+    candidate is timed in its steady state, as in a training loop.
     """
     times = {name: [] for name in candidates}
     for _ in range(rounds):
         for name, f in candidates.items():
-            if settle:
-                time.sleep(settle)
-                end = time.perf_counter() + warm
-                while time.perf_counter() < end:
-                    f()
+            time.sleep(settle)
+            end = time.perf_counter() + warm
+            while time.perf_counter() < end:
+                f()
             start = time.perf_counter()
             f()
             times[name].append(time.perf_counter() - start)
@@ -104,7 +104,8 @@ def speedups(naive_rounds: int) -> None:
     print(f"{'layer':15} {'naive':>10} {'fast':>10} {'speedup':>9} {'target':>7} {'course (Cython)':>16}")
     for name, (naive, fast) in cases.items():
         t_naive = alternate_medians({"naive": naive}, naive_rounds)["naive"]
-        t_fast = alternate_medians({"fast": fast}, 50)["fast"]
+        # The second core sat idle while the naive layer ran: wake it before each timing.
+        t_fast = alternate_medians({"fast": fast}, 50, warm=0.05)["fast"]
         print(
             f"{name:15} {t_naive * 1e3:8.1f}ms {t_fast * 1e3:8.3f}ms {t_naive / t_fast:8.0f}x "
             f"{TARGET[name]:6}x {PUBLISHED[name]:15}x"
@@ -120,7 +121,7 @@ def matmul_gflops(dtype, threads: int | None, settle: float, rounds: int = 10) -
     """GFLOP/s of a 2048x2048 matmul on `threads` BLAS threads (None: BLAS's default)."""
     a = np.random.default_rng(1).standard_normal((2048, 2048)).astype(dtype)
     with threadpool_limits(limits=threads, user_api="blas"):
-        seconds = alternate_medians({"matmul": lambda: a @ a}, rounds, settle)["matmul"]
+        seconds = alternate_medians({"matmul": lambda: a @ a}, rounds, settle, warm=0.1)["matmul"]
     return 2.0 * 2048**3 / seconds / 1e9
 
 
@@ -163,7 +164,7 @@ def versus_torch(threads: int | None, rounds: int = 20) -> None:
                 F.conv2d(tx, tw, tb, stride=1, padding=3).backward(tdout)
 
             candidates["torch"] = torch_both
-        t = alternate_medians(candidates, rounds, settle)
+        t = alternate_medians(candidates, rounds, settle, warm=0.1)
         gflops = conv_flops(x.shape, w.shape, out.shape) / t["fwd"] / 1e9
         peak = matmul_gflops(dtype, threads, settle)
         torch_cols = (

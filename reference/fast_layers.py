@@ -233,11 +233,10 @@ def conv_backward_fast(
         cols, dcols = own
         n = chunk.stop - chunk.start
         np.copyto(cols[:n, :K].reshape(n, C, HH, WW, H_out, W_out), windows[chunk])
-        dw_and_db = np.matmul(dout_rows[chunk], cols[:n].transpose(0, 2, 1)).sum(axis=0)
         if need_dx:
             np.matmul(w.reshape(F, K).T, dout_rows[chunk], out=dcols[:n])
             _col2im_add(dcols[:n].reshape(n, C, HH, WW, H_out, W_out), dxp[chunk], HH, WW, stride)
-        return dw_and_db
+        return np.matmul(dout_rows[chunk], cols[:n].transpose(0, 2, 1)).sum(axis=0)
 
     dw_and_db = np.zeros((F, K + 1), dtype=dtype)
     for part in _for_each_chunk(chunks, buffers, backward):
