@@ -22,7 +22,7 @@ MODEL_CONV = ((50, 3, 32, 32), (32, 3, 7, 7), {"stride": 1, "pad": 3})
 POOL_PARAM = {"pool_height": 2, "pool_width": 2, "stride": 2}
 
 
-@pytest.fixture(params=[1, 2], ids=["1 thread", "2 threads"])
+@pytest.fixture(params=[1, 2], ids=["1 layer thread", "2 layer threads"])
 def layer_threads(request, monkeypatch):
     """The fast layers on 1 thread (BLAS as it is), or on 2 threads with one BLAS thread each."""
     monkeypatch.setenv("CNNGRADE_THREADS", str(request.param))
