@@ -33,6 +33,26 @@ from typing import TypeVar
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+# What ``from fast_layers import *`` gives a student's module: the layers, and np, which the
+# course's starter file also exported that way and student code may rely on.
+__all__ = [
+    "affine_backward_fast",
+    "affine_forward_fast",
+    "conv_backward_fast",
+    "conv_backward_im2col",
+    "conv_backward_strides",
+    "conv_forward_fast",
+    "conv_forward_im2col",
+    "conv_forward_strides",
+    "max_pool_backward_fast",
+    "max_pool_backward_im2col",
+    "max_pool_backward_reshape",
+    "max_pool_forward_fast",
+    "max_pool_forward_im2col",
+    "max_pool_forward_reshape",
+    "np",
+]
+
 # Size of one chunk of im2col columns: a few images' worth, small enough to stay in cache.
 _CHUNK_BYTES = 2**20
 # Fewest images in a chunk, even if their columns are larger: with two BLAS threads, the 7x7 layer of

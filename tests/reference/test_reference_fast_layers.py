@@ -197,3 +197,13 @@ def test_fast_layers_accept_an_empty_batch():
     assert (
         pooled.shape == (0, 4, 4, 4) and fast_layers.max_pool_backward_fast(pooled, cache).shape == out.shape
     )
+
+
+def test_star_import_gives_the_layers_and_np_but_not_the_helpers():
+    """Student modules star-import fast_layers; its thread helpers must not shadow their names."""
+    namespace: dict = {}
+    exec("from reference.fast_layers import *", namespace)
+    for name in ("conv_forward_fast", "conv_backward_strides", "max_pool_forward_reshape", "np"):
+        assert name in namespace
+    for name in ("cache", "T", "B", "os", "SimpleQueue", "ThreadPoolExecutor"):
+        assert name not in namespace
