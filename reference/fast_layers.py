@@ -288,8 +288,7 @@ def affine_forward_fast(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np
     Inputs: x (N, d_1, ..., d_k) with D = d_1 * ... * d_k; w (D, M); b (M,).
     Returns (out (N, M), cache (x, w, b)).
     """
-    out = _matmul(x.reshape(x.shape[0], -1), w)
-    out += b
+    out = _matmul(x.reshape(x.shape[0], -1), w) + b
     return out, (x, w, b)
 
 

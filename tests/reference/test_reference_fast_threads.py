@@ -117,3 +117,12 @@ def test_affine_fast_matches_affine_for_any_thread_count(monkeypatch, shape):
     for threads in ("2", "3"):
         for got, expected in zip(results[threads], results["1"], strict=True):
             np.testing.assert_array_equal(got, expected)
+
+
+def test_affine_fast_promotes_dtypes_like_affine():
+    x, w = np.ones((2, 3), dtype=np.float32), np.ones((3, 4), dtype=np.float32)
+    b = np.full(4, 0.1)  # float64: the output is float64, as x @ w + b is
+    out, _ = fast_layers.affine_forward_fast(x, w, b)
+    expected, _ = layers.affine_forward(x, w, b)
+    assert out.dtype == expected.dtype == np.float64
+    np.testing.assert_array_equal(out, expected)
