@@ -8,16 +8,17 @@ Three ways to run on an N-core machine, switched between calls:
 - "N BLAS": the layers on one thread, BLAS on N (what OpenBLAS does by default).
 Cases: the notebook's convolution (float64), the ThreeLayerConvNet's 7x7 convolution forward+
 backward (float64, float32), and one training step (loss, gradients and an Adam update of
-ThreeLayerConvNet(hidden_dim=500) on a batch of 50). Medians of R rounds; before each timed call
-the process sleeps 0.25 s (so the last configuration's BLAS threads stop spinning) and then calls
-the case untimed for 0.1 s (so idle cores wake up), as benchmarks/reference_speed.py does.
+ThreeLayerConvNet(hidden_dim=500) on a batch of 50). Medians of R rounds, timed with
+reference_speed.alternate_medians: a 0.25 s pause before each turn (so the last configuration's
+BLAS threads stop spinning), then 0.1 s of untimed calls (so idle cores wake up).
 """
 
 import argparse
 import os
-import time
 
 import numpy as np
+from bench_reference import MODEL_CONV, NOTEBOOK_CONV, conv_inputs
+from reference_speed import alternate_medians
 from threadpoolctl import ThreadpoolController
 
 from reference import fast_layers
@@ -26,14 +27,15 @@ from reference.data import get_builtin_data
 from reference.solver import Solver
 
 
-def conv_case(x_shape, w_shape, conv_param, dtype, backward: bool):
-    rng = np.random.default_rng(0)
-    x, w = rng.standard_normal(x_shape).astype(dtype), rng.standard_normal(w_shape).astype(dtype)
-    b = rng.standard_normal(w_shape[0]).astype(dtype)
-    out, cache = fast_layers.conv_forward_fast(x, w, b, conv_param)
-    dout = rng.standard_normal(out.shape).astype(dtype)
-    if not backward:
-        return lambda: fast_layers.conv_forward_fast(x, w, b, conv_param)
+def conv_forward(case, dtype):
+    x, w, b, conv_param = conv_inputs(case, dtype)
+    return lambda: fast_layers.conv_forward_fast(x, w, b, conv_param)
+
+
+def conv_forward_backward(case, dtype):
+    x, w, b, conv_param = conv_inputs(case, dtype)
+    out, _ = fast_layers.conv_forward_fast(x, w, b, conv_param)
+    dout = np.random.default_rng(1).standard_normal(out.shape).astype(dtype)
     return lambda: fast_layers.conv_backward_fast(dout, fast_layers.conv_forward_fast(x, w, b, conv_param)[1])
 
 
@@ -52,28 +54,26 @@ def main() -> None:
     args = parser.parse_args()
     n = args.threads
     cases = {
-        "notebook conv forward (float64)": conv_case(
-            (100, 3, 31, 31), (25, 3, 3, 3), {"stride": 2, "pad": 1}, np.float64, backward=False
-        ),
-        "notebook conv backward (float64)": conv_case(
-            (100, 3, 31, 31), (25, 3, 3, 3), {"stride": 2, "pad": 1}, np.float64, backward=True
-        ),
-        "7x7 conv fwd+bwd (float64)": conv_case(
-            (50, 3, 32, 32), (32, 3, 7, 7), {"stride": 1, "pad": 3}, np.float64, backward=True
-        ),
-        "7x7 conv fwd+bwd (float32)": conv_case(
-            (50, 3, 32, 32), (32, 3, 7, 7), {"stride": 1, "pad": 3}, np.float32, backward=True
-        ),
+        "notebook conv forward (float64)": conv_forward(NOTEBOOK_CONV, np.float64),
+        "notebook conv fwd+bwd (float64)": conv_forward_backward(NOTEBOOK_CONV, np.float64),
+        "7x7 conv fwd+bwd (float64)": conv_forward_backward(MODEL_CONV, np.float64),
+        "7x7 conv fwd+bwd (float32)": conv_forward_backward(MODEL_CONV, np.float32),
         "training step (float32)": training_step(),
     }
     blas = ThreadpoolController().select(user_api="blas").lib_controllers
     configs = {"1": (1, 1), f"{n} layer": (n, 1), f"{n} BLAS": (1, n)}
 
-    def use(config: str) -> None:
+    def under(config: str, f):
+        """f, called with the layer and BLAS thread counts of config (setting them costs microseconds)."""
         layer_threads, blas_threads = configs[config]
-        os.environ["CNNGRADE_THREADS"] = str(layer_threads)
-        for lib in blas:
-            lib.set_num_threads(blas_threads)
+
+        def call():
+            os.environ["CNNGRADE_THREADS"] = str(layer_threads)
+            for lib in blas:
+                lib.set_num_threads(blas_threads)
+            f()
+
+        return call
 
     print(
         f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, {args.rounds} rounds, medians in ms"
@@ -84,18 +84,9 @@ def main() -> None:
         + "".join(f"{c + ' / 1':>14}" for c in configs if c != "1")
     )
     for name, f in cases.items():
-        times = {config: [] for config in configs}
-        for _ in range(args.rounds):
-            for config in configs:
-                use(config)
-                time.sleep(0.25)
-                end = time.perf_counter() + 0.1
-                while time.perf_counter() < end:
-                    f()
-                start = time.perf_counter()
-                f()
-                times[config].append(time.perf_counter() - start)
-        med = {config: float(np.median(t)) * 1e3 for config, t in times.items()}
+        candidates = {config: under(config, f) for config in configs}
+        seconds = alternate_medians(candidates, args.rounds, settle=0.25, warm=0.1)
+        med = {config: t * 1e3 for config, t in seconds.items()}
         ratios = "".join(f"{med[c] / med['1']:14.2f}" for c in configs if c != "1")
         print(f"{name:34}" + "".join(f"{med[c]:11.2f}" for c in configs) + ratios)
 
