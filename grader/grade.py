@@ -34,8 +34,7 @@ from grader.checks import (
     reference_match,
     train,
 )
-from grader.checks.base import CheckContext, Outcome, StudentCalls
-from grader.checks.layer_io import MalformedResultError
+from grader.checks.base import CheckContext, MalformedResultError, Outcome, StudentCalls
 from grader.report import CheckResult, Environment, Report, Status, SubmissionInfo, Visibility
 from grader.rubric import CheckSpec, Rubric, TrainCheck
 from grader.sandbox import IsolationError, StaleHandleError, StudentFailure, Worker
@@ -228,12 +227,6 @@ def _guarded(run: Callable[[Any, CheckContext], Outcome], spec: CheckSpec, ctx: 
     except StaleHandleError:
         # A call crashed mid-check and the next one used an object from the dead worker.
         return Outcome(Status.error, message="the worker restarted in the middle of this check")
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
-        # The student's values came back well-formed but not shaped as the assignment says
-        # (e.g. a forward that returns a bare array, a loss that returns a string).
-        return Outcome(
-            Status.error, message=f"unexpected result from the submission: {type(exc).__name__}: {exc}"
-        )
 
 
 def _finite(metrics: dict[str, Any]) -> dict[str, Any]:

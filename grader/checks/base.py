@@ -9,6 +9,10 @@ from typing import Any
 from grader.report import Artifacts, Status
 
 
+class MalformedResultError(Exception):
+    """The student's function returned something of the wrong structure; str() says what."""
+
+
 @dataclass
 class Outcome:
     """A check's verdict before it becomes a CheckResult (grade.py adds ids, points and timing)."""

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import StudentCalls
+from grader.checks.base import MalformedResultError, StudentCalls
 from grader.checks.cases import ConvCase, PoolCase
 
 # layer -> (forward symbol, backward symbol, names of the backward's outputs)
@@ -18,10 +18,6 @@ LAYERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "conv_fast": ("conv_forward_fast", "conv_backward_fast", ("dx", "dw", "db")),
     "max_pool_fast": ("max_pool_forward_fast", "max_pool_backward_fast", ("dx",)),
 }
-
-
-class MalformedResultError(Exception):
-    """The student's function returned something of the wrong structure; str() says what."""
 
 
 def forward_args(case: ConvCase | PoolCase, pool_param: dict[str, int] | None = None) -> list[Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import StudentCalls
+from grader.checks.base import MalformedResultError, StudentCalls
 from grader.rubric import ModelConfig
 
 MODEL = "ThreeLayerConvNet"
@@ -52,6 +52,8 @@ def weight_norm(params: dict[str, np.ndarray]) -> float:
 def loss_value(calls: StudentCalls, model: Any, X: np.ndarray, y: np.ndarray) -> float:
     """model.loss(X, y)[0]; the gradients stay in the worker."""
     loss, _ = calls.call_method(model, "loss", X, y, keep=(1,))
+    if not (isinstance(loss, int | float | np.number | np.ndarray) and np.ndim(loss) == 0):
+        raise MalformedResultError(f"{MODEL}.loss(X, y) should return (loss, grads) with loss a number")
     return float(loss)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import layer_io
-from grader.checks.base import CheckContext, Outcome
+from grader.checks.base import CheckContext, MalformedResultError, Outcome
 from grader.checks.cases import (
     ConvCase,
     PoolCase,
@@ -42,7 +42,7 @@ def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
     forward_symbol, backward_symbol, names = layer_io.LAYERS[p.layer]
     try:
         out, grads = layer_io.backward(ctx.calls, p.layer, case, pool_param)
-    except layer_io.MalformedResultError as exc:
+    except MalformedResultError as exc:
         return Outcome.graded(0, 1, message=str(exc))
     if not isinstance(out, np.ndarray) or out.shape != case.dout.shape:
         # Checked here: the numeric gradient multiplies the forward's output by this dout.

@@ -12,7 +12,7 @@ import re
 import numpy as np
 
 from grader.checks import layer_io
-from grader.checks.base import CheckContext, Outcome
+from grader.checks.base import CheckContext, MalformedResultError, Outcome
 from grader.checks.cases import (
     ConvCase,
     PoolCase,
@@ -73,7 +73,7 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
             crashed += 1
             problems.append(f"{where}{failure.message if public else _without_numbers(failure.message)}")
             continue
-        except layer_io.MalformedResultError as exc:
+        except MalformedResultError as exc:
             problems.append(f"{where}{exc}")
             failures.append((case, None))
             continue

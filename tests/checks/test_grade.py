@@ -241,3 +241,48 @@ def test_a_module_that_does_not_parse_is_not_graded_and_says_why(rubric, options
     assert report.error and report.error.startswith("the submission defines none of the functions")
     assert report.findings and report.submission.name == "erin.py"
     assert {c.status for c in report.checks} == {Status.missing} and report.score == 0
+
+
+MALFORMED = '''
+import numpy as np
+
+
+def conv_forward_naive(x, w, b, conv_param):
+    return "abc", None
+
+
+def conv_backward_naive(dout, cache):
+    return np.zeros(3), "dw", 5
+
+
+def max_pool_forward_naive(x, pool_param):
+    return np.zeros((1, 2)), None
+
+
+def max_pool_backward_naive(dout, cache):
+    return {"a": 1}
+
+
+class ThreeLayerConvNet:
+    def __init__(self, input_dim=(3, 32, 32), num_filters=32, filter_size=7, hidden_dim=100,
+                 num_classes=10, weight_scale=1e-3, reg=0.0, dtype=np.float32):
+        self.params, self.reg = {"W1": "x", "b1": np.zeros(2)}, reg
+
+    def loss(self, X, y=None):
+        return "scores" if y is None else ("not a number", ["W1"])
+'''
+
+
+def test_results_of_the_wrong_structure_fail_their_checks_with_a_message(rubric, options, tmp_path):
+    """Strings, dicts and lists where arrays, numbers and tuples belong, through every check."""
+    source = tmp_path / "malformed.py"
+    source.write_text(MALFORMED)
+    report = grade_submission(source, rubric, options)
+    assert Report.model_validate_json(report.model_dump_json()) == report
+    assert report.score == 0 and report.error is None
+    status = {c.id: (c.status, c.message) for c in report.checks}
+    assert status["conv_forward.public"] == (Status.failed, "out: expected an array, got str")
+    assert status["max_pool_backward.hidden"][0] == Status.failed
+    loss_message = "ThreeLayerConvNet.loss(X, y) should return (loss, grads) with loss a number"
+    assert status["initial_loss.no_reg"] == status["initial_loss.reg"] == (Status.failed, loss_message)
+    assert status["cnn_gradient.no_reg"][0] == Status.failed
