@@ -15,7 +15,7 @@ from grader.checks import model_io
 from grader.checks.base import CheckContext, Outcome
 from grader.checks.cases import public_rng, seeded_rng
 from grader.checks.compare import compare
-from grader.diagnose import diagnose_reg_grads, diagnose_reg_loss
+from grader.checks.diagnose import diagnose_reg_grads, diagnose_reg_loss
 from grader.report import Visibility
 from grader.rubric import CnnGradientCheck
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from grader.checks import model_io
 from grader.checks.base import CheckContext, Outcome
-from grader.diagnose import diagnose_shapes
+from grader.checks.diagnose import diagnose_shapes
 from grader.rubric import CnnInitCheck
 
 

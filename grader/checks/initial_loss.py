@@ -12,7 +12,7 @@ import math
 from grader.checks import model_io
 from grader.checks.base import CheckContext, Outcome
 from grader.checks.cases import public_rng
-from grader.diagnose import diagnose_reg_loss
+from grader.checks.diagnose import diagnose_reg_loss
 from grader.rubric import InitialLossCheck
 
 

@@ -19,7 +19,7 @@ from grader.checks.cases import (
     sandwich_public,
 )
 from grader.checks.compare import compare
-from grader.diagnose import diagnose_layer
+from grader.checks.diagnose import diagnose_layer
 from grader.rubric import NumericGradientCheck
 
 

@@ -25,7 +25,7 @@ from grader.checks.cases import (
     seeded_rng,
 )
 from grader.checks.compare import compare, tolerance
-from grader.diagnose import correct_output, diagnose_layer
+from grader.checks.diagnose import correct_output, diagnose_layer
 from grader.report import Status
 from grader.rubric import ReferenceMatchCheck
 from grader.sandbox import StudentFailure

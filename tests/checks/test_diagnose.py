@@ -5,7 +5,7 @@ import pytest
 
 from grader.checks.cases import conv_hidden, pool_hidden, seeded_rng
 from grader.checks.compare import compare
-from grader.diagnose import (
+from grader.checks.diagnose import (
     BUGS,
     CONV_BACKWARD,
     CONV_FORWARD,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.diagnose import BUGS
+from grader.checks.diagnose import BUGS
 from grader.grade import GradeOptions, grade_submission
 from grader.report import Report, Status, Visibility
 from grader.rubric import FastSpeedupCheck, Rubric, TrainCheck, load_rubric
