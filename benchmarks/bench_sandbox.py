@@ -8,7 +8,7 @@ alternated round by round so a change in machine load hits all of them alike:
 2. per-call overhead: `call("echo", x)` for x of shape (100, 3, 32, 32) float64 (2.4 MB each
    way), against the same echo plus one `x.copy()` in this process;
 3. slowdown: the example submission's `conv_forward_naive` on (10, 3, 32, 32) with 16 filters of
-   3x3, timed inside the worker (the `time_calls` op's in-child time) and, right after each such
+   3x3, timed inside the worker (the reply's in-child `duration_s`) and, right after each such
    run, bare in this process; the median of these paired ratios is the slowdown.
 
 BLAS is pinned to one thread here too, as in the worker, so (3) measures the sandbox alone.
@@ -93,13 +93,13 @@ def slowdown(levels: list[str], bundle, repeats: int) -> dict[str, float]:
             {"stride": 1, "pad": 1}]  # fmt: skip
     workers = {level: Worker(bundle, Limits(), isolation=level) for level in levels}
     times: dict[str, list[float]] = {level: [] for level in levels}
-    call = {"symbol": "conv_forward_naive", "args": args}
     try:
         for worker in workers.values():
-            worker.op("time_calls", calls=[call], repeats=1)  # warm up
+            worker.call("conv_forward_naive", *args)  # warm up
         for _ in range(3 * repeats):
             for level, worker in workers.items():
-                times[level] += worker.op("time_calls", calls=[call], repeats=1, warmup=0).value["times_s"][0]
+                # The time the worker measured inside the call: the sandbox's slowdown, not the round trip.
+                times[level].append(worker.call("conv_forward_naive", *args).duration_s)
                 start = time.perf_counter()  # a bare run right after each sandboxed one: a ratio per pair
                 example.conv_forward_naive(*args)
                 times[f"bare ({level})"] = [*times.get(f"bare ({level})", []), time.perf_counter() - start]

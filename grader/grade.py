@@ -17,40 +17,20 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader import __version__, data_cache
-from grader.checks import (
-    cnn_gradient,
-    cnn_init,
-    fast_agreement,
-    fast_speedup,
-    initial_loss,
-    numeric_gradient,
-    reference_match,
-    train,
-)
-from grader.checks.base import CheckContext, MalformedResultError, Outcome, StudentCalls
+from grader.checks import KINDS
+from grader.checks.base import CheckContext, MalformedResultError, Outcome, StudentCalls, failure_message
 from grader.report import CheckResult, Environment, Report, Status, SubmissionInfo, Visibility
 from grader.rubric import CheckSpec, Rubric, TrainCheck
 from grader.sandbox import IsolationError, StaleHandleError, StudentFailure, Worker
 from grader.starter import PACKAGE
 from grader.submission import OWN_FAST_SYMBOLS, Bundle, LoadError, SymbolLocation, load
 
-KINDS: dict[str, ModuleType] = {
-    "reference_match": reference_match,
-    "numeric_gradient": numeric_gradient,
-    "fast_agreement": fast_agreement,
-    "fast_speedup": fast_speedup,
-    "cnn_init": cnn_init,
-    "initial_loss": initial_loss,
-    "cnn_gradient": cnn_gradient,
-    "train": train,
-}
 OUTPUT_CHARS = 4000  # captured output kept per check in the report
 
 
@@ -63,9 +43,6 @@ class GradeOptions(BaseModel):
     run_notebook: bool = False  # run a notebook top to bottom instead of taking its definitions
     scratch_dir: Path | None = None  # where scratch trees go (None: the system temp dir)
     cache_dir: Path = Field(default_factory=data_cache.default_cache_dir)
-    # After this many checks time out the rest are not run (code that hangs at import would
-    # otherwise cost every check its whole time limit).
-    max_timeouts: int = Field(default=2, ge=1)
 
     @property
     def runs_hidden(self) -> bool:
@@ -129,6 +106,7 @@ def grade_submission(
             results, student_time = _run_checks(worker, bundle, rubric, options, data_dir, dataset)
             isolation = worker.isolation
     score = round(sum(r.points for r in results), 6)
+    max_score = round(sum(r.max_points for r in results), 6)
     return Report(
         submission=SubmissionInfo(
             name=name or bundle.name, kind=bundle.kind, sha256=bundle.sha256, source=str(source)
@@ -144,7 +122,7 @@ def grade_submission(
         dataset=dataset,
         inputs_key=inputs_key(rubric, options, bundle.sha256, dataset),
         score=score,
-        max_score=rubric.max_score,
+        max_score=max_score,
         checks=results,
         findings=bundle.manifest.findings,
     )
@@ -153,19 +131,23 @@ def grade_submission(
 def _run_checks(
     worker: Worker, bundle: Bundle, rubric: Rubric, options: GradeOptions, data_dir: Path | None, dataset: str
 ) -> tuple[list[CheckResult], float]:
-    """Every rubric check in order, in one worker; (results, seconds spent in the student's code)."""
+    """Every rubric check in order, in one worker; (results, seconds spent in the student's code).
+
+    A function that hung is not called again: the checks that need it are skipped, the others run
+    (a hung conv forward costs the conv checks, not the max-pool ones).
+    """
     defined = frozenset(k for k, v in bundle.manifest.symbols.items() if v is not None)
+    hung: dict[str, str] = _imports_that_hang(worker, bundle, rubric)  # function -> why it is not called
     results: list[CheckResult] = []
     student_time = 0.0
     for spec in rubric.checks:
-        timeouts = sum(r.status == Status.timeout for r in results)
-        if timeouts >= options.max_timeouts:
-            # Code that hangs at import would otherwise cost every check its whole limit.
-            results.append(_not_run(spec, Status.skipped, f"not run: {timeouts} checks timed out"))
-            continue
         unmet = [r.id for r in results if r.id in spec.requires and r.status != Status.passed]
+        blocked = [hung[s] for s in KINDS[spec.kind].symbols(spec) if s in hung]
         if unmet:
             results.append(_not_run(spec, Status.skipped, f"not run: needs {', '.join(unmet)} to pass"))
+            continue
+        if blocked:
+            results.append(_not_run(spec, Status.skipped, f"not run: {blocked[0]}"))
             continue
         calls = StudentCalls(worker)
         ctx = CheckContext(
@@ -179,9 +161,30 @@ def _run_checks(
         )
         # The worker reads its call timeout per call: each check brings its own.
         worker.limits = rubric.limits.model_copy(update={"call_timeout_s": spec.time_limit_s})
-        results.append(run_check(spec, ctx))
+        result = run_check(spec, ctx)
+        results.append(result)
+        if result.status == Status.timeout and calls.current:
+            hung.setdefault(calls.current.split(".")[0], f"{calls.current} timed out in {spec.id}")
         student_time += calls.student_time_s
     return results, student_time
+
+
+def _imports_that_hang(worker: Worker, bundle: Bundle, rubric: Rubric) -> dict[str, str]:
+    """Import each of the submission's modules once, up front: code that hangs at import would
+    otherwise cost every check that touches the module its whole time limit."""
+    modules: dict[str, list[str]] = {}
+    for symbol, location in bundle.manifest.symbols.items():
+        if location is not None:
+            modules.setdefault(location.module, []).append(symbol)
+    hung: dict[str, str] = {}
+    worker.limits = rubric.limits
+    for module, module_symbols in sorted(modules.items()):
+        try:
+            worker.op("import_module", name=module)
+        except StudentFailure as failure:
+            if failure.status == Status.timeout:
+                hung |= {s: f"importing {module} timed out" for s in module_symbols}
+    return hung
 
 
 def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
@@ -190,38 +193,42 @@ def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     start = time.perf_counter()
     needed = kind.symbols(spec)
     missing = [s for s in needed if s not in ctx.defined]
-    if spec.visibility == Visibility.hidden and ctx.secret is None:
+    hidden = spec.visibility == Visibility.hidden
+    if hidden and ctx.secret is None:
         outcome = Outcome(Status.skipped, message="hidden check: run when the instructor grades")
     elif missing:
         outcome = Outcome(Status.missing, message=f"the submission does not define {', '.join(missing)}")
     else:
-        outcome = _guarded(kind.run, spec, ctx)
+        outcome = _guarded(kind.run, spec, ctx, hidden=hidden)
     return CheckResult(
         id=spec.id,
         title=spec.title,
         section=spec.section,
         visibility=spec.visibility,
         status=outcome.status,
-        points=round(spec.points * outcome.fraction, 6),
-        max_points=spec.points,
+        points=round(spec.points * outcome.fraction, 6) if outcome.applies else 0,
+        max_points=spec.points if outcome.applies else 0,
         metrics={**_finite(outcome.metrics), "student_time_s": round(ctx.calls.student_time_s, 6)},
         threshold=outcome.threshold,
         message=outcome.message,
         hint=outcome.hint,
         # What the student's code printed during hidden cases could show those cases: withheld.
-        output=_truncate(ctx.calls.output) if spec.visibility == Visibility.public else "",
+        output=_truncate(ctx.calls.output) if not hidden else "",
         duration_s=time.perf_counter() - start,
         artifacts=outcome.artifacts,
     )
 
 
-def _guarded(run: Callable[[Any, CheckContext], Outcome], spec: CheckSpec, ctx: CheckContext) -> Outcome:
+def _guarded(
+    run: Callable[[Any, CheckContext], Outcome], spec: CheckSpec, ctx: CheckContext, *, hidden: bool
+) -> Outcome:
     try:
         return run(spec, ctx)
     except StudentFailure as failure:
         if failure.output:
             ctx.calls.outputs.append(failure.output)
-        return Outcome(Status(failure.status), message=failure.message)
+        message = failure_message(failure, ctx.calls.current, hidden=hidden)
+        return Outcome(Status(failure.status), message=message)
     except MalformedResultError as exc:
         return Outcome(Status.failed, message=str(exc))
     except StaleHandleError:

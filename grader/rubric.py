@@ -49,6 +49,9 @@ class NumericGradientParams(_Strict):
     layer: Literal["conv", "max_pool", "conv_relu", "conv_relu_pool"]
     tol: float = Field(default=1e-7, gt=0)
     h: float = Field(default=1e-5, gt=0)
+    # The forward must also equal the reference's (for the sandwich layers, which have no forward
+    # check of their own: a forward of zeros and a backward of zeros agree with each other).
+    forward_must_match: bool = False
 
 
 class FastAgreementParams(_Strict):
@@ -90,23 +93,29 @@ class ModelConfig(_Strict):
 
 class CnnInitParams(_Strict):
     configs: list[ModelConfig] = Field(min_length=1)
+    # Weights' std must lie within this factor of weight_scale (generous: a few entries, one draw).
+    spread_factor: float = Field(default=4.0, gt=1)
 
 
 class InitialLossParams(_Strict):
     model: ModelConfig = ModelConfig()
-    num_inputs: int = Field(default=50, ge=1)
+    # Few inputs: a correct net built on the student's naive layers must answer within the time limit.
+    num_inputs: int = Field(default=4, ge=1)
     reg: float = Field(ge=0)  # 0: loss ~ ln(num_classes); > 0: exactly loss0 + 0.5*reg*sum(W**2)
     tol: float = Field(default=0.05, gt=0)  # |loss - ln C| for reg 0 (absolute)
     reg_tol: float = Field(default=1e-6, gt=0)  # relative error of the reg term
+    # |loss - reference loss| / max(1, |reference loss|) and the scores' scaled error, same weights
+    reference_tol: float = Field(default=1e-6, gt=0)
 
 
 class CnnGradientParams(_Strict):
     model: ModelConfig
     num_inputs: int = Field(default=2, ge=1)
-    # max |analytic - numeric| / max |numeric| per param: the elementwise relative error of a whole
-    # loss's numeric gradient is noise wherever a gradient entry is tiny.
-    tol: float = Field(default=1e-5, gt=0)
-    h: float = Field(default=1e-5, gt=0)
+    # max |student - reference| / max |reference| per gradient, on the same weights and inputs
+    tol: float = Field(default=1e-6, gt=0)
+    # The notebook's figure (public checks only): the student's gradients against numeric ones of
+    # their own loss, taken by the grader with this step. Shown, not judged.
+    h: float = Field(default=1e-6, gt=0)
 
 
 class TrainParams(_Strict):

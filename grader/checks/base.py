@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grader.report import Artifacts, Status
+from grader.sandbox import StudentFailure
 
 
 class MalformedResultError(Exception):
@@ -24,6 +27,9 @@ class Outcome:
     message: str = ""
     hint: str | None = None
     artifacts: Artifacts | None = None
+    # False: the check does not apply to this submission (e.g. it times fast layers the submission
+    # did not write): it is skipped and carries no points, earned or lost.
+    applies: bool = True
 
     @classmethod
     def graded(cls, passed: int, total: int, **fields: Any) -> Outcome:
@@ -33,24 +39,33 @@ class Outcome:
 
 
 class StudentCalls:
-    """One check's conversation with the worker: adds up the time spent in student code and
-    keeps what the student's code printed."""
+    """One check's conversation with the worker: adds up the time spent in student code (by the
+    grader's clock), keeps what the student's code printed, and remembers which of the student's
+    functions it called last (the one to blame when a call times out)."""
 
     def __init__(self, worker: Any) -> None:
         self.worker = worker
         self.student_time_s = 0.0
         self.outputs: list[str] = []
+        self.current = ""  # the student's function (or model method) being called
 
     def _value(self, reply: Any) -> Any:
-        self.student_time_s += reply.duration_s
+        self.student_time_s += reply.wall_s
         if reply.output:
             self.outputs.append(reply.output)
         return reply.value
 
     def call(self, symbol: str, *args: Any, keep: Any = (), **kwargs: Any) -> Any:
-        return self._value(self.worker.call(symbol, *args, keep=keep, **kwargs))
+        return self.call_timed(symbol, *args, keep=keep, **kwargs)[0]
+
+    def call_timed(self, symbol: str, *args: Any, keep: Any = (), **kwargs: Any) -> tuple[Any, float]:
+        """(value, seconds): the round trip of one call as the grader's own clock measured it."""
+        self.current = symbol
+        reply = self.worker.call(symbol, *args, keep=keep, **kwargs)
+        return self._value(reply), reply.wall_s
 
     def call_method(self, handle: Any, name: str, *args: Any, keep: Any = (), **kwargs: Any) -> Any:
+        self.current = f"ThreeLayerConvNet.{name}"
         reply = self.worker.call_method(handle, name, *args, keep=keep, **kwargs)
         return self._value(reply)
 
@@ -65,6 +80,12 @@ class StudentCalls:
         self.op("seed", value=seed)
 
     def op(self, name: str, /, **kwargs: Any) -> Any:
+        """A helper in the worker. Its result is the student's claim like any other value."""
+        symbol = kwargs.get("symbol")
+        if isinstance(symbol, str):
+            self.current = symbol
+        elif "model" in kwargs:
+            self.current = "ThreeLayerConvNet.loss"
         return self._value(self.worker.op(name, **kwargs))
 
     @property
@@ -81,3 +102,32 @@ class CheckContext:
     data_dir: Path | None = None  # .npy files of the training dataset (readable by the worker)
     dataset: str = "builtin"  # "builtin" or "cifar10:<path>"
     cache_dir: Path | None = None  # where the reference training runs are cached
+
+
+def failure_message(failure: StudentFailure, function: str, *, hidden: bool) -> str:
+    """What a report says about a call that raised, crashed or hung.
+
+    A timeout names the function. In a hidden check nothing the student's process wrote is shown
+    (a traceback or an exception's text could carry the hidden inputs out): only the name of a
+    built-in exception type, or what the grader itself observed.
+    """
+    if failure.status == "timeout":
+        return f"{function or 'the code'}: {failure.message}"
+    if not hidden:
+        return failure.message
+    if failure.origin == "grader":
+        first = failure.message.strip().splitlines()[0] if failure.message.strip() else "failed"
+        # Limits and signals are the grader's own words; a protocol error may quote the reply.
+        return first if first.startswith(("killed", "crashed", "the worker exited")) else first.split(": ")[0]
+    return f"{function or 'the code'} raised {_builtin_exception(failure.message)}"
+
+
+def _builtin_exception(traceback_text: str) -> str:
+    """'NameError' from a traceback's last line, if it names a built-in exception type."""
+    lines = [line for line in traceback_text.strip().splitlines() if line.strip()]
+    match = re.match(r"([A-Za-z_]\w*)(:|$)", lines[-1]) if lines else None
+    name = match.group(1) if match else ""
+    builtin = getattr(builtins, name, None)
+    if isinstance(builtin, type) and issubclass(builtin, BaseException):
+        return name
+    return "an exception"

@@ -1,8 +1,13 @@
-"""Kind `cnn_gradient`: every gradient ThreeLayerConvNet.loss returns, against numeric ones.
+"""Kind `cnn_gradient`: every gradient ThreeLayerConvNet.loss returns, against the reference's.
 
-The numeric gradients come from the student's own loss (the `model_numeric_grad`
-op in the worker). With reg > 0 this catches a reg term missing from the
-gradients, which the notebook's own check (reg 0) cannot see.
+The grader reads the student's parameters back and runs the reference net with
+exactly those parameters on the same inputs: the gradients must agree, first at
+the student's own initialization, then at larger weights the grader sets (where
+ReLU and pooling matter and the biases are not zero, so `db += reg * b` shows).
+With reg > 0 this catches a reg term missing from the gradients, which the
+notebook's own check (reg 0) cannot see. A public check also prints the
+notebook's figure: each gradient against numeric gradients of the student's own
+loss, taken by the grader (`grader.checks.numeric`).
 """
 
 from __future__ import annotations
@@ -11,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks import model_io
-from grader.checks.base import CheckContext, Outcome
+from grader.checks import expected, model_io, numeric
+from grader.checks.base import CheckContext, MalformedResultError, Outcome
 from grader.checks.cases import public_rng, seeded_rng
-from grader.checks.compare import compare
-from grader.checks.diagnose import diagnose_reg_grads, diagnose_reg_loss
+from grader.checks.compare import compare, symmetric_error
+from grader.checks.diagnose import diagnose_model_loss, diagnose_reg_grads, diagnose_reg_loss
 from grader.report import Visibility
-from grader.rubric import CnnGradientCheck
+from grader.rubric import CnnGradientCheck, ModelConfig
 
 
 def symbols(spec: CnnGradientCheck) -> list[str]:
@@ -26,59 +31,80 @@ def symbols(spec: CnnGradientCheck) -> list[str]:
 
 def run(spec: CnnGradientCheck, ctx: CheckContext) -> Outcome:
     p = spec.params
-    hidden = spec.visibility == Visibility.hidden and ctx.secret is not None
+    config = p.model
+    hidden = spec.visibility == Visibility.hidden
     rng = seeded_rng(ctx.secret or "", ctx.submission_sha256, spec.id) if hidden else public_rng(spec.id)
-    X, y = model_io.inputs(rng, p.model, p.num_inputs)
-    model = model_io.build(ctx.calls, p.model, seed=0)
-    result = ctx.calls.call_method(model, "loss", X, y)
-    if not isinstance(result, tuple | list) or len(result) != 2 or not isinstance(result[1], dict):
-        return Outcome.graded(0, 1, message="loss(X, y) should return (loss, grads) with grads a dict")
-    grads = result[1]
-    params = ctx.calls.get_attr(model, "params")
+    X, y = model_io.inputs(rng, config, p.num_inputs)
+    try:
+        net = model_io.evaluate(ctx.calls, config, X, y, rng)
+        figures = {} if hidden else _numeric_figures(ctx, net.model, config, net.params, net.grads, X, y, p.h)
+    except MalformedResultError as exc:
+        return Outcome.graded(0, 1, message=str(exc))
+
     metrics: dict[str, float | int | str | bool | None] = {}
     problems: list[str] = []
-    numeric: dict[str, np.ndarray] = {}
-    for name in model_io.PARAM_NAMES:
-        if name not in params:
-            problems.append(f"model.params has no {name}")
-            continue
-        numeric[name] = np.asarray(
-            ctx.calls.op("model_numeric_grad", model=model, X=X, y=y, name=name, h=p.h)
-        )
-        verdict = compare(
-            name, grads.get(name), numeric[name], dtype=np.dtype(np.float64), tol=p.tol, scaled=True
-        )
-        metrics[f"{name}_rel_error"] = verdict.error
-        if not verdict.ok:
-            problems.append(verdict.message)
-    lines = [f"{name} relative error: {metrics[f'{name}_rel_error']:e}" for name in numeric]
-    hint = _diagnose(ctx, spec, model, params, grads, numeric, X, y) if problems else None
+    for label, weights, student in (
+        ("at your initialization", net.params, net.grads),
+        ("with larger weights", net.probe, net.probe_grads),
+    ):
+        _, correct = expected.model_loss(config, weights, X, y)
+        for name in expected.PARAM_NAMES:
+            verdict = compare(
+                name, student[name], correct[name], dtype=np.dtype(np.float64), tol=p.tol, scaled=True
+            )
+            metrics[f"{name}_error" + ("" if weights is net.params else "_large_weights")] = verdict.error
+            if not verdict.ok:
+                problems.append(f"{verdict.message} ({label})")
+    lines = [f"{name} relative error: {error:e}" for name, error in figures.items()]
+    metrics |= {f"{name}_numeric_rel_error": error for name, error in figures.items()}
+    hint = _diagnose(config, net.probe, net.probe_loss, net.probe_grads, X, y) if problems else None
     return Outcome.graded(
         0 if problems else 1,
         1,
         metrics=metrics,
-        threshold=f"max |grad - numeric| / max |numeric| <= {p.tol:.0e} per param (reg = {p.model.reg:g})",
+        threshold=(
+            f"max |grad - reference| / max |reference| <= {p.tol:.0e} per param, on the same weights "
+            f"(reg = {config.reg:g})"
+        ),
         message="\n".join(problems + lines),
         hint=hint,
     )
 
 
-def _diagnose(
+def _numeric_figures(
     ctx: CheckContext,
-    spec: CnnGradientCheck,
     model: Any,
+    config: ModelConfig,
     params: dict[str, np.ndarray],
     grads: dict[str, np.ndarray],
-    numeric: dict[str, np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    h: float,
+) -> dict[str, float]:
+    """The notebook's 'W1 relative error: ...' lines, at the student's own initialization."""
+    model_io.set_params(ctx.calls, model, params)
+    return {
+        name: symmetric_error(
+            grads[name], numeric.model_gradient(ctx.calls, model, X, y, name, params[name].shape, h)
+        )
+        for name in expected.PARAM_NAMES
+    }
+
+
+def _diagnose(
+    config: ModelConfig,
+    params: dict[str, np.ndarray],
+    loss: float,
+    grads: dict[str, np.ndarray],
     X: np.ndarray,
     y: np.ndarray,
 ) -> str | None:
     """A wrong reg term in the loss also makes the gradients disagree with it: look at the loss first."""
-    reg = spec.params.model.reg
-    if reg <= 0:
-        return None
-    reg_term = model_io.loss_value(ctx.calls, model, X, y) - model_io.loss_without_reg(
-        ctx.calls, spec.params.model, params, X, y
-    )
-    expected = 0.5 * reg * model_io.weight_norm(params)
-    return diagnose_reg_loss(reg_term, expected) or diagnose_reg_grads(grads, numeric, params, reg)
+    structural = diagnose_model_loss(config, params, X, y, loss)
+    reg = config.reg
+    if structural or reg <= 0:
+        return structural
+    data_loss, _ = expected.model_loss(config, params, X, y, reg=0.0)
+    _, correct = expected.model_loss(config, params, X, y)
+    term = 0.5 * reg * expected.weight_norm(params)
+    return diagnose_reg_loss(loss - data_loss, term) or diagnose_reg_grads(grads, correct, params, reg)

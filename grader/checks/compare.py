@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from grader.checks import claims
+from grader.checks.base import MalformedResultError
 from reference.gradient_check import rel_error
 
 
@@ -28,6 +30,12 @@ def scaled_error(actual: np.ndarray, expected: np.ndarray) -> float:
     return float(np.max(np.abs(actual.astype(np.float64) - expected), initial=0.0)) / scale
 
 
+def symmetric_error(a: np.ndarray, b: np.ndarray) -> float:
+    """max |a - b| / max(max |a|, max |b|): neither side is the yardstick (a figure, not a verdict)."""
+    scale = max(float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0)), 1e-12)
+    return float(np.max(np.abs(a - b), initial=0.0)) / scale
+
+
 def compare(
     name: str,
     actual: object,
@@ -40,23 +48,20 @@ def compare(
 ) -> Comparison:
     """Is `actual` (from the student) an array shaped like `expected`, finite, and close enough?
 
+    `actual` passes through `claims.array` like every student value.
+
     scaled=True uses the scale-relative error whatever the dtype (for numeric gradients of a whole
     loss, whose tiny entries carry the finite-difference noise of the loss's size).
     With reveal=False (hidden cases) a message never states the expected shape.
     """
-    if not isinstance(actual, np.ndarray):
-        return Comparison(False, float("inf"), f"{name}: expected an array, got {type(actual).__name__}")
-    if actual.shape != expected.shape:
-        detail = f"shape {actual.shape}, expected {expected.shape}" if reveal else "wrong shape"
-        return Comparison(False, float("inf"), f"{name}: {detail}")
-    if not np.issubdtype(actual.dtype, np.number):
-        return Comparison(False, float("inf"), f"{name}: dtype {actual.dtype} is not numeric")
-    if not np.all(np.isfinite(actual)):
-        return Comparison(False, float("inf"), f"{name}: contains NaN or inf")
+    try:
+        checked = claims.array(actual, name, shape=expected.shape, reveal=reveal)
+    except MalformedResultError as exc:
+        return Comparison(False, float("inf"), str(exc))
     if expected.size == 0:
         return Comparison(True, 0.0, "")
     scaled = scaled or np.dtype(dtype) == np.float32
-    error = scaled_error(actual, expected) if scaled else rel_error(actual, expected)
+    error = scaled_error(checked, expected) if scaled else rel_error(checked, expected)
     if error <= tol:
         return Comparison(True, error, "")
     return Comparison(False, error, f"{name}: relative error {error:.2e} > {tol:.0e}")

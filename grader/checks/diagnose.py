@@ -20,11 +20,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from grader.checks.cases import ConvCase, PoolCase
+from grader.rubric import ModelConfig
+from reference.fast_layers import conv_forward_fast, max_pool_forward_fast
+from reference.layer_utils import affine_relu_forward
 from reference.layers import (
+    affine_forward,
     conv_backward_naive,
     conv_forward_naive,
     max_pool_backward_naive,
     max_pool_forward_naive,
+    softmax_loss,
 )
 
 # Outputs of a variant count as the student's when they agree this closely (scale-relative).
@@ -67,6 +72,11 @@ BUGS: dict[str, Bug] = {
         Bug(
             "reg_missing_from_grads",
             "gradients: reg*W seems missing from the weight gradients (only the data term is there).",
+        ),
+        Bug(
+            "model_relu_missing",
+            "ThreeLayerConvNet: the loss matches a net with no ReLU between the conv and the pool "
+            "(conv - relu - pool is the first layer).",
         ),
         Bug(
             "pool_missing_in_hidden_size",
@@ -234,4 +244,21 @@ def diagnose_shapes(
     _, H, W = input_dim
     if tuple(shapes.get("W2", ())) == (num_filters * H * W, hidden_dim):
         return BUGS["pool_missing_in_hidden_size"].hint
+    return None
+
+
+def diagnose_model_loss(
+    config: ModelConfig, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, student_loss: float
+) -> str | None:
+    """The student's loss on weights the grader chose equals a known-wrong net's on them."""
+    W1, b1, W2, b2, W3, b3 = (params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
+    conv_param = {"stride": 1, "pad": (config.filter_size - 1) // 2}
+    pooled, _ = max_pool_forward_fast(
+        conv_forward_fast(X, W1, b1, conv_param)[0], {"pool_height": 2, "pool_width": 2, "stride": 2}
+    )
+    scores, _ = affine_forward(affine_relu_forward(pooled, W2, b2)[0], W3, b3)
+    data_loss, _ = softmax_loss(scores, y)
+    loss = data_loss + 0.5 * config.reg * sum(float(np.sum(W**2)) for W in (W1, W2, W3))
+    if abs(student_loss - loss) <= 1e-6 * max(1.0, abs(loss)):
+        return BUGS["model_relu_missing"].hint
     return None

@@ -1,15 +1,23 @@
-"""Kind `fast_speedup`: how much faster the fast layers are than the student's naive ones.
+"""Kind `fast_speedup`: how much faster the submission's own fast layers are than naive ones.
 
-Naive and fast calls alternate in one worker (the `time_calls` op) and the
-verdict uses the median time of each, so a burst of load on a shared machine
-slows both alike instead of flipping the result.
+Timed by the grader's clock only. Each round runs the reference's naive layer
+in the grader's process and the student's fast layer in the worker (the round
+trip of the call, as the grader measures it), alternately, so a burst of load
+slows both alike; the verdict compares medians. The yardstick is the
+reference's naive layer on the same inputs, never the student's: a naive layer
+that slows itself down while it is timed gains nothing.
+
+The check applies only to fast layers the submission wrote. The course hands
+out its fast layers, and timing those would give points for nothing.
 """
 
 from __future__ import annotations
 
+import statistics
+import time
 from typing import Any
 
-from grader.checks import fast_agreement, layer_io
+from grader.checks import expected, layer_io
 from grader.checks.base import CheckContext, Outcome
 from grader.checks.cases import fast_conv_case, fast_pool_case
 from grader.checks.fast_agreement import PAIRS
@@ -18,52 +26,68 @@ from grader.rubric import FastSpeedupCheck
 
 
 def symbols(spec: FastSpeedupCheck) -> list[str]:
-    return fast_agreement.symbols(spec)  # type: ignore[arg-type]
+    return []  # whichever fast layers the submission defines; none: the check does not apply
 
 
 def run(spec: FastSpeedupCheck, ctx: CheckContext) -> Outcome:
     p = spec.params
-    calls: list[dict[str, Any]] = []
-    labels: list[tuple[str, str]] = []  # (function timed by the naive call, its fast twin)
-    for naive, fast in PAIRS:
-        case = fast_conv_case(p.num_inputs) if naive == "conv" else fast_pool_case(p.num_inputs)
-        args = layer_io.forward_args(case)
-        caches = {layer: layer_io.forward(ctx.calls, layer, case)[1] for layer in (naive, fast)}
-        for direction in (0, 1):
-            for layer in (naive, fast):
-                symbol = layer_io.LAYERS[layer][direction]
-                calls.append(
-                    {"symbol": symbol, "args": args if direction == 0 else [case.dout, caches[layer]]}
-                )
-            labels.append((layer_io.LAYERS[naive][direction], layer_io.LAYERS[fast][direction]))
-    timing = ctx.calls.op("time_calls", calls=calls, repeats=p.repeats)
-    medians = [float(t) for t in timing["median_s"]]
     metrics: dict[str, float | int | str | bool | None] = {}
     slow: list[str] = []
-    for i, (naive_symbol, fast_symbol) in enumerate(labels):
-        naive_s, fast_s = medians[2 * i], medians[2 * i + 1]
-        speedup = naive_s / max(fast_s, 1e-9)
-        metrics[f"{fast_symbol}_speedup"] = speedup
-        metrics[f"{naive_symbol}_s"] = naive_s
-        metrics[f"{fast_symbol}_s"] = fast_s
-        # Only the submission's own fast layers are judged: against the starter ones a student's
-        # well-vectorized "naive" layer may even win on small inputs, and that is no fault.
-        if speedup < p.min_speedup and fast_symbol in ctx.defined:
-            slow.append(f"{fast_symbol} is only {speedup:.1f}x faster than {naive_symbol}")
-    status = Status.failed if slow else Status.passed
+    timed: list[str] = []
+    for naive, fast in PAIRS:
+        case = fast_conv_case(p.num_inputs) if naive == "conv" else fast_pool_case(p.num_inputs)
+        forward_symbol, backward_symbol, _ = layer_io.LAYERS[fast]
+        own = [s for s in (forward_symbol, backward_symbol) if s in ctx.defined]
+        if not own:
+            continue
+        reference_s, student_s = _alternate(ctx, case, forward_symbol, backward_symbol, p.repeats)
+        for symbol, direction in ((forward_symbol, "forward"), (backward_symbol, "backward")):
+            if symbol not in own:
+                continue
+            timed.append(symbol)
+            speedup = reference_s[direction] / max(student_s[direction], 1e-9)
+            metrics[f"{symbol}_speedup"] = speedup
+            metrics[f"{symbol}_s"] = student_s[direction]
+            metrics[f"reference_naive_{naive}_{direction}_s"] = reference_s[direction]
+            if speedup < p.min_speedup:
+                slow.append(f"{symbol} is only {speedup:.1f}x faster than a naive {naive} {direction} pass")
+    if not timed:
+        return Outcome(
+            Status.skipped,
+            applies=False,
+            message="not applicable: the submission uses the course's fast layers, it wrote none to time",
+        )
     return Outcome(
-        status,
+        Status.failed if slow else Status.passed,
         fraction=0.0 if slow else 1.0,
         metrics=metrics,
-        threshold=f"own fast layers: speedup >= {p.min_speedup:g}x (medians of {p.repeats} runs)",
+        threshold=f"speedup >= {p.min_speedup:g}x over the reference's naive layer (median of {p.repeats})",
         # Times and speedups live in the metrics (comparable() ignores them): the message must not
         # change between two gradings of the same submission.
-        message="\n".join(slow) or _verdict(ctx, p.min_speedup),
+        message="\n".join(slow)
+        or f"your fast layers ({', '.join(timed)}) are at least {p.min_speedup:g}x faster",
     )
 
 
-def _verdict(ctx: CheckContext, min_speedup: float) -> str:
-    own = [s for _, fast in PAIRS for s in layer_io.LAYERS[fast][:2] if s in ctx.defined]
-    if not own:
-        return "the starter's fast layers were timed against yours (not judged): speedups in the metrics"
-    return f"your fast layers ({', '.join(own)}) are at least {min_speedup:g}x faster than naive"
+def _alternate(
+    ctx: CheckContext, case: Any, forward_symbol: str, backward_symbol: str, repeats: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Median seconds of the reference naive layer and of the student's fast one, per direction."""
+    args = layer_io.forward_args(case)
+    reference: dict[str, list[float]] = {"forward": [], "backward": []}
+    student: dict[str, list[float]] = {"forward": [], "backward": []}
+    for round_ in range(repeats + 1):  # the first round warms both up and is not counted
+        start = time.perf_counter()
+        _, cache = expected.naive_forward(case)
+        middle = time.perf_counter()
+        expected.naive_backward(case, cache)
+        end = time.perf_counter()
+        (_, handle), forward_s = ctx.calls.call_timed(forward_symbol, *args, keep=(1,))
+        _, backward_s = ctx.calls.call_timed(backward_symbol, case.dout, handle)
+        if round_:
+            reference["forward"].append(middle - start)
+            reference["backward"].append(end - middle)
+            student["forward"].append(forward_s)
+            student["backward"].append(backward_s)
+    median = {k: statistics.median(v) for k, v in reference.items()}
+    return median, {k: statistics.median(v) for k, v in student.items()}

@@ -1,18 +1,24 @@
-"""Kind `initial_loss`: the untrained net's loss, without and with regularization.
+"""Kind `initial_loss`: the net's loss and scores, checked against the reference on the same weights.
 
-Without reg the loss of small random weights is about ln(num_classes). With
-reg it must be exactly loss0 + 0.5*reg*sum(W**2), where loss0 is the student's
-own reg-free loss on the very same parameters: the init RNG cannot matter.
+Two evaluations. At the student's own initialization it prints what the
+notebook prints: without reg the loss is about ln(num_classes); with reg it is
+the data loss plus exactly 0.5*reg*sum(W**2). Both figures are computed by the
+grader from the student's parameters, read back after the first `loss` call
+(a net may build them lazily). Then the grader sets weights large enough that
+every layer matters and asks for the loss and the scores again: a net that
+returns a constant loss, skips its ReLU or drops a layer differs from the
+reference there, though it looks right at a tiny initialization.
 """
 
 from __future__ import annotations
 
 import math
 
-from grader.checks import model_io
-from grader.checks.base import CheckContext, Outcome
+from grader.checks import expected, model_io
+from grader.checks.base import CheckContext, MalformedResultError, Outcome
 from grader.checks.cases import public_rng
-from grader.checks.diagnose import diagnose_reg_loss
+from grader.checks.compare import scaled_error
+from grader.checks.diagnose import diagnose_model_loss, diagnose_reg_loss
 from grader.rubric import InitialLossCheck
 
 
@@ -22,31 +28,70 @@ def symbols(spec: InitialLossCheck) -> list[str]:
 
 def run(spec: InitialLossCheck, ctx: CheckContext) -> Outcome:
     p = spec.params
-    X, y = model_io.inputs(public_rng(spec.id), p.model, p.num_inputs)
+    config = p.model.model_copy(update={"reg": p.reg})
+    rng = public_rng(spec.id)
+    X, y = model_io.inputs(rng, config, p.num_inputs)
+    try:
+        net = model_io.evaluate(ctx.calls, config, X, y, rng)
+        probe_scores = model_io.scores(ctx.calls, net.model, config, X)
+    except MalformedResultError as exc:
+        return Outcome.graded(0, 1, message=str(exc))
+
+    loss, params, probe, probe_loss = net.loss, net.params, net.probe, net.probe_loss
+    problems: list[str] = []
+    metrics: dict[str, float | int | str | bool | None] = {"loss": loss}
+    hint = None
+    data_loss, _ = expected.model_loss(config, params, X, y, reg=0.0)
     if p.reg == 0:
-        loss = model_io.loss_value(ctx.calls, model_io.build(ctx.calls, p.model, seed=0, reg=0.0), X, y)
-        expected = math.log(p.model.num_classes)
-        ok = abs(loss - expected) <= p.tol
-        return Outcome.graded(
-            int(ok),
-            1,
-            metrics={"loss": loss, "expected": expected},
-            threshold=f"|loss - ln({p.model.num_classes})| <= {p.tol:g}",
-            message=f"Initial loss (no regularization): {loss}",
-        )
-    with_reg = model_io.build(ctx.calls, p.model, seed=0, reg=p.reg)
-    params = ctx.calls.get_attr(with_reg, "params")
-    loss_reg = model_io.loss_value(ctx.calls, with_reg, X, y)
-    loss0 = model_io.loss_without_reg(ctx.calls, p.model, params, X, y)
-    term = 0.5 * p.reg * model_io.weight_norm(params)
-    error = abs((loss_reg - loss0) - term) / max(term, 1e-12)
-    ok = error <= p.reg_tol
+        sanity = math.log(config.num_classes)
+        metrics["expected"] = sanity
+        figure = f"Initial loss (no regularization): {loss}"
+        if abs(loss - sanity) > p.tol:
+            problems.append(f"the loss is {abs(loss - sanity):.3g} away from ln({config.num_classes})")
+    else:
+        term = 0.5 * p.reg * expected.weight_norm(params)
+        term_error = abs((loss - data_loss) - term) / max(term, 1e-12)
+        metrics["reg_term_error"] = term_error
+        figure = f"Initial loss (with regularization): {loss}"
+        if term_error > p.reg_tol:
+            problems.append(f"the regularization term is off by {term_error:.2e} of its size")
+            hint = diagnose_reg_loss(loss - data_loss, term)
+
+    reference_loss, _ = expected.model_loss(config, params, X, y)
+    reference_probe, _ = expected.model_loss(config, probe, X, y)
+    # float32 nets agree with the float64 reference only to float32's precision.
+    tol = p.reference_tol if config.dtype == "float64" else max(p.reference_tol, 1e-4)
+    checked = {
+        "at your initialization": (loss, reference_loss),
+        "with larger weights": (probe_loss, reference_probe),
+    }
+    off = {
+        label: pair
+        for label, pair in checked.items()
+        if abs(pair[0] - pair[1]) > tol * max(abs(pair[1]), 1.0)
+    }
+    problems += [
+        f"loss {label} is {got:.6g}, the reference net gives {want:.6g} on the same weights"
+        for label, (got, want) in off.items()
+    ]
+    if "with larger weights" in off:
+        hint = hint or diagnose_model_loss(config, probe, X, y, probe_loss)
+    scores_error = scaled_error(probe_scores, expected.model_scores(config, probe, X))
+    metrics["scores_error"] = scores_error
+    if scores_error > tol:
+        problems.append(f"scores with larger weights differ from the reference net's by {scores_error:.2e}")
     return Outcome.graded(
-        int(ok),
+        0 if problems else 1,
         1,
-        metrics={"loss": loss_reg, "loss_without_reg": loss0, "reg_term_error": error},
-        threshold=f"loss = loss0 + 0.5*reg*sum(W**2) within {p.reg_tol:g} (relative, of the reg term)",
-        message=f"Initial loss (with regularization): {loss_reg}"
-        + ("" if ok else f"\nthe regularization term is off by {error:.2e} of its size"),
-        hint=None if ok else diagnose_reg_loss(loss_reg - loss0, term),
+        metrics=metrics,
+        threshold=(
+            (
+                f"|loss - ln({config.num_classes})| <= {p.tol:g}"
+                if p.reg == 0
+                else f"loss = data loss + 0.5*reg*sum(W**2) within {p.reg_tol:g}"
+            )
+            + f"; loss and scores equal the reference net's on the same weights within {tol:g}"
+        ),
+        message="\n".join([figure, *problems]),
+        hint=hint,
     )

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.base import MalformedResultError, StudentCalls
+from grader.checks import claims
+from grader.checks.base import StudentCalls
 from grader.checks.cases import ConvCase, PoolCase
 
 # layer -> (forward symbol, backward symbol, names of the backward's outputs)
@@ -32,7 +33,7 @@ def forward(
 ) -> tuple[np.ndarray, Any]:
     """(out, handle of the cache that stays in the worker)."""
     symbol = LAYERS[layer][0]
-    out, cache = calls.call(symbol, *forward_args(case, pool_param), keep=(1,))
+    out, cache = claims.items(calls.call(symbol, *forward_args(case, pool_param), keep=(1,)), 2, f"{symbol}:")
     return out, cache
 
 
@@ -45,6 +46,4 @@ def backward(
     grads = calls.call(symbol, case.dout, cache)
     if len(names) == 1:
         return out, (grads,)
-    if not isinstance(grads, tuple | list) or len(grads) != len(names):
-        raise MalformedResultError(f"{symbol} should return ({', '.join(names)})")
-    return out, tuple(grads)
+    return out, claims.items(grads, len(names), f"{symbol} should return ({', '.join(names)}):")

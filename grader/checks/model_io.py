@@ -1,16 +1,17 @@
-"""Building the student's ThreeLayerConvNet in the worker, and the inputs the model checks use."""
+"""Talking to the student's ThreeLayerConvNet in the worker; every value that comes back is validated."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from grader.checks.base import MalformedResultError, StudentCalls
+from grader.checks import claims, expected
+from grader.checks.base import StudentCalls
 from grader.rubric import ModelConfig
 
 MODEL = "ThreeLayerConvNet"
-PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 
 
 def build(calls: StudentCalls, config: ModelConfig, *, seed: int, **overrides: Any) -> Any:
@@ -22,46 +23,62 @@ def build(calls: StudentCalls, config: ModelConfig, *, seed: int, **overrides: A
     return calls.call(MODEL, keep=True, **kwargs)
 
 
-def expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
-    """The assignment's layout: conv (same size) - relu - 2x2 pool - affine - relu - affine."""
-    C, H, W = config.input_dim
-    F, size = config.num_filters, config.filter_size
-    return {
-        "W1": (F, C, size, size),
-        "b1": (F,),
-        "W2": (F * (H // 2) * (W // 2), config.hidden_dim),
-        "b2": (config.hidden_dim,),
-        "W3": (config.hidden_dim, config.num_classes),
-        "b3": (config.num_classes,),
-    }
-
-
 def inputs(rng: np.random.Generator, config: ModelConfig, count: int) -> tuple[np.ndarray, np.ndarray]:
     X = rng.standard_normal((count, *config.input_dim)).astype(config.dtype)
     y = rng.integers(config.num_classes, size=count)
     return X, y
 
 
-def weight_norm(params: dict[str, np.ndarray]) -> float:
-    """sum(W**2) over the weight matrices (not the biases), in float64."""
-    return float(
-        sum(np.sum(np.asarray(v, dtype=np.float64) ** 2) for k, v in params.items() if k.startswith("W"))
-    )
+def params(calls: StudentCalls, model: Any, config: ModelConfig) -> dict[str, np.ndarray]:
+    """model.params: the six arrays of the assignment's shapes, finite, as float64 copies."""
+    raw = calls.get_attr(model, "params")
+    found = claims.arrays(raw, "model.params", expected.param_shapes(config))
+    return {name: value.astype(np.float64) for name, value in found.items()}
 
 
-def loss_value(calls: StudentCalls, model: Any, X: np.ndarray, y: np.ndarray) -> float:
-    """model.loss(X, y)[0]; the gradients stay in the worker."""
-    loss, _ = calls.call_method(model, "loss", X, y, keep=(1,))
-    if not (isinstance(loss, int | float | np.number | np.ndarray) and np.ndim(loss) == 0):
-        raise MalformedResultError(f"{MODEL}.loss(X, y) should return (loss, grads) with loss a number")
-    return float(loss)
-
-
-def loss_without_reg(
-    calls: StudentCalls, config: ModelConfig, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray
-) -> float:
-    """The student's loss with reg = 0 on exactly these parameters (a second model, params copied)."""
-    model = build(calls, config, seed=0, reg=0.0)
-    for name, value in params.items():
+def set_params(calls: StudentCalls, model: Any, values: dict[str, np.ndarray]) -> None:
+    """model.params[name] = value for each, in the worker (the grader chooses the weights)."""
+    for name, value in values.items():
         calls.set_item(model, "params", name, value)
-    return loss_value(calls, model, X, y)
+
+
+def loss_and_grads(
+    calls: StudentCalls, model: Any, config: ModelConfig, X: np.ndarray, y: np.ndarray
+) -> tuple[float, dict[str, np.ndarray]]:
+    """model.loss(X, y): the loss as a finite float, the gradients as arrays shaped like the params."""
+    result = claims.items(calls.call_method(model, "loss", X, y), 2, f"{MODEL}.loss(X, y)")
+    loss = claims.number(result[0], "loss")
+    grads = claims.arrays(result[1], "grads", expected.param_shapes(config))
+    return loss, grads
+
+
+def scores(calls: StudentCalls, model: Any, config: ModelConfig, X: np.ndarray) -> np.ndarray:
+    """model.loss(X): the class scores (N, num_classes)."""
+    value = calls.call_method(model, "loss", X)
+    return claims.array(value, "scores = loss(X)", shape=(len(X), config.num_classes))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The student's net evaluated twice on the same inputs: at its own initialization (the
+    notebook's figures), and at weights the grader set (where every layer matters)."""
+
+    model: Any  # the handle, holding the grader's weights now
+    params: dict[str, np.ndarray]  # the student's own, read back after the first loss() call
+    loss: float
+    grads: dict[str, np.ndarray]
+    probe: dict[str, np.ndarray]  # the grader's weights
+    probe_loss: float
+    probe_grads: dict[str, np.ndarray]
+
+
+def evaluate(
+    calls: StudentCalls, config: ModelConfig, X: np.ndarray, y: np.ndarray, rng: np.random.Generator
+) -> Evaluation:
+    model = build(calls, config, seed=0)
+    loss, grads = loss_and_grads(calls, model, config, X, y)
+    own = params(calls, model, config)  # after loss(): a net may build its params lazily
+    probe = expected.probing_params(rng, config)
+    set_params(calls, model, probe)
+    probe_loss, probe_grads = loss_and_grads(calls, model, config, X, y)
+    return Evaluation(model, own, loss, grads, probe, probe_loss, probe_grads)

@@ -1,15 +1,18 @@
 """Kind `numeric_gradient`: a student's backward against centered differences of their own forward.
 
 Independent of the reference: it asks only that the backward be the gradient of
-the forward the student wrote. The numeric gradients are computed in the worker
-(the `numeric_grad` op), where the forward lives; runs on the notebook's cases.
+the forward the student wrote, on the notebook's cases. The worker evaluates the
+student's forward at the perturbed inputs; the differences are taken by the
+grader (`grader.checks.numeric`). When the forward is right at the test case it
+must stay right at the perturbed inputs, so a forward that only pretends cannot
+make a wrong backward pass.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import layer_io
+from grader.checks import claims, expected, layer_io, numeric
 from grader.checks.base import CheckContext, MalformedResultError, Outcome
 from grader.checks.cases import (
     ConvCase,
@@ -18,7 +21,7 @@ from grader.checks.cases import (
     max_pool_backward_public,
     sandwich_public,
 )
-from grader.checks.compare import compare
+from grader.checks.compare import compare, scaled_error
 from grader.checks.diagnose import diagnose_layer
 from grader.rubric import NumericGradientCheck
 
@@ -40,21 +43,28 @@ def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
     p = spec.params
     case, pool_param = _case(p.layer)
     forward_symbol, backward_symbol, names = layer_io.LAYERS[p.layer]
+    args = layer_io.forward_args(case, pool_param)
     try:
         out, grads = layer_io.backward(ctx.calls, p.layer, case, pool_param)
+        # The numeric gradient multiplies the forward's output by the case's dout: same shape.
+        out = claims.array(out, f"{forward_symbol} output", shape=case.dout.shape)
+        forward_error = scaled_error(out, expected.layer_forward(p.layer, args))
+        reference = None
+        if forward_error <= numeric.SAME_FUNCTION_TOL:
+            reference = lambda moved: expected.layer_forward(p.layer, moved)  # noqa: E731
+        elif p.forward_must_match:
+            message = f"{forward_symbol}: its output differs from the reference's by {forward_error:.2e}"
+            return Outcome.graded(0, 1, message=message)
+        numerics = [
+            numeric.layer_gradient(ctx.calls, forward_symbol, args, wrt, case.dout, p.h, reference)
+            for wrt in range(len(names))
+        ]
     except MalformedResultError as exc:
         return Outcome.graded(0, 1, message=str(exc))
-    if not isinstance(out, np.ndarray) or out.shape != case.dout.shape:
-        # Checked here: the numeric gradient multiplies the forward's output by this dout.
-        shape = out.shape if isinstance(out, np.ndarray) else type(out).__name__
-        return Outcome.graded(0, 1, message=f"{forward_symbol} returned {shape}, expected {case.dout.shape}")
-    args = layer_io.forward_args(case, pool_param)
-    verdicts = []
-    for wrt, (name, grad) in enumerate(zip(names, grads, strict=True)):
-        numeric = ctx.calls.op(
-            "numeric_grad", symbol=forward_symbol, args=args, wrt=wrt, dout=case.dout, out_index=0, h=p.h
-        )
-        verdicts.append(compare(name, grad, np.asarray(numeric), dtype=np.dtype(np.float64), tol=p.tol))
+    verdicts = [
+        compare(name, grad, numeric_grad, dtype=np.dtype(np.float64), tol=p.tol)
+        for name, grad, numeric_grad in zip(names, grads, numerics, strict=True)
+    ]
     metrics: dict[str, float | int | str | bool | None] = {
         f"{name}_rel_error": v.error for name, v in zip(names, verdicts, strict=True)
     }
@@ -71,6 +81,6 @@ def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
         1,
         metrics=metrics,
         threshold=f"relative error <= {p.tol:.0e} for {', '.join(names)}",
-        message="\n".join(bad + lines) if bad else "\n".join(lines),
+        message="\n".join(bad + lines),
         hint=hint,
     )

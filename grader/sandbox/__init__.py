@@ -3,7 +3,6 @@
 from .isolation import IsolationError, available_levels
 from .limits import Limits
 from .protocol import ProtocolError
-from .validate import expect_array, expect_float, expect_tuple
 from .worker import Handle, Reply, StaleHandleError, StudentFailure, Worker
 
 __all__ = [
@@ -16,7 +15,4 @@ __all__ = [
     "StudentFailure",
     "Worker",
     "available_levels",
-    "expect_array",
-    "expect_float",
-    "expect_tuple",
 ]

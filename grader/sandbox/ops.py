@@ -4,24 +4,19 @@ They run in the untrusted process, so the parent validates their results like
 any other reply. Each op is called as ``worker.op(name, **kwargs)``; arguments
 and results cross as plain data, a model crosses as a Handle.
 
-``time_calls(calls, repeats=5, warmup=1)``
-    ``calls``: list of ``{"symbol": str, "args": list, "kwargs": dict}``. The
-    arguments are sent once; each round runs every call once, in turn
-    (alternating, so drift in machine load hits all calls alike), on fresh
-    copies of the arguments. Returns ``{"times_s": [[t, ...] per call],
-    "median_s": [m per call]}``.
+``import_module(name)``
+    Imports one of the submission's modules, so that code that hangs or crashes
+    at import is found once, before any check calls into it.
 
-``numeric_grad(symbol, args, wrt, dout, kwargs=None, out_index=None, h=1e-5)``
-    Central-difference gradient of ``sum(f(*args, **kwargs)[out_index] * dout)``
-    with respect to ``args[wrt]`` (``out_index`` None: the whole output).
-    Returns an array shaped like ``args[wrt]`` (float64).
+``perturbed_outputs(symbol, args, wrt, h, out_index=0)``
+    For each entry i of ``args[wrt]`` (in C order), calls ``symbol`` with that
+    entry at +h and then at -h and returns the raw outputs (``out[out_index]``
+    of each call) in a list of 2 * size items. Only a loop of calls: the grader
+    validates every output and computes the finite differences itself.
 
-``model_numeric_grad(model, X, y, name, h=1e-5)``
-    Central-difference gradient of ``model.loss(X, y)[0]`` with respect to
-    ``model.params[name]``, an array shaped like it.
-
-Both use the course's ``gradient_check`` that every bundle carries as
-``cnngrade_starter.gradient_check`` (the reference's own copy).
+``perturbed_losses(model, X, y, name, h)``
+    The same for ``model.params[name]``: ``model.loss(X, y)[0]`` at +h and -h
+    per entry, as a list of 2 * size raw values.
 
 ``seed(value)``
     ``numpy.random.seed(value)``: the student's init and the Solver draw from
@@ -42,66 +37,53 @@ from __future__ import annotations
 import copy
 import importlib
 import os
-import statistics
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 
-def time_calls(
-    session: Any, calls: list[dict[str, Any]], repeats: int = 5, warmup: int = 1
-) -> dict[str, Any]:
-    fns = [session.resolve(c["symbol"]) for c in calls]
-    times: list[list[float]] = [[] for _ in calls]
-    for round_ in range(warmup + repeats):
-        for i, (fn, c) in enumerate(zip(fns, calls, strict=True)):
-            args, kwargs = copy.deepcopy((c.get("args", []), c.get("kwargs", {})))
-            start = session.clock()
-            fn(*args, **kwargs)
-            elapsed = session.clock() - start
-            if round_ >= warmup:
-                times[i].append(elapsed)
-    return {"times_s": times, "median_s": [statistics.median(t) for t in times]}
+def import_module(session: Any, name: str) -> None:
+    if name not in set(session.symbols.values()):
+        raise ValueError(f"{name} is not one of the submission's modules")
+    importlib.import_module(name)
 
 
-def _gradient_check() -> Any:
-    return importlib.import_module("cnngrade_starter.gradient_check")
+def _each_entry_perturbed(target: np.ndarray, h: float, evaluate: Callable[[], Any]) -> list[Any]:
+    """evaluate() with each entry of `target` moved by +h then -h (in place, restored after)."""
+    flat = target.reshape(-1)  # a view: the caller's array is what the code reads
+    results = []
+    for i in range(flat.size):
+        saved = flat[i]
+        for step in (h, -h):
+            flat[i] = saved + step
+            results.append(evaluate())
+        flat[i] = saved
+    return results
 
 
-def numeric_grad(
-    session: Any,
-    symbol: str,
-    args: list[Any],
-    wrt: int,
-    dout: np.ndarray,
-    kwargs: dict[str, Any] | None = None,
-    out_index: int | None = None,
-    h: float = 1e-5,
-) -> np.ndarray:
+def perturbed_outputs(
+    session: Any, symbol: str, args: list[Any], wrt: int, h: float, out_index: int | None = 0
+) -> list[Any]:
     fn = session.resolve(symbol)
     args = list(args)
     args[wrt] = np.array(args[wrt], dtype=np.float64)
-    kwargs = kwargs or {}
 
-    def f(x: np.ndarray) -> np.ndarray:
-        out = fn(*args, **kwargs)  # x is args[wrt], perturbed in place
-        return np.asarray(out if out_index is None else out[out_index], dtype=np.float64)
+    def evaluate() -> Any:
+        # Fresh copies: a layer that writes into its input must not change the next call's input.
+        out = fn(*copy.deepcopy(args))
+        return out if out_index is None else out[out_index]
 
-    return _gradient_check().eval_numerical_gradient_array(f, args[wrt], dout, h=h)
+    return _each_entry_perturbed(args[wrt], h, evaluate)
 
 
-def model_numeric_grad(
-    session: Any, model: Any, X: np.ndarray, y: np.ndarray, name: str, h: float = 1e-5
-) -> np.ndarray:
+def perturbed_losses(
+    session: Any, model: Any, X: np.ndarray, y: np.ndarray, name: str, h: float
+) -> list[Any]:
     param = model.params[name]
-    if not isinstance(param, np.ndarray) or param.dtype != np.float64:
-        raise TypeError(f"model.params[{name!r}] must be a float64 array, got {type(param).__name__}")
-
-    def loss(_: np.ndarray) -> float:
-        return float(model.loss(X, y)[0])  # the model reads the perturbed param itself
-
-    return _gradient_check().eval_numerical_gradient(loss, param, verbose=False, h=h)
+    if not isinstance(param, np.ndarray) or param.dtype != np.float64 or not param.flags.c_contiguous:
+        raise TypeError(f"model.params[{name!r}] must be a contiguous float64 array")
+    return _each_entry_perturbed(param, h, lambda: model.loss(X, y)[0])
 
 
 def seed(session: Any, value: int) -> None:
@@ -136,9 +118,9 @@ def train(
 
 
 OPS: dict[str, Callable[..., Any]] = {
-    "time_calls": time_calls,
-    "numeric_grad": numeric_grad,
-    "model_numeric_grad": model_numeric_grad,
+    "import_module": import_module,
+    "perturbed_outputs": perturbed_outputs,
+    "perturbed_losses": perturbed_losses,
     "seed": seed,
     "train": train,
 }

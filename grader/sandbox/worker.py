@@ -43,14 +43,17 @@ class StudentFailure(Exception):  # noqa: N818 (the name is in the architecture 
     """The student's code raised, crashed, hit a limit, timed out or returned something invalid.
 
     `status` is "error" or "timeout" (the report's Status values); `message` says why in a few
-    lines; `output` is the captured stdout/stderr of the failed call.
+    lines; `output` is the captured stdout/stderr of the failed call. `origin` says who wrote the
+    message: "grader" (a timeout, a limit, a signal, as the grader saw it) or "student" (text the
+    child sent, e.g. a traceback, which the student's code may have written or forged).
     """
 
-    def __init__(self, status: str, message: str, output: str = "") -> None:
+    def __init__(self, status: str, message: str, output: str = "", origin: str = "grader") -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.output = output
+        self.origin = origin
 
 
 class StaleHandleError(RuntimeError):
@@ -444,7 +447,8 @@ class Worker:
         wall = time.monotonic() - start
         if reply.get("ok") is not True:
             self._stop()
-            raise StudentFailure("error", str(reply.get("error", "unknown error"))[:8000], output.text())
+            message = str(reply.get("error", "unknown error"))[:8000]
+            raise StudentFailure("error", message, output.text(), origin="student")
         try:
             value = decode(reply.get("value"), reply_blobs, max_array_bytes=max_array)
             duration = float(reply.get("duration_s", 0.0))

@@ -56,8 +56,8 @@ def _mutated(tmp_path: Path, old: str, new: str) -> Path:
         ("params = { tol = 1e-9 }", "params = { tolerance = 1e-9 }", "params.tolerance: Extra inputs"),
         ('kind = "fast_agreement"', 'kind = "telepathy"', "checks[8] (fast_layers.agreement):"),
         (
-            'points = 4\nvisibility = "public"\nparams = { tol',
-            'points = -4\nvisibility = "public"\nparams = { tol',
+            'points = 6\nvisibility = "public"\nparams = { tol',
+            'points = -6\nvisibility = "public"\nparams = { tol',
             ".points: Input should be greater than or equal to 0",
         ),
         ('id = "overfit"', 'id = "conv_forward.public"', "duplicate check id 'conv_forward.public'"),

@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.sandbox import StudentFailure, Worker, expect_array, expect_tuple
+from grader.checks import claims
+from grader.checks.base import MalformedResultError
+from grader.sandbox import StudentFailure, Worker
 from reference.layers import conv_forward_naive
 
 from .conftest import FAST, HOSTILE, LEVELS, make_bundle, processes_of, write_module
@@ -164,9 +166,9 @@ def check_result(case: str, reply, failure: StudentFailure | None) -> None:
         np.testing.assert_array_equal(value[0], np.maximum(0, ARGS[0]))  # the answer is kept, the flood cut
         assert "bytes of output omitted" in reply.output and len(reply.output) < 5000
     elif case in ("nan_result", "wrong_shape", "returns_none"):
-        with pytest.raises(StudentFailure):
-            out, _ = expect_tuple(value, 2, name="conv_forward_naive")
-            expect_array(out, name="out", shape=ANSWER.shape)
+        with pytest.raises(MalformedResultError):
+            out, _ = claims.items(value, 2, "conv_forward_naive")
+            claims.array(out, "out", shape=ANSWER.shape)
     elif case == "monkeypatch_numpy":
         assert value[0].shape != ANSWER.shape or not np.allclose(value[0], ANSWER)
         assert np.allclose(ANSWER, ANSWER + 1e-12) and not np.allclose(ANSWER, 0)  # our numpy is intact

@@ -1,0 +1,126 @@
+"""The answer key as the checks use it: what the reference computes on the grader's inputs.
+
+Everything here runs in the grader's own (trusted) process, on inputs the
+grader chose or on values the student claimed (the parameters read back from
+their model). It is the only place the checks call `reference`, so the
+yardsticks of every check can be read in one file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks.cases import ConvCase, PoolCase
+from grader.rubric import ModelConfig
+from reference import layer_utils
+from reference.cnn import ThreeLayerConvNet
+from reference.fast_layers import conv_forward_fast, max_pool_forward_fast
+from reference.layers import (
+    conv_backward_naive,
+    conv_forward_naive,
+    max_pool_backward_naive,
+    max_pool_forward_naive,
+)
+
+PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
+
+
+def layer_forward(layer: str, args: list[object]) -> np.ndarray:
+    """The reference's forward output of a layer (naive, fast or sandwich) on these arguments."""
+    forward = {
+        "conv": conv_forward_fast,
+        "conv_fast": conv_forward_fast,
+        "max_pool": max_pool_forward_fast,
+        "max_pool_fast": max_pool_forward_fast,
+        "conv_relu": layer_utils.conv_relu_forward,
+        "conv_relu_pool": layer_utils.conv_relu_pool_forward,
+    }[layer]
+    return forward(*args)[0]  # type: ignore[operator]
+
+
+def naive_forward(case: ConvCase | PoolCase) -> tuple[np.ndarray, tuple]:
+    """The reference's naive layer on a case (what the speedup check times the student's fast one against)."""
+    if isinstance(case, ConvCase):
+        return conv_forward_naive(case.x, case.w, case.b, case.conv_param)
+    return max_pool_forward_naive(case.x, case.pool_param)
+
+
+def naive_backward(case: ConvCase | PoolCase, cache: tuple) -> object:
+    if isinstance(case, ConvCase):
+        return conv_backward_naive(case.dout, cache)
+    return max_pool_backward_naive(case.dout, cache)
+
+
+# --- ThreeLayerConvNet ------------------------------------------------------------------------
+
+
+def param_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """The assignment's layout: conv (same size) - relu - 2x2 pool - affine - relu - affine."""
+    C, H, W = config.input_dim
+    F, size = config.num_filters, config.filter_size
+    return {
+        "W1": (F, C, size, size),
+        "b1": (F,),
+        "W2": (F * (H // 2) * (W // 2), config.hidden_dim),
+        "b2": (config.hidden_dim,),
+        "W3": (config.hidden_dim, config.num_classes),
+        "b3": (config.num_classes,),
+    }
+
+
+def model(config: ModelConfig, params: dict[str, np.ndarray]) -> ThreeLayerConvNet:
+    """The reference net of this config holding exactly these parameters (copied)."""
+    net = ThreeLayerConvNet(
+        input_dim=config.input_dim,
+        num_filters=config.num_filters,
+        filter_size=config.filter_size,
+        hidden_dim=config.hidden_dim,
+        num_classes=config.num_classes,
+        weight_scale=config.weight_scale,
+        reg=config.reg,
+        dtype=np.dtype(config.dtype).type,
+    )
+    net.params = {name: np.array(params[name]) for name in PARAM_NAMES}
+    return net
+
+
+def model_loss(
+    config: ModelConfig,
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    reg: float | None = None,
+) -> tuple[float, dict[str, np.ndarray]]:
+    """The reference's (loss, grads) with these parameters; `reg` overrides the config's."""
+    net = model(config if reg is None else config.model_copy(update={"reg": reg}), params)
+    loss, grads = net.loss(X, y)
+    return float(loss), grads
+
+
+def model_scores(config: ModelConfig, params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
+    return model(config, params).loss(X)
+
+
+def weight_norm(params: dict[str, np.ndarray]) -> float:
+    """sum(W**2) over the weight matrices (not the biases), in float64."""
+    return float(sum(np.sum(np.asarray(params[k], dtype=np.float64) ** 2) for k in ("W1", "W2", "W3")))
+
+
+def probing_params(rng: np.random.Generator, config: ModelConfig) -> dict[str, np.ndarray]:
+    """Parameters the grader sets in the student's net so that every layer matters.
+
+    The student's own init (weight_scale ~1e-3) makes every score nearly 0 and the loss nearly
+    ln(C) whatever the net computes, so a net without its ReLU, or one that returns a constant
+    loss, looks right there. Weights of scale 1/sqrt(fan_in) and nonzero biases keep activations
+    of order 1: half the ReLUs are off, pooling picks real maxima, the scores spread.
+    """
+    params = {}
+    for name, shape in param_shapes(config).items():
+        if name.startswith("W"):
+            fan_in = int(np.prod(shape[1:])) if name == "W1" else shape[0]
+            value = rng.standard_normal(shape) / np.sqrt(fan_in)
+        else:
+            value = 0.1 * rng.standard_normal(shape)
+        params[name] = value.astype(config.dtype)
+    return params

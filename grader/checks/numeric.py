@@ -1,0 +1,84 @@
+"""Numeric gradients computed by the grader from the student's raw outputs.
+
+The worker only evaluates the student's function at inputs moved by +h and -h
+(the `perturbed_outputs` / `perturbed_losses` ops: a loop of calls); every
+output is validated here and the centered differences are taken here, so a
+worker whose helpers were replaced can only lie about its own function's
+values — and those are checked against the reference at the same inputs
+whenever the student's forward claims to be the correct one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from grader.checks import claims
+from grader.checks.base import MalformedResultError, StudentCalls
+from grader.checks.compare import scaled_error
+
+# Two computations of the same function on the same float64 inputs agree far closer than this.
+SAME_FUNCTION_TOL = 1e-8
+
+
+def perturbed(args: list[Any], wrt: int, h: float) -> Iterator[list[Any]]:
+    """args with entry i of args[wrt] at +h, then at -h, for every i (as the worker's op does)."""
+    x = np.array(args[wrt], dtype=np.float64)
+    flat = x.reshape(-1)
+    for i in range(flat.size):
+        saved = flat[i]
+        for step in (h, -h):
+            flat[i] = saved + step
+            yield [*args[:wrt], x.copy(), *args[wrt + 1 :]]
+        flat[i] = saved
+
+
+def centered(values: np.ndarray, h: float) -> np.ndarray:
+    """(f(x + h) - f(x - h)) / 2h from values ordered +h, -h per entry."""
+    return (values[0::2] - values[1::2]) / (2 * h)
+
+
+def layer_gradient(
+    calls: StudentCalls,
+    symbol: str,
+    args: list[Any],
+    wrt: int,
+    dout: np.ndarray,
+    h: float,
+    reference: Callable[[list[Any]], np.ndarray] | None = None,
+) -> np.ndarray:
+    """d sum(symbol(*args)[0] * dout) / d args[wrt], from the student's outputs.
+
+    `reference` (the correct forward) is given when the student's forward matched it at the
+    unperturbed inputs: then it must match at the perturbed ones too. A forward that is right at
+    the test case and constant around it would otherwise make any backward look right.
+    """
+    size = int(np.size(args[wrt]))
+    raw = claims.items(
+        calls.op("perturbed_outputs", symbol=symbol, args=args, wrt=wrt, h=h), 2 * size, f"{symbol} outputs"
+    )
+    outputs = np.stack(
+        [claims.array(out, f"{symbol} output", shape=dout.shape).astype(np.float64) for out in raw]
+    )
+    if reference is not None:
+        correct = np.stack([reference(moved) for moved in perturbed(args, wrt, h)])
+        if scaled_error(outputs, correct) > SAME_FUNCTION_TOL:
+            raise MalformedResultError(
+                f"{symbol} is right at the test inputs but wrong at inputs {h:g} away from them"
+            )
+    flat = np.tensordot(centered(outputs, h), dout, axes=dout.ndim)
+    return flat.reshape(np.shape(args[wrt]))
+
+
+def model_gradient(
+    calls: StudentCalls, model: Any, X: np.ndarray, y: np.ndarray, name: str, shape: tuple[int, ...], h: float
+) -> np.ndarray:
+    """d loss / d params[name] of the student's model, from its raw losses at perturbed params."""
+    size = int(np.prod(shape))
+    raw = claims.items(
+        calls.op("perturbed_losses", model=model, X=X, y=y, name=name, h=h), 2 * size, f"losses for {name}"
+    )
+    losses = np.array([claims.number(v, "loss") for v in raw])
+    return centered(losses, h).reshape(shape)

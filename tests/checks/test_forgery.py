@@ -1,0 +1,98 @@
+"""Forgeries graded for real: a submission that replaces the grader's helpers in its worker, or
+lies about its own speed, scores exactly what the same code without the forgery scores; nets that
+compute nothing earn nothing for the net."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_grade import lean  # the shipped rubric with less training and smaller timing inputs
+
+from grader.grade import GradeOptions, grade_submission
+from grader.report import Report, Status
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parents[2]
+FORGERY = ROOT / "submissions" / "hostile" / "forgery"
+START, END = "# --- forgery ---", "# --- end forgery ---"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def rubric():
+    shipped = lean(load_rubric(ROOT / "rubrics" / "convnet.toml"))
+    # Give the speedup points, as a course whose students write fast layers would.
+    checks = [c.model_copy(update={"points": 2}) if c.kind == "fast_speedup" else c for c in shipped.checks]
+    return shipped.model_copy(update={"checks": checks})
+
+
+@pytest.fixture(scope="module")
+def options(tmp_path_factory):
+    return GradeOptions(secret="forgery-secret", cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+def without_forgery(source: Path, folder: Path) -> Path:
+    text = source.read_text()
+    start, end = text.index(START), text.index(END) + len(END)
+    honest = folder / source.name
+    honest.write_text(text[:start] + text[end:])
+    return honest
+
+
+def verdicts(report: Report) -> dict[str, tuple[Status, float]]:
+    return {c.id: (c.status, c.points) for c in report.checks}
+
+
+TRAINING_IN_WORKER = pytest.mark.xfail(
+    strict=True, reason="training is judged in the worker until the train branch"
+)
+
+
+@pytest.mark.parametrize(
+    "example",
+    [pytest.param("forward_only_helpers_replaced.py", marks=TRAINING_IN_WORKER), "sleep_when_timed.py"],
+)
+def test_a_forgery_scores_exactly_what_the_code_without_it_scores(rubric, options, tmp_path, example):
+    source = FORGERY / example
+    forged = grade_submission(source, rubric, options)
+    honest = grade_submission(without_forgery(source, tmp_path), rubric, options)
+    assert verdicts(forged) == verdicts(honest)
+    assert forged.score == honest.score
+
+
+@TRAINING_IN_WORKER
+def test_forward_only_earns_the_forward_passes_and_the_init_only(rubric, options):
+    report = grade_submission(FORGERY / "forward_only_helpers_replaced.py", rubric, options)
+    earned = {c.id for c in report.checks if c.points}
+    assert earned == {
+        "conv_forward.public",
+        "conv_forward.hidden",
+        "max_pool_forward.public",
+        "max_pool_forward.hidden",
+        "cnn_init.shapes",
+    }, [(c.id, c.points, c.message) for c in report.checks if c.points]
+
+
+def test_the_fast_layers_that_are_naive_ones_do_not_earn_the_speedup(rubric, options):
+    report = grade_submission(FORGERY / "sleep_when_timed.py", rubric, options)
+    speedup = next(c for c in report.checks if c.id == "fast_layers.speedup")
+    assert speedup.status == Status.failed and speedup.points == 0 and speedup.max_points == 2
+
+
+@pytest.mark.parametrize("example", ["constant_loss_net.py", "none_params_net.py"])
+def test_a_net_that_computes_nothing_earns_nothing_for_its_loss_gradients_or_training(
+    rubric, options, example
+):
+    report = grade_submission(FORGERY / example, rubric, options)
+    model = {
+        "initial_loss.no_reg",
+        "initial_loss.reg",
+        "cnn_gradient.no_reg",
+        "cnn_gradient.reg",
+        "overfit",
+        "train",
+    }
+    assert {c.id for c in report.checks if c.points} <= {"cnn_init.shapes"}
+    assert all(c.status != Status.passed for c in report.checks if c.id in model)
