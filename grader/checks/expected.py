@@ -12,7 +12,7 @@ import numpy as np
 
 from grader.checks.cases import ConvCase, PoolCase
 from grader.rubric import ModelConfig
-from reference import layer_utils
+from reference import layer_utils, notebook_cases
 from reference.cnn import ThreeLayerConvNet
 from reference.fast_layers import conv_forward_fast, max_pool_forward_fast
 from reference.layers import (
@@ -49,6 +49,11 @@ def naive_backward(case: ConvCase | PoolCase, cache: tuple) -> object:
     if isinstance(case, ConvCase):
         return conv_backward_naive(case.dout, cache)
     return max_pool_backward_naive(case.dout, cache)
+
+
+def published_output(layer: str) -> np.ndarray:
+    """The notebook's printed (8-digit) output of its naive forward case for this layer."""
+    return notebook_cases.CONV_FORWARD_OUT if layer == "conv" else notebook_cases.MAX_POOL_FORWARD_OUT
 
 
 # --- ThreeLayerConvNet ------------------------------------------------------------------------
