@@ -83,6 +83,8 @@ def read_notebook(data: bytes, name: str) -> nbformat.NotebookNode:
         nb = nbformat.reads(text, as_version=4, capture_validation_error={})
     except nbformat.reader.NotJSONError:
         raise LoadError(f"{name}: not a notebook (the file is not valid JSON)") from None
+    except RecursionError:  # json and nbformat's validation recurse once per nesting level
+        raise LoadError(f"{name}: not a readable notebook (its JSON is nested too deeply)") from None
     except (ValueError, KeyError, TypeError, AttributeError, nbformat.ValidationError) as exc:
         raise LoadError(f"{name}: not a readable notebook ({type(exc).__name__}: {exc})") from None
     if not isinstance(nb.get("cells"), list):

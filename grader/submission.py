@@ -31,7 +31,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from grader import integrity
 from grader.archive import DEFAULT_LIMITS, ArchiveLimits, extract_zip, is_junk
 from grader.load_error import LoadError
-from grader.notebook import UNPARSABLE, exc_line, notebook_to_module, parse_error, read_notebook
+from grader.notebook import (
+    UNPARSABLE,
+    code_cells,
+    exc_line,
+    notebook_to_module,
+    parse_error,
+    read_notebook,
+)
 from grader.report import Finding
 from grader.starter import (
     COURSE_PATHS,
@@ -130,6 +137,21 @@ class Bundle(BaseModel):
     manifest: Manifest
 
 
+def _undecodable(name: str) -> bool:
+    """A file name that is not valid UTF-8 (Python keeps its bytes as surrogates): it cannot go
+    into a report, and no import statement can name it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _shown(name: str) -> str:
+    """A printable form of a file name whose bytes are not UTF-8."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -170,9 +192,29 @@ class _Loader:
         self.unimportable: list[tuple[str, str, int]] = []
         # (file, top-level module name, line) of each unguarded top-level absolute import
         self.imports: list[tuple[str, str, int]] = []
+        self.source_bytes = 0  # taken so far, against the limits' totals
+        self.source_lines = 0
 
     def finding(self, kind: str, message: str, file: str | None = None, line: int | None = None) -> None:
         self.manifest.findings.append(Finding(kind=kind, file=file, line=line, message=message))
+
+    def within_caps(self, size: int, lines: int, rel: str) -> str | None:
+        """Count source against the caps before anything parses it: None if it may be parsed,
+        else why not (one file too big); LoadError when the submission's total is too big."""
+        limits = self.limits
+        if size > limits.max_file_bytes or lines > limits.max_file_lines:
+            return (
+                f"{size} bytes in {lines} lines, more than the cap of {limits.max_file_bytes} bytes "
+                f"or {limits.max_file_lines} lines per file"
+            )
+        self.source_bytes += size
+        self.source_lines += lines
+        if self.source_bytes > limits.max_source_bytes or self.source_lines > limits.max_source_lines:
+            raise LoadError(
+                f"{rel}: the submission has more than {limits.max_source_bytes} bytes or "
+                f"{limits.max_source_lines} lines of Python source; give the grader only the assignment"
+            )
+        return None
 
     # --- the kinds of input -------------------------------------------------------------
 
@@ -212,6 +254,10 @@ class _Loader:
     def load_notebook(self, data: bytes, rel: str, run_notebook: bool) -> None:
         self.manifest.files.append(ManifestFile(path=rel, sha256=_sha256(data)))
         nb = read_notebook(data, rel)
+        code = "\n".join(source for _, source in code_cells(nb))
+        too_big = self.within_caps(len(code.encode("utf-8", "replace")), code.count("\n") + 1, rel)
+        if too_big:
+            raise LoadError(f"{rel}: the notebook's code cells have {too_big}")
         converted = notebook_to_module(nb, rel, self.starter_modules, keep_all=run_notebook)
         (self.root / f"{NOTEBOOK_MODULE}.py").write_text(converted.source, encoding="utf-8")
         self.manifest.findings.extend(converted.findings)
@@ -229,7 +275,11 @@ class _Loader:
         if python:
             self.load_package(base, python)
             return Kind.package, None
-        entries = sorted(p for p in base.iterdir() if not is_junk((p.name,)) and not p.is_symlink())
+        entries = sorted(
+            p
+            for p in base.iterdir()
+            if not is_junk((p.name,)) and not p.is_symlink() and not _undecodable(p.name)
+        )
         notebooks = [p for p in entries if p.suffix.lower() == ".ipynb" and p.is_file()]
         zips = [p for p in entries if p.suffix.lower() == ".zip" and p.is_file()]
         if len(notebooks) + len(zips) == 1:
@@ -264,7 +314,13 @@ class _Loader:
                 self.finding(
                     "starter_overridden", f"the submission's own {PACKAGE}/ was ignored", file=PACKAGE
                 )
-            dirnames[:] = sorted(d for d in dirnames if not is_junk((d,)) and d != PACKAGE)
+            for name in [n for n in dirnames + filenames if _undecodable(n)]:
+                rel = _shown((here / name).relative_to(base).as_posix())
+                self.finding("encoding", f"{rel}: the file name is not valid UTF-8; skipped", file=rel)
+            dirnames[:] = sorted(
+                d for d in dirnames if not is_junk((d,)) and d != PACKAGE and not _undecodable(d)
+            )
+            filenames = [f for f in filenames if not _undecodable(f)]
             for entry in sorted(dirnames + filenames):
                 if (here / entry).is_symlink():
                     self._report_symlink(base, here / entry)
@@ -322,6 +378,10 @@ class _Loader:
 
     def add_python(self, data: bytes, rel: str, dest: str) -> None:
         """Write the student's file to ``root/dest`` and record its symbols and findings."""
+        too_big = self.within_caps(len(data), data.count(b"\n") + 1, rel)
+        if too_big:
+            self.finding("too_large", f"not read: {too_big}", rel)
+            return
         text, clean = _decode(data, rel, self.manifest.findings)
         target = self.root / dest
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -439,6 +499,8 @@ def load(
     if not path.exists():
         raise LoadError(f"{path}: no such file or directory")
     name = Path(os.path.abspath(path)).name
+    if _undecodable(name):
+        raise LoadError(f"{_shown(str(path))}: the name is not valid UTF-8; rename it and try again")
     scratch = Path(scratch)
     root = scratch / "root"
     shutil.rmtree(root, ignore_errors=True)
