@@ -66,6 +66,9 @@ class NotebookModule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str  # the generated module's text
     definitions: dict[str, Definition] = Field(default_factory=dict)  # the last one wins, as in Jupyter
+    # Course modules the notebook imports (`from cs231n.classifiers.cnn import *` -> "cnn"): where its
+    # code lives in a package-based course year.
+    course_imports: list[str] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
 
 
@@ -179,6 +182,8 @@ class _Converter:
         if level or not module:
             return "a relative import, and a notebook is not a package"
         top = module.split(".")[0]
+        if top == "cs231n" and module.rsplit(".", 1)[-1] not in self.result.course_imports:
+            self.result.course_imports.append(module.rsplit(".", 1)[-1])
         if top == "cs231n" or top in self.starter_modules:
             return "course code: a notebook-only submission has no course package"
         if top not in WORKER_MODULES:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from grader import integrity
+from grader import integrity, python2
 from grader.archive import DEFAULT_LIMITS, ArchiveLimits, extract_zip, is_junk
 from grader.load_error import LoadError
 from grader.notebook import (
@@ -178,7 +178,12 @@ class _Loader:
     """Collects the bundle's files, findings and symbol candidates while one submission loads."""
 
     def __init__(
-        self, scratch: Path, root: Path, starter_modules: Sequence[str], limits: ArchiveLimits
+        self,
+        scratch: Path,
+        root: Path,
+        starter_modules: Sequence[str],
+        limits: ArchiveLimits,
+        detail: bool = False,
     ) -> None:
         self.scratch = scratch
         self.root = root
@@ -190,8 +195,15 @@ class _Loader:
         self.notebook_symbols: dict[str, SymbolLocation] = {}
         # (symbol, file, line) defined in files whose path is no dotted module name ("hw 2/layers.py")
         self.unimportable: list[tuple[str, str, int]] = []
-        # (file, top-level module name, line) of each unguarded top-level absolute import
-        self.imports: list[tuple[str, str, int]] = []
+        # (importing module, file, top-level module name, line) of each unguarded top-level import
+        self.imports: list[tuple[str | None, str, str, int]] = []
+        # dotted module name -> file, and the modules each one imports at its top level
+        self.modules: dict[str, str] = {}
+        self.edges: dict[str | None, set[str]] = {}
+        # Python 2 files: path -> (line, what gave it away)
+        self.python2: dict[str, tuple[int | None, str]] = {}
+        self.detail = detail
+        self.course_imports: list[str] = []  # a notebook's imports of the course package
         self.source_bytes = 0  # taken so far, against the limits' totals
         self.source_lines = 0
 
@@ -261,6 +273,7 @@ class _Loader:
         converted = notebook_to_module(nb, rel, self.starter_modules, keep_all=run_notebook)
         (self.root / f"{NOTEBOOK_MODULE}.py").write_text(converted.source, encoding="utf-8")
         self.manifest.findings.extend(converted.findings)
+        self.course_imports = converted.course_imports
         for symbol, where in converted.definitions.items():
             self.notebook_symbols[symbol] = SymbolLocation(
                 module=NOTEBOOK_MODULE, file=rel, line=where.line, cell=where.cell
@@ -389,36 +402,82 @@ class _Loader:
             target.write_bytes(data)
         else:
             target.write_text(text, encoding="utf-8")
-        try:
-            tree = ast.parse(text, filename=rel)
-        except UNPARSABLE as exc:
-            self.finding(
-                "syntax_error", f"{parse_error(exc)}; nothing in this file can be used", rel, exc_line(exc)
-            )
-            return
-        skeleton = integrity.skeleton_for(rel)
-        if skeleton is not None:
-            reference = (integrity.SKELETON_DIR / skeleton).read_text(encoding="utf-8")
-            self.manifest.findings.extend(integrity.compare(reference, text, rel))
         parts = dest.removesuffix(".py").split("/")
+        package = parts[:-1]
         if parts[-1] == "__init__":
             parts.pop()
         importable = bool(parts) and all(p.isidentifier() for p in parts)
+        module = ".".join(parts) if importable else None
+        if module:
+            self.modules[module] = rel
+        try:
+            tree = ast.parse(text, filename=rel)
+        except UNPARSABLE as exc:
+            why = python2.from_syntax_error(exc) if isinstance(exc, SyntaxError) else None
+            if why:
+                self.python2_file(rel, exc_line(exc), why)
+            else:
+                message = f"{parse_error(exc)}; nothing in this file can be used"
+                self.finding("syntax_error", message, rel, exc_line(exc))
+            return
+        old_code = python2.from_tree(tree)
+        if old_code:
+            self.python2_file(rel, *old_code)
+        skeleton = integrity.skeleton_for(rel)
+        if skeleton is not None:
+            reference = (integrity.SKELETON_DIR / skeleton).read_text(encoding="utf-8")
+            self.manifest.findings.extend(integrity.compare(reference, text, rel, detail=self.detail))
         for node in tree.body:
-            if isinstance(node, ast.Import):
-                self.imports += [(rel, alias.name.split(".")[0], node.lineno) for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                self.imports.append((rel, node.module.split(".")[0], node.lineno))
+            self.record_import(node, module, package, rel)
             for name in _top_level_names(node):
-                if importable:
-                    self.candidates.setdefault(name, []).append((".".join(parts), rel, node.lineno))
+                if module:
+                    self.candidates.setdefault(name, []).append((module, rel, node.lineno))
                 else:
                     self.unimportable.append((name, rel, node.lineno))
 
+    def python2_file(self, rel: str, line: int | None, why: str) -> None:
+        self.python2.setdefault(rel, (line, why))
+        self.finding("python2", python2.MESSAGE.format(why=why), rel, line)
+
+    def record_import(self, node: ast.stmt, module: str | None, package: list[str], rel: str) -> None:
+        """Note which modules ``module`` imports at its top level (a guarded import, in a try
+        block, is not a statement of the module body and never counts)."""
+        if isinstance(node, ast.Import):
+            targets = absolute = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            head = node.module or ""
+            absolute = [head] if not node.level else []
+            if node.level:  # relative to the importing module's package
+                up = node.level - 1
+                base = package[: len(package) - up] if up <= len(package) else []
+                head = ".".join([*base, head] if head else base)
+            targets = [head] + [f"{head}.{alias.name}" for alias in node.names if alias.name != "*"]
+        else:
+            return
+        self.imports += [(module, rel, target.split(".")[0], node.lineno) for target in absolute]
+        self.edges.setdefault(module, set()).update(t for t in targets if t)
+
+    def imported_modules(self) -> set[str]:
+        """The submission's modules the worker will import: those holding a symbol the grader
+        uses, their parent packages, and everything they import from the submission in turn."""
+        todo = [loc.module for loc in self.manifest.symbols.values() if loc is not None]
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop()
+            dotted = name.split(".")
+            for i in range(1, len(dotted) + 1):
+                module = ".".join(dotted[:i])
+                if module not in seen and (module in self.modules or module == NOTEBOOK_MODULE):
+                    seen.add(module)
+                    todo.extend(self.edges.get(module, ()))
+        return seen
+
     def check_imports(self) -> None:
-        """Report imports the worker cannot satisfy: the module will fail to import there."""
-        for rel, module, line in self.imports:
-            if (
+        """Report imports the worker cannot satisfy, in modules the worker will import: there,
+        the module will fail to import. Files nothing imports are not reported."""
+        imported = self.imported_modules()
+        for importer, rel, module, line in self.imports:
+            if importer not in imported or (
                 module in WORKER_MODULES
                 or (self.root / f"{module}.py").exists()
                 or (self.root / module).is_dir()
@@ -431,6 +490,33 @@ class _Loader:
                 rel,
                 line,
             )
+
+    def refuse_python2(self) -> None:
+        """A Python 2 file the grader would import, or a course file that Python 2 syntax kept
+        from loading, ends the load with one clear line; any other is only a finding."""
+        imported = {self.modules.get(m) for m in self.imported_modules()}
+        for rel, (line, why) in self.python2.items():
+            stem = rel.rsplit("/", 1)[-1].removesuffix(".py")
+            if rel in imported or stem in COURSE_PATHS:
+                where = f"{rel}, line {line}" if line else rel
+                raise LoadError(f"{where}: {python2.MESSAGE.format(why=why)}")
+
+    def refuse_notebook_without_package(self, kind: Kind | None) -> None:
+        """A notebook of a package-based course year, uploaded without its package: its code is in
+        cs231n/*.py, which the grader was not given. Say which files are missing, once: as the
+        reason nothing loads, or as one finding when the notebook defines some of it itself."""
+        wanted = [m for m in COURSE_PATHS if m in self.course_imports]
+        missing = [name for name, where in self.manifest.symbols.items() if where is None]
+        if kind != Kind.notebook or not wanted or not missing:
+            return
+        files = ", ".join(f"cs231n/{COURSE_PATHS[m]}" for m in wanted)
+        message = f"the notebook imports its code from {files}, which were not uploaded"
+        if not any(self.manifest.symbols.values()):
+            raise LoadError(
+                f"{self.manifest.files[0].path}: {message}; upload the assignment folder "
+                "(or a zip of it) with the notebook"
+            )
+        self.finding("notebook.package_missing", f"{message}: {', '.join(missing)} not found", file=files)
 
     # --- symbols -----------------------------------------------------------------------
 
@@ -487,13 +573,16 @@ def load(
     own_symbols: Sequence[str] = OWN_FAST_SYMBOLS,
     starter_modules: Sequence[str] = STARTER_MODULES,
     limits: ArchiveLimits = DEFAULT_LIMITS,
+    integrity_detail: bool = False,
 ) -> Bundle:
     """Load the submission at ``path`` into ``scratch/root`` (replaced if present).
 
     ``required_symbols`` are always listed in the manifest (None when missing); ``own_symbols``
     only when the submission defines them in its own code. ``starter_modules`` are module names
     replaced by the reference's starter code. ``run_notebook`` keeps every notebook statement, so
-    importing the generated module replays the notebook (in the sandbox). Raises LoadError.
+    importing the generated module replays the notebook (in the sandbox). ``integrity_detail``
+    gives one finding per change outside the markers instead of one summary per file.
+    Raises LoadError.
     """
     path = Path(path)
     if not path.exists():
@@ -505,15 +594,17 @@ def load(
     root = scratch / "root"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    loader = _Loader(scratch, root, starter_modules, limits)
+    loader = _Loader(scratch, root, starter_modules, limits, integrity_detail)
     try:
         kind, inner = loader.load_path(path, run_notebook)
     except OSError as exc:  # unreadable files, a FIFO, a disk error: the user's to fix
         raise LoadError(f"{path}: cannot read {exc.filename or path} ({exc.strerror or exc})") from None
     install_starter(root)
     loader.manifest.inner_kind = inner
-    loader.check_imports()
     loader.resolve_symbols(required_symbols, own_symbols)
+    loader.check_imports()
+    loader.refuse_python2()
+    loader.refuse_notebook_without_package(kind if kind != Kind.zip else inner)
     files = sorted(loader.manifest.files, key=lambda f: f.path)
     loader.manifest.files = files
     digest = _sha256("".join(f"{f.path}\0{f.sha256}\n" for f in files).encode())
