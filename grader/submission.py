@@ -203,6 +203,7 @@ class _Loader:
         # Python 2 files: path -> (line, what gave it away)
         self.python2: dict[str, tuple[int | None, str]] = {}
         self.detail = detail
+        self.upload = Path(os.path.realpath(scratch))  # the folder given; set by load()
         self.course_imports: list[str] = []  # a notebook's imports of the course package
         self.source_bytes = 0  # taken so far, against the limits' totals
         self.source_lines = 0
@@ -286,13 +287,23 @@ class _Loader:
         base = self._descend(path)
         python = self._python_files(base)
         if python:
-            self.load_package(base, python)
+            course, *others = self._course_packages(python) or [base]
+            if others:
+                rel = course.relative_to(base).as_posix()
+                package = "cs231n" if rel == "." else f"{rel}/cs231n"
+                self.finding(
+                    "course_folder",
+                    f"graded {package}, the course package with the convolutional network; "
+                    "the other assignments' packages were not read",
+                    file=rel,
+                )
+            skipped = [other / "cs231n" for other in others]
+            python = [
+                f for f in python if f.is_relative_to(course) and not any(map(f.is_relative_to, skipped))
+            ]
+            self.load_package(course, python)
             return Kind.package, None
-        entries = sorted(
-            p
-            for p in base.iterdir()
-            if not is_junk((p.name,)) and not p.is_symlink() and not _undecodable(p.name)
-        )
+        entries = sorted(p for p in base.iterdir() if self._usable(p) and not _undecodable(p.name))
         notebooks = [p for p in entries if p.suffix.lower() == ".ipynb" and p.is_file()]
         zips = [p for p in entries if p.suffix.lower() == ".zip" and p.is_file()]
         if len(notebooks) + len(zips) == 1:
@@ -305,11 +316,38 @@ class _Loader:
             )
         raise LoadError(f"{label}: no Python files, notebook or zip to grade in it")
 
+    @staticmethod
+    def _course_packages(files: list[Path]) -> list[Path]:
+        """Folders holding a course package ``cs231n/`` (with a ``layers.py``), best first. A whole
+        repository has one per assignment (``assignment1/cs231n``, ``assignment2/cs231n``, ...),
+        and their code imports ``cs231n.layers`` absolutely, so only one may be graded, and it
+        must sit at the bundle's top: the one with the ConvNet (``classifiers/cnn.py``), else
+        the one with the conv layers, else the shallowest."""
+        layers = [f for f in files if f.name == "layers.py" and f.parent.name == "cs231n"]
+        homes = sorted({f.parent.parent for f in layers})
+
+        def rank(home: Path) -> tuple[bool, bool, int]:
+            layers = (home / "cs231n" / "layers.py").read_bytes()
+            has_cnn = (home / "cs231n" / "classifiers" / "cnn.py").is_file()
+            return has_cnn, b"def conv_forward_naive" in layers, -len(home.parts)
+
+        return sorted(homes, key=rank, reverse=True)
+
+    def _inside(self, link: Path) -> bool:
+        """Whether a symbolic link's final target lies inside the upload (never followed outside)."""
+        # realpath, unlike Path.resolve, does not raise on a symlink loop; a loop or a dangling
+        # link does not exist, and is reported instead.
+        return os.path.exists(link) and Path(os.path.realpath(link)).is_relative_to(self.upload)
+
+    def _usable(self, entry: Path) -> bool:
+        """Not archiver debris, and either no symbolic link or one that stays inside the upload."""
+        return not is_junk((entry.name,)) and (not entry.is_symlink() or self._inside(entry))
+
     def _descend(self, path: Path) -> Path:
         """Walk down through folders that only wrap another folder (``student/assignment2/...``),
         stopping at the folder that holds the code, so a package keeps its dotted name."""
         for _ in range(_MAX_DESCENT):
-            entries = [p for p in path.iterdir() if not is_junk((p.name,)) and not p.is_symlink()]
+            entries = [p for p in path.iterdir() if self._usable(p)]
             dirs = [p for p in entries if p.is_dir()]
             code = [p for p in entries if p.is_file() and p.suffix.lower() in (".py", ".ipynb", ".zip")]
             if code or len(dirs) != 1 or any(dirs[0].glob("*.py")):
@@ -318,10 +356,14 @@ class _Loader:
         return path
 
     def _python_files(self, base: Path) -> list[Path]:
-        """The ``.py`` files under ``base``; symbolic links are reported and never followed."""
+        """The ``.py`` files under ``base``. A symbolic link is followed when its target is inside
+        the upload (a repository's ``assignment2/cs231n -> ../cs231n``), each real folder and file
+        once; one pointing outside, or into a loop, is reported and never followed."""
         found: list[Path] = []
+        seen_dirs = {os.path.realpath(base)}
+        seen_files: set[str] = set()
         total = 0
-        for dirpath, dirnames, filenames in os.walk(base):
+        for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
             here = Path(dirpath)
             if PACKAGE in dirnames:
                 self.finding(
@@ -335,14 +377,26 @@ class _Loader:
             )
             filenames = [f for f in filenames if not _undecodable(f)]
             for entry in sorted(dirnames + filenames):
-                if (here / entry).is_symlink():
+                if (here / entry).is_symlink() and not self._inside(here / entry):
                     self._report_symlink(base, here / entry)
-            dirnames[:] = [d for d in dirnames if not (here / d).is_symlink()]
+            kept = []
+            for d in dirnames:
+                real = os.path.realpath(here / d)
+                if real in seen_dirs or (here / d).is_symlink() and not self._inside(here / d):
+                    continue
+                seen_dirs.add(real)
+                kept.append(d)
+            dirnames[:] = kept
             for filename in sorted(filenames):
                 file = here / filename
-                if filename.endswith(".py") and not is_junk((filename,)) and not file.is_symlink():
-                    found.append(file)
-                    total += file.stat().st_size
+                real = os.path.realpath(file)
+                if not filename.endswith(".py") or is_junk((filename,)) or real in seen_files:
+                    continue
+                if not file.is_file() or (file.is_symlink() and not self._inside(file)):
+                    continue
+                seen_files.add(real)
+                found.append(file)
+                total += file.stat().st_size
             if len(found) > self.limits.max_members or total > self.limits.max_total_bytes:
                 raise LoadError(
                     f"{base.name}: more than {self.limits.max_members} Python files or "
@@ -353,14 +407,8 @@ class _Loader:
     def _report_symlink(self, base: Path, link: Path) -> None:
         target = os.readlink(link)
         rel = link.relative_to(base).as_posix()
-        # realpath, unlike Path.resolve, does not raise on a symlink loop.
-        inside = Path(os.path.realpath(link)).is_relative_to(os.path.realpath(base))
-        where = "inside" if inside else "outside"
-        self.finding(
-            "symlink_skipped",
-            f"{rel} -> {target}: a symbolic link ({where} the submission), not followed",
-            file=rel,
-        )
+        where = "outside the submission" if os.path.exists(link) else "broken or in a loop"
+        self.finding("symlink_skipped", f"{rel} -> {target}: a symbolic link {where}, not followed", file=rel)
 
     def load_package(self, base: Path, files: list[Path]) -> None:
         for file in files:
@@ -595,6 +643,7 @@ def load(
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     loader = _Loader(scratch, root, starter_modules, limits, integrity_detail)
+    loader.upload = Path(os.path.realpath(path if path.is_dir() else path.parent))
     try:
         kind, inner = loader.load_path(path, run_notebook)
     except OSError as exc:  # unreadable files, a FIFO, a disk error: the user's to fix
