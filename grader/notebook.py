@@ -26,6 +26,7 @@ from collections.abc import Iterable
 import nbformat
 from pydantic import BaseModel, ConfigDict, Field
 
+from grader import python2
 from grader.load_error import LoadError
 from grader.report import Finding
 from grader.starter import WORKER_MODULES
@@ -217,7 +218,10 @@ class _Converter:
         try:
             tree = ast.parse(source)
         except UNPARSABLE as exc:
-            self.finding("notebook.syntax_error", cell, exc_line(exc), f"{parse_error(exc)}; cell skipped")
+            why = python2.from_syntax_error(exc) if isinstance(exc, SyntaxError) else None
+            kind = "python2" if why else "notebook.syntax_error"
+            message = python2.MESSAGE.format(why=why) if why else parse_error(exc)
+            self.finding(kind, cell, exc_line(exc), f"{message}; cell skipped")
             return
         lines = source.splitlines()
         kept: list[str] = []

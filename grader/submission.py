@@ -540,9 +540,13 @@ class _Loader:
             )
 
     def refuse_python2(self) -> None:
-        """A Python 2 file the grader would import, or a course file that Python 2 syntax kept
-        from loading, ends the load with one clear line; any other is only a finding."""
+        """A Python 2 file the grader would import, a course file that Python 2 syntax kept from
+        loading, or a notebook whose Python 2 cells leave a symbol missing, ends the load with one
+        clear line; any other is only a finding."""
         imported = {self.modules.get(m) for m in self.imported_modules()}
+        cells = [f for f in self.manifest.findings if f.kind == "python2" and f.file not in self.python2]
+        if cells and None in self.manifest.symbols.values():  # a notebook's skipped Python 2 cells
+            raise LoadError(f"{cells[0].file}, {cells[0].message.removesuffix('; cell skipped')}")
         for rel, (line, why) in self.python2.items():
             stem = rel.rsplit("/", 1)[-1].removesuffix(".py")
             if rel in imported or stem in COURSE_PATHS:
@@ -564,7 +568,8 @@ class _Loader:
                 f"{self.manifest.files[0].path}: {message}; upload the assignment folder "
                 "(or a zip of it) with the notebook"
             )
-        self.finding("notebook.package_missing", f"{message}: {', '.join(missing)} not found", file=files)
+        notebook = self.manifest.files[0].path
+        self.finding("notebook.package_missing", f"{message}: {', '.join(missing)} not found", notebook)
 
     # --- symbols -----------------------------------------------------------------------
 

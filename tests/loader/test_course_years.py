@@ -97,6 +97,7 @@ def test_notebook_with_part_of_the_code_says_what_is_missing_once(tmp_path: Path
     )
     bundle = load(path, tmp_path / "scratch")
     (finding,) = [f for f in bundle.manifest.findings if f.kind == "notebook.package_missing"]
+    assert finding.file == "nb.ipynb"
     assert finding.message.startswith(
         "the notebook imports its code from cs231n/layers.py, cs231n/classifiers/cnn.py, which were "
         "not uploaded: affine_forward, "
