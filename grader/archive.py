@@ -21,7 +21,10 @@ from grader.load_error import LoadError
 
 USEFUL_SUFFIXES = (".py", ".ipynb", ".zip")
 # Folders that archivers add and that never hold a submission (macOS resource forks, caches).
-JUNK_PARTS = frozenset({"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"})
+# Installed packages (a virtualenv committed with the code) are not the student's either.
+JUNK_PARTS = frozenset(
+    {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git", "site-packages", "node_modules"}
+)
 _CHUNK = 1 << 16
 
 
@@ -30,6 +33,13 @@ class ArchiveLimits(BaseModel):
     max_members: int = 10_000
     max_total_bytes: int = 100 * 1024 * 1024  # over the extracted (useful) members
     max_ratio: float = 200.0  # uncompressed / compressed size of one member
+    # Source the trusted parent parses (ast, tokenize, the integrity diff): its time and memory
+    # grow with lines, ~1 s and 250 MB per 100k lines, so both are capped before parsing. Real
+    # course files have a few hundred lines; a notebook's code cells count as one file.
+    max_file_bytes: int = 512 * 1024
+    max_file_lines: int = 20_000
+    max_source_bytes: int = 8 * 1024 * 1024  # over every Python file and notebook taken
+    max_source_lines: int = 200_000
 
 
 DEFAULT_LIMITS = ArchiveLimits()
@@ -60,6 +70,8 @@ def extract_zip(archive: Path, target: Path, limits: ArchiveLimits = DEFAULT_LIM
         zf = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
         raise LoadError(f"{name}: not a readable zip file ({exc})") from None
+    except UnicodeDecodeError:  # a member name flagged as UTF-8 that is not
+        raise LoadError(f"{name}: a member's name is marked UTF-8 but is not valid UTF-8") from None
     with zf:
         members = zf.infolist()
         if len(members) > limits.max_members:

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 import nbformat
 from pydantic import BaseModel, ConfigDict, Field
 
+from grader import python2
 from grader.load_error import LoadError
 from grader.report import Finding
 from grader.starter import WORKER_MODULES
@@ -66,6 +67,9 @@ class NotebookModule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str  # the generated module's text
     definitions: dict[str, Definition] = Field(default_factory=dict)  # the last one wins, as in Jupyter
+    # Course modules the notebook imports (`from cs231n.classifiers.cnn import *` -> "cnn"): where its
+    # code lives in a package-based course year.
+    course_imports: list[str] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
 
 
@@ -83,6 +87,8 @@ def read_notebook(data: bytes, name: str) -> nbformat.NotebookNode:
         nb = nbformat.reads(text, as_version=4, capture_validation_error={})
     except nbformat.reader.NotJSONError:
         raise LoadError(f"{name}: not a notebook (the file is not valid JSON)") from None
+    except RecursionError:  # json and nbformat's validation recurse once per nesting level
+        raise LoadError(f"{name}: not a readable notebook (its JSON is nested too deeply)") from None
     except (ValueError, KeyError, TypeError, AttributeError, nbformat.ValidationError) as exc:
         raise LoadError(f"{name}: not a readable notebook ({type(exc).__name__}: {exc})") from None
     if not isinstance(nb.get("cells"), list):
@@ -177,6 +183,8 @@ class _Converter:
         if level or not module:
             return "a relative import, and a notebook is not a package"
         top = module.split(".")[0]
+        if top == "cs231n" and module.rsplit(".", 1)[-1] not in self.result.course_imports:
+            self.result.course_imports.append(module.rsplit(".", 1)[-1])
         if top == "cs231n" or top in self.starter_modules:
             return "course code: a notebook-only submission has no course package"
         if top not in WORKER_MODULES:
@@ -210,7 +218,10 @@ class _Converter:
         try:
             tree = ast.parse(source)
         except UNPARSABLE as exc:
-            self.finding("notebook.syntax_error", cell, exc_line(exc), f"{parse_error(exc)}; cell skipped")
+            why = python2.from_syntax_error(exc) if isinstance(exc, SyntaxError) else None
+            kind = "python2" if why else "notebook.syntax_error"
+            message = python2.MESSAGE.format(why=why) if why else parse_error(exc)
+            self.finding(kind, cell, exc_line(exc), f"{message}; cell skipped")
             return
         lines = source.splitlines()
         kept: list[str] = []

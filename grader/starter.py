@@ -24,9 +24,12 @@ PACKAGE = "cnngrade_starter"
 COPIED_MODULES = ("fast_layers", "optim", "solver", "gradient_check")
 # Module names treated as starter code by default (the rubric may pass its own list).
 STARTER_MODULES = (*COPIED_MODULES, "im2col", "im2col_cython", "data_utils", "vis_utils", "setup")
-# What student code can import in the worker besides the bundle itself: the standard library and
-# the site-packages the sandbox exposes.
-WORKER_MODULES = frozenset(sys.stdlib_module_names) | {p for p in SITE_PACKAGES if p.isidentifier()}
+# What student code can import in the worker besides the bundle itself: the standard library,
+# the site-packages the sandbox exposes, and ``past`` (from the ``future`` package), which the
+# worker provides itself (grader/sandbox/compat.py).
+WORKER_MODULES = (
+    frozenset(sys.stdlib_module_names) | {p for p in SITE_PACKAGES if p.isidentifier()} | {"past"}
+)
 # The student's course modules, by their path inside the course package.
 COURSE_PATHS = {"layers": "layers.py", "layer_utils": "layer_utils.py", "cnn": "classifiers/cnn.py"}
 

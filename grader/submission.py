@@ -28,10 +28,17 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from grader import integrity
+from grader import integrity, python2
 from grader.archive import DEFAULT_LIMITS, ArchiveLimits, extract_zip, is_junk
 from grader.load_error import LoadError
-from grader.notebook import UNPARSABLE, exc_line, notebook_to_module, parse_error, read_notebook
+from grader.notebook import (
+    UNPARSABLE,
+    code_cells,
+    exc_line,
+    notebook_to_module,
+    parse_error,
+    read_notebook,
+)
 from grader.report import Finding
 from grader.starter import (
     COURSE_PATHS,
@@ -130,6 +137,21 @@ class Bundle(BaseModel):
     manifest: Manifest
 
 
+def _undecodable(name: str) -> bool:
+    """A file name that is not valid UTF-8 (Python keeps its bytes as surrogates): it cannot go
+    into a report, and no import statement can name it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _shown(name: str) -> str:
+    """A printable form of a file name whose bytes are not UTF-8."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -156,7 +178,12 @@ class _Loader:
     """Collects the bundle's files, findings and symbol candidates while one submission loads."""
 
     def __init__(
-        self, scratch: Path, root: Path, starter_modules: Sequence[str], limits: ArchiveLimits
+        self,
+        scratch: Path,
+        root: Path,
+        starter_modules: Sequence[str],
+        limits: ArchiveLimits,
+        detail: bool = False,
     ) -> None:
         self.scratch = scratch
         self.root = root
@@ -168,11 +195,39 @@ class _Loader:
         self.notebook_symbols: dict[str, SymbolLocation] = {}
         # (symbol, file, line) defined in files whose path is no dotted module name ("hw 2/layers.py")
         self.unimportable: list[tuple[str, str, int]] = []
-        # (file, top-level module name, line) of each unguarded top-level absolute import
-        self.imports: list[tuple[str, str, int]] = []
+        # (importing module, file, top-level module name, line) of each unguarded top-level import
+        self.imports: list[tuple[str | None, str, str, int]] = []
+        # dotted module name -> file, and the modules each one imports at its top level
+        self.modules: dict[str, str] = {}
+        self.edges: dict[str | None, set[str]] = {}
+        # Python 2 files: path -> (line, what gave it away)
+        self.python2: dict[str, tuple[int | None, str]] = {}
+        self.detail = detail
+        self.upload = Path(os.path.realpath(scratch))  # the folder given; set by load()
+        self.course_imports: list[str] = []  # a notebook's imports of the course package
+        self.source_bytes = 0  # taken so far, against the limits' totals
+        self.source_lines = 0
 
     def finding(self, kind: str, message: str, file: str | None = None, line: int | None = None) -> None:
         self.manifest.findings.append(Finding(kind=kind, file=file, line=line, message=message))
+
+    def within_caps(self, size: int, lines: int, rel: str) -> str | None:
+        """Count source against the caps before anything parses it: None if it may be parsed,
+        else why not (one file too big); LoadError when the submission's total is too big."""
+        limits = self.limits
+        if size > limits.max_file_bytes or lines > limits.max_file_lines:
+            return (
+                f"{size} bytes in {lines} lines, more than the cap of {limits.max_file_bytes} bytes "
+                f"or {limits.max_file_lines} lines per file"
+            )
+        self.source_bytes += size
+        self.source_lines += lines
+        if self.source_bytes > limits.max_source_bytes or self.source_lines > limits.max_source_lines:
+            raise LoadError(
+                f"{rel}: the submission has more than {limits.max_source_bytes} bytes or "
+                f"{limits.max_source_lines} lines of Python source; give the grader only the assignment"
+            )
+        return None
 
     # --- the kinds of input -------------------------------------------------------------
 
@@ -212,9 +267,14 @@ class _Loader:
     def load_notebook(self, data: bytes, rel: str, run_notebook: bool) -> None:
         self.manifest.files.append(ManifestFile(path=rel, sha256=_sha256(data)))
         nb = read_notebook(data, rel)
+        code = "\n".join(source for _, source in code_cells(nb))
+        too_big = self.within_caps(len(code.encode("utf-8", "replace")), code.count("\n") + 1, rel)
+        if too_big:
+            raise LoadError(f"{rel}: the notebook's code cells have {too_big}")
         converted = notebook_to_module(nb, rel, self.starter_modules, keep_all=run_notebook)
         (self.root / f"{NOTEBOOK_MODULE}.py").write_text(converted.source, encoding="utf-8")
         self.manifest.findings.extend(converted.findings)
+        self.course_imports = converted.course_imports
         for symbol, where in converted.definitions.items():
             self.notebook_symbols[symbol] = SymbolLocation(
                 module=NOTEBOOK_MODULE, file=rel, line=where.line, cell=where.cell
@@ -227,9 +287,23 @@ class _Loader:
         base = self._descend(path)
         python = self._python_files(base)
         if python:
-            self.load_package(base, python)
+            course, *others = self._course_packages(python) or [base]
+            if others:
+                rel = course.relative_to(base).as_posix()
+                package = "cs231n" if rel == "." else f"{rel}/cs231n"
+                self.finding(
+                    "course_folder",
+                    f"graded {package}, the course package with the convolutional network; "
+                    "the other assignments' packages were not read",
+                    file=rel,
+                )
+            skipped = [other / "cs231n" for other in others]
+            python = [
+                f for f in python if f.is_relative_to(course) and not any(map(f.is_relative_to, skipped))
+            ]
+            self.load_package(course, python)
             return Kind.package, None
-        entries = sorted(p for p in base.iterdir() if not is_junk((p.name,)) and not p.is_symlink())
+        entries = sorted(p for p in base.iterdir() if self._usable(p) and not _undecodable(p.name))
         notebooks = [p for p in entries if p.suffix.lower() == ".ipynb" and p.is_file()]
         zips = [p for p in entries if p.suffix.lower() == ".zip" and p.is_file()]
         if len(notebooks) + len(zips) == 1:
@@ -242,11 +316,38 @@ class _Loader:
             )
         raise LoadError(f"{label}: no Python files, notebook or zip to grade in it")
 
+    @staticmethod
+    def _course_packages(files: list[Path]) -> list[Path]:
+        """Folders holding a course package ``cs231n/`` (with a ``layers.py``), best first. A whole
+        repository has one per assignment (``assignment1/cs231n``, ``assignment2/cs231n``, ...),
+        and their code imports ``cs231n.layers`` absolutely, so only one may be graded, and it
+        must sit at the bundle's top: the one with the ConvNet (``classifiers/cnn.py``), else
+        the one with the conv layers, else the shallowest."""
+        layers = [f for f in files if f.name == "layers.py" and f.parent.name == "cs231n"]
+        homes = sorted({f.parent.parent for f in layers})
+
+        def rank(home: Path) -> tuple[bool, bool, int]:
+            layers = (home / "cs231n" / "layers.py").read_bytes()
+            has_cnn = (home / "cs231n" / "classifiers" / "cnn.py").is_file()
+            return has_cnn, b"def conv_forward_naive" in layers, -len(home.parts)
+
+        return sorted(homes, key=rank, reverse=True)
+
+    def _inside(self, link: Path) -> bool:
+        """Whether a symbolic link's final target lies inside the upload (never followed outside)."""
+        # realpath, unlike Path.resolve, does not raise on a symlink loop; a loop or a dangling
+        # link does not exist, and is reported instead.
+        return os.path.exists(link) and Path(os.path.realpath(link)).is_relative_to(self.upload)
+
+    def _usable(self, entry: Path) -> bool:
+        """Not archiver debris, and either no symbolic link or one that stays inside the upload."""
+        return not is_junk((entry.name,)) and (not entry.is_symlink() or self._inside(entry))
+
     def _descend(self, path: Path) -> Path:
         """Walk down through folders that only wrap another folder (``student/assignment2/...``),
         stopping at the folder that holds the code, so a package keeps its dotted name."""
         for _ in range(_MAX_DESCENT):
-            entries = [p for p in path.iterdir() if not is_junk((p.name,)) and not p.is_symlink()]
+            entries = [p for p in path.iterdir() if self._usable(p)]
             dirs = [p for p in entries if p.is_dir()]
             code = [p for p in entries if p.is_file() and p.suffix.lower() in (".py", ".ipynb", ".zip")]
             if code or len(dirs) != 1 or any(dirs[0].glob("*.py")):
@@ -255,25 +356,47 @@ class _Loader:
         return path
 
     def _python_files(self, base: Path) -> list[Path]:
-        """The ``.py`` files under ``base``; symbolic links are reported and never followed."""
+        """The ``.py`` files under ``base``. A symbolic link is followed when its target is inside
+        the upload (a repository's ``assignment2/cs231n -> ../cs231n``), each real folder and file
+        once; one pointing outside, or into a loop, is reported and never followed."""
         found: list[Path] = []
+        seen_dirs = {os.path.realpath(base)}
+        seen_files: set[str] = set()
         total = 0
-        for dirpath, dirnames, filenames in os.walk(base):
+        for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
             here = Path(dirpath)
             if PACKAGE in dirnames:
                 self.finding(
                     "starter_overridden", f"the submission's own {PACKAGE}/ was ignored", file=PACKAGE
                 )
-            dirnames[:] = sorted(d for d in dirnames if not is_junk((d,)) and d != PACKAGE)
+            for name in [n for n in dirnames + filenames if _undecodable(n)]:
+                rel = _shown((here / name).relative_to(base).as_posix())
+                self.finding("encoding", f"{rel}: the file name is not valid UTF-8; skipped", file=rel)
+            dirnames[:] = sorted(
+                d for d in dirnames if not is_junk((d,)) and d != PACKAGE and not _undecodable(d)
+            )
+            filenames = [f for f in filenames if not _undecodable(f)]
             for entry in sorted(dirnames + filenames):
-                if (here / entry).is_symlink():
+                if (here / entry).is_symlink() and not self._inside(here / entry):
                     self._report_symlink(base, here / entry)
-            dirnames[:] = [d for d in dirnames if not (here / d).is_symlink()]
+            kept = []
+            for d in dirnames:
+                real = os.path.realpath(here / d)
+                if real in seen_dirs or (here / d).is_symlink() and not self._inside(here / d):
+                    continue
+                seen_dirs.add(real)
+                kept.append(d)
+            dirnames[:] = kept
             for filename in sorted(filenames):
                 file = here / filename
-                if filename.endswith(".py") and not is_junk((filename,)) and not file.is_symlink():
-                    found.append(file)
-                    total += file.stat().st_size
+                real = os.path.realpath(file)
+                if not filename.endswith(".py") or is_junk((filename,)) or real in seen_files:
+                    continue
+                if not file.is_file() or (file.is_symlink() and not self._inside(file)):
+                    continue
+                seen_files.add(real)
+                found.append(file)
+                total += file.stat().st_size
             if len(found) > self.limits.max_members or total > self.limits.max_total_bytes:
                 raise LoadError(
                     f"{base.name}: more than {self.limits.max_members} Python files or "
@@ -284,14 +407,8 @@ class _Loader:
     def _report_symlink(self, base: Path, link: Path) -> None:
         target = os.readlink(link)
         rel = link.relative_to(base).as_posix()
-        # realpath, unlike Path.resolve, does not raise on a symlink loop.
-        inside = Path(os.path.realpath(link)).is_relative_to(os.path.realpath(base))
-        where = "inside" if inside else "outside"
-        self.finding(
-            "symlink_skipped",
-            f"{rel} -> {target}: a symbolic link ({where} the submission), not followed",
-            file=rel,
-        )
+        where = "outside the submission" if os.path.exists(link) else "broken or in a loop"
+        self.finding("symlink_skipped", f"{rel} -> {target}: a symbolic link {where}, not followed", file=rel)
 
     def load_package(self, base: Path, files: list[Path]) -> None:
         for file in files:
@@ -322,6 +439,10 @@ class _Loader:
 
     def add_python(self, data: bytes, rel: str, dest: str) -> None:
         """Write the student's file to ``root/dest`` and record its symbols and findings."""
+        too_big = self.within_caps(len(data), data.count(b"\n") + 1, rel)
+        if too_big:
+            self.finding("too_large", f"not read: {too_big}", rel)
+            return
         text, clean = _decode(data, rel, self.manifest.findings)
         target = self.root / dest
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -329,36 +450,82 @@ class _Loader:
             target.write_bytes(data)
         else:
             target.write_text(text, encoding="utf-8")
-        try:
-            tree = ast.parse(text, filename=rel)
-        except UNPARSABLE as exc:
-            self.finding(
-                "syntax_error", f"{parse_error(exc)}; nothing in this file can be used", rel, exc_line(exc)
-            )
-            return
-        skeleton = integrity.skeleton_for(rel)
-        if skeleton is not None:
-            reference = (integrity.SKELETON_DIR / skeleton).read_text(encoding="utf-8")
-            self.manifest.findings.extend(integrity.compare(reference, text, rel))
         parts = dest.removesuffix(".py").split("/")
+        package = parts[:-1]
         if parts[-1] == "__init__":
             parts.pop()
         importable = bool(parts) and all(p.isidentifier() for p in parts)
+        module = ".".join(parts) if importable else None
+        if module:
+            self.modules[module] = rel
+        try:
+            tree = ast.parse(text, filename=rel)
+        except UNPARSABLE as exc:
+            why = python2.from_syntax_error(exc) if isinstance(exc, SyntaxError) else None
+            if why:
+                self.python2_file(rel, exc_line(exc), why)
+            else:
+                message = f"{parse_error(exc)}; nothing in this file can be used"
+                self.finding("syntax_error", message, rel, exc_line(exc))
+            return
+        old_code = python2.from_tree(tree)
+        if old_code:
+            self.python2_file(rel, *old_code)
+        skeleton = integrity.skeleton_for(rel)
+        if skeleton is not None:
+            reference = (integrity.SKELETON_DIR / skeleton).read_text(encoding="utf-8")
+            self.manifest.findings.extend(integrity.compare(reference, text, rel, detail=self.detail))
         for node in tree.body:
-            if isinstance(node, ast.Import):
-                self.imports += [(rel, alias.name.split(".")[0], node.lineno) for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                self.imports.append((rel, node.module.split(".")[0], node.lineno))
+            self.record_import(node, module, package, rel)
             for name in _top_level_names(node):
-                if importable:
-                    self.candidates.setdefault(name, []).append((".".join(parts), rel, node.lineno))
+                if module:
+                    self.candidates.setdefault(name, []).append((module, rel, node.lineno))
                 else:
                     self.unimportable.append((name, rel, node.lineno))
 
+    def python2_file(self, rel: str, line: int | None, why: str) -> None:
+        self.python2.setdefault(rel, (line, why))
+        self.finding("python2", python2.MESSAGE.format(why=why), rel, line)
+
+    def record_import(self, node: ast.stmt, module: str | None, package: list[str], rel: str) -> None:
+        """Note which modules ``module`` imports at its top level (a guarded import, in a try
+        block, is not a statement of the module body and never counts)."""
+        if isinstance(node, ast.Import):
+            targets = absolute = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            head = node.module or ""
+            absolute = [head] if not node.level else []
+            if node.level:  # relative to the importing module's package
+                up = node.level - 1
+                base = package[: len(package) - up] if up <= len(package) else []
+                head = ".".join([*base, head] if head else base)
+            targets = [head] + [f"{head}.{alias.name}" for alias in node.names if alias.name != "*"]
+        else:
+            return
+        self.imports += [(module, rel, target.split(".")[0], node.lineno) for target in absolute]
+        self.edges.setdefault(module, set()).update(t for t in targets if t)
+
+    def imported_modules(self) -> set[str]:
+        """The submission's modules the worker will import: those holding a symbol the grader
+        uses, their parent packages, and everything they import from the submission in turn."""
+        todo = [loc.module for loc in self.manifest.symbols.values() if loc is not None]
+        seen: set[str] = set()
+        while todo:
+            name = todo.pop()
+            dotted = name.split(".")
+            for i in range(1, len(dotted) + 1):
+                module = ".".join(dotted[:i])
+                if module not in seen and (module in self.modules or module == NOTEBOOK_MODULE):
+                    seen.add(module)
+                    todo.extend(self.edges.get(module, ()))
+        return seen
+
     def check_imports(self) -> None:
-        """Report imports the worker cannot satisfy: the module will fail to import there."""
-        for rel, module, line in self.imports:
-            if (
+        """Report imports the worker cannot satisfy, in modules the worker will import: there,
+        the module will fail to import. Files nothing imports are not reported."""
+        imported = self.imported_modules()
+        for importer, rel, module, line in self.imports:
+            if importer not in imported or (
                 module in WORKER_MODULES
                 or (self.root / f"{module}.py").exists()
                 or (self.root / module).is_dir()
@@ -371,6 +538,38 @@ class _Loader:
                 rel,
                 line,
             )
+
+    def refuse_python2(self) -> None:
+        """A Python 2 file the grader would import, a course file that Python 2 syntax kept from
+        loading, or a notebook whose Python 2 cells leave a symbol missing, ends the load with one
+        clear line; any other is only a finding."""
+        imported = {self.modules.get(m) for m in self.imported_modules()}
+        cells = [f for f in self.manifest.findings if f.kind == "python2" and f.file not in self.python2]
+        if cells and None in self.manifest.symbols.values():  # a notebook's skipped Python 2 cells
+            raise LoadError(f"{cells[0].file}, {cells[0].message.removesuffix('; cell skipped')}")
+        for rel, (line, why) in self.python2.items():
+            stem = rel.rsplit("/", 1)[-1].removesuffix(".py")
+            if rel in imported or stem in COURSE_PATHS:
+                where = f"{rel}, line {line}" if line else rel
+                raise LoadError(f"{where}: {python2.MESSAGE.format(why=why)}")
+
+    def refuse_notebook_without_package(self, kind: Kind | None) -> None:
+        """A notebook of a package-based course year, uploaded without its package: its code is in
+        cs231n/*.py, which the grader was not given. Say which files are missing, once: as the
+        reason nothing loads, or as one finding when the notebook defines some of it itself."""
+        wanted = [m for m in COURSE_PATHS if m in self.course_imports]
+        missing = [name for name, where in self.manifest.symbols.items() if where is None]
+        if kind != Kind.notebook or not wanted or not missing:
+            return
+        files = ", ".join(f"cs231n/{COURSE_PATHS[m]}" for m in wanted)
+        message = f"the notebook imports its code from {files}, which were not uploaded"
+        if not any(self.manifest.symbols.values()):
+            raise LoadError(
+                f"{self.manifest.files[0].path}: {message}; upload the assignment folder "
+                "(or a zip of it) with the notebook"
+            )
+        notebook = self.manifest.files[0].path
+        self.finding("notebook.package_missing", f"{message}: {', '.join(missing)} not found", notebook)
 
     # --- symbols -----------------------------------------------------------------------
 
@@ -427,31 +626,39 @@ def load(
     own_symbols: Sequence[str] = OWN_FAST_SYMBOLS,
     starter_modules: Sequence[str] = STARTER_MODULES,
     limits: ArchiveLimits = DEFAULT_LIMITS,
+    integrity_detail: bool = False,
 ) -> Bundle:
     """Load the submission at ``path`` into ``scratch/root`` (replaced if present).
 
     ``required_symbols`` are always listed in the manifest (None when missing); ``own_symbols``
     only when the submission defines them in its own code. ``starter_modules`` are module names
     replaced by the reference's starter code. ``run_notebook`` keeps every notebook statement, so
-    importing the generated module replays the notebook (in the sandbox). Raises LoadError.
+    importing the generated module replays the notebook (in the sandbox). ``integrity_detail``
+    gives one finding per change outside the markers instead of one summary per file.
+    Raises LoadError.
     """
     path = Path(path)
     if not path.exists():
         raise LoadError(f"{path}: no such file or directory")
     name = Path(os.path.abspath(path)).name
+    if _undecodable(name):
+        raise LoadError(f"{_shown(str(path))}: the name is not valid UTF-8; rename it and try again")
     scratch = Path(scratch)
     root = scratch / "root"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    loader = _Loader(scratch, root, starter_modules, limits)
+    loader = _Loader(scratch, root, starter_modules, limits, integrity_detail)
+    loader.upload = Path(os.path.realpath(path if path.is_dir() else path.parent))
     try:
         kind, inner = loader.load_path(path, run_notebook)
     except OSError as exc:  # unreadable files, a FIFO, a disk error: the user's to fix
         raise LoadError(f"{path}: cannot read {exc.filename or path} ({exc.strerror or exc})") from None
     install_starter(root)
     loader.manifest.inner_kind = inner
-    loader.check_imports()
     loader.resolve_symbols(required_symbols, own_symbols)
+    loader.check_imports()
+    loader.refuse_python2()
+    loader.refuse_notebook_without_package(kind if kind != Kind.zip else inner)
     files = sorted(loader.manifest.files, key=lambda f: f.path)
     loader.manifest.files = files
     digest = _sha256("".join(f"{f.path}\0{f.sha256}\n" for f in files).encode())

@@ -33,10 +33,12 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import compat, ops
 from .protocol import FrameReader, ProtocolError, Ref, decode, encode, frame, write_frame
 
 TRACEBACK_LINES = 20
+_WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
+_STUDENT_ROOT = ""  # the submission's tree, set by main; shortens paths in tracebacks
 
 
 class StudentError(Exception):
@@ -122,15 +124,30 @@ class Session:
 
 
 def describe(exc: BaseException) -> str:
-    """The last lines of a traceback, robust to exceptions whose __str__ misbehaves."""
+    """The exception line first, then the traceback trimmed to the student's frames (the worker's
+    own frames and importlib's say nothing to a student), with paths relative to the submission.
+    Robust to exceptions whose __str__ misbehaves."""
     if isinstance(exc, SystemExit):
         return f"the code called sys.exit({exc.code!r})"
     try:
-        lines = traceback.format_exception(exc)
-        text = "".join(lines).rstrip().splitlines()
+        summary = "".join(traceback.format_exception_only(exc)).strip() or type(exc).__name__
+        if isinstance(exc, StudentError):  # the worker's own words, not a traceback
+            return str(exc)
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _grader_frame(f.filename)]
+        shown = [_relative(line).rstrip() for line in traceback.format_list(frames)]
+        shown = "\n".join(shown).splitlines()[-(TRACEBACK_LINES - 2) :]
+        header = ["Traceback (most recent call last, the submission's frames):"] if shown else []
+        return "\n".join([summary, *header, *shown])
     except BaseException:
-        text = [f"{type(exc).__name__} (its message could not be printed)"]
-    return "\n".join(text[-TRACEBACK_LINES:])
+        return f"{type(exc).__name__} (its message could not be printed)"
+
+
+def _grader_frame(filename: str) -> bool:
+    return os.path.dirname(os.path.abspath(filename)) == _WORKER_DIR or filename.startswith("<frozen ")
+
+
+def _relative(text: str) -> str:
+    return text.replace(_STUDENT_ROOT + os.sep, "") if _STUDENT_ROOT else text
 
 
 def flush_output() -> None:
@@ -166,6 +183,9 @@ def main(config_json: str) -> None:
     config = json.loads(config_json)
     os.chdir(config["scratch"])
     session = Session(config)
+    compat.install()  # numpy 1.x names older course years use, before any student code runs
+    global _STUDENT_ROOT
+    _STUDENT_ROOT = os.path.abspath(config["root"])
     sys.path.insert(0, config["root"])  # the submission's tree comes first, after numpy is imported
     sys.argv = ["worker"]
     hello = {"ok": True, "pid": os.getpid(), "uid": os.getuid(), "numpy": np.__version__}

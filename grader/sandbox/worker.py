@@ -33,7 +33,7 @@ from .isolation import Cgroup, Layout
 from .limits import Limits
 from .protocol import FrameReader, ProtocolError, Ref, decode, encode, frame
 
-CHILD_FILES = ("child.py", "protocol.py", "ops.py")
+CHILD_FILES = ("child.py", "protocol.py", "ops.py", "compat.py")
 START_TIMEOUT_S = 20.0  # generous: a loaded machine may take seconds to start Python and numpy
 PIPE_BYTES = 1 << 20
 SHARED_BYTES = 32 << 20  # counts against the child's RLIMIT_AS: big enough for the layers' arrays

@@ -19,6 +19,7 @@ from grader.submission import Bundle
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 SUBMISSIONS = REPO / "submissions"
+COMPAT = REPO / "grader" / "sandbox" / "compat.py"
 
 
 def run_in_root(root: Path, code: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -29,6 +30,9 @@ def run_in_root(root: Path, code: str, timeout: float = 120) -> subprocess.Compl
         "import sys\n"
         f"sys.path = [{str(root)!r}] + [p for p in sys.path if p not in ('', {str(REPO)!r})]\n"
         "sys.meta_path = [f for f in sys.meta_path if 'editable' not in getattr(f, '__module__', '')]\n"
+        # As the worker does before importing student code (grader/sandbox/compat.py).
+        f"exec(open({str(COMPAT)!r}).read(), compat := {{'__name__': 'compat'}})\n"
+        "compat['install']()\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     return subprocess.run(

@@ -17,7 +17,8 @@ SKELETON = (SKELETON_DIR / "cs231n" / "layers.py").read_text()
 
 def findings_after(old: str, new: str) -> list[tuple[str, int | None]]:
     assert old in LAYERS
-    return [(f.kind, f.line) for f in compare(SKELETON, LAYERS.replace(old, new, 1), "layers.py")]
+    edited = LAYERS.replace(old, new, 1)
+    return [(f.kind, f.line) for f in compare(SKELETON, edited, "layers.py", detail=True)]
 
 
 def line_of(text: str) -> int:
@@ -25,7 +26,7 @@ def line_of(text: str) -> int:
 
 
 def test_filled_in_skeleton_has_no_findings():
-    assert compare(SKELETON, LAYERS, "layers.py") == []
+    assert compare(SKELETON, LAYERS, "layers.py", detail=True) == []
 
 
 def test_comments_docstrings_blank_lines_and_extra_helpers_do_not_count():
@@ -73,13 +74,59 @@ def test_modified_marker_text():
     assert ("integrity.markers", line_of("def relu_forward(x):")) in found
 
 
-def test_deleted_skeleton_function():
+def test_a_deleted_function_is_not_an_integrity_note():
+    # The symbol is reported missing where it matters (the manifest's symbols), not twice.
     start = LAYERS.index("def relu_backward")
     end = LAYERS.index("def softmax_loss")
-    found = compare(SKELETON, LAYERS[:start] + LAYERS[end:], "layers.py")
-    assert [(f.kind, f.message) for f in found] == [
-        ("integrity.missing", "relu_backward from the skeleton is not defined")
-    ]
+    assert compare(SKELETON, LAYERS[:start] + LAYERS[end:], "layers.py", detail=True) == []
+
+
+def test_quote_style_line_breaks_and_trailing_commas_do_not_count():
+    cnn_skeleton = (SKELETON_DIR / "cs231n" / "classifiers" / "cnn.py").read_text()
+    cnn = (SUBMISSIONS / "correct_package" / "cs231n" / "classifiers" / "cnn.py").read_text()
+    assert 'self.params["W1"]' in cnn and "dtype=np.float32,\n" in cnn_skeleton
+    # 2019's spelling: single quotes, the signature on three lines without a trailing comma.
+    old_style = cnn.replace('"', "'")
+    start = old_style.index("    def __init__(")
+    end = old_style.index("):\n", start) + 3
+    old_style = (
+        old_style[:start]
+        + "    def __init__(self, input_dim=(3, 32, 32), num_filters=32, filter_size=7,\n"
+        + "                 hidden_dim=100, num_classes=10, weight_scale=1e-3, reg=0.0,\n"
+        + "                 dtype=np.float32):\n"
+        + old_style[end:]
+    )
+    assert old_style != cnn
+    assert compare(cnn_skeleton, old_style, "cnn.py", detail=True) == []
+    changed = old_style.replace("'pad': (filter_size - 1) // 2", "'pad': 0")
+    assert [f.kind for f in compare(cnn_skeleton, changed, "cnn.py", detail=True)] == ["integrity.changed"]
+
+
+def test_code_without_markers_is_the_course_s_and_never_compared():
+    # Course-provided functions (the sandwiches) and pre-2019 files carry no markers.
+    no_markers = "\n".join(
+        line for line in LAYERS.splitlines() if "START OF YOUR CODE" not in line and "END OF YOUR" not in line
+    )
+    no_markers = no_markers.replace("    cache = (x, w, b)\n", "    cache = (x, w, b, None)\n")
+    assert compare(SKELETON, no_markers, "layers.py", detail=True) == []
+    utils = (SKELETON_DIR / "cs231n" / "layer_utils.py").read_text()
+    rewritten = utils.replace("s, relu_cache = relu_forward(a)", "r, relu_cache = relu_forward(a)")
+    rewritten = rewritten.replace("_fast(s, pool_param)", "_fast(r, pool_param)")
+    assert rewritten != utils and compare(utils, rewritten, "layer_utils.py", detail=True) == []
+
+
+def test_one_summary_finding_per_file_by_default():
+    edited = LAYERS.replace(
+        "def conv_forward_naive(x, w, b, conv_param):", "def conv_forward_naive(x, w, b, conv_param, v=0):"
+    )
+    edited = edited.replace("    cache = (x, pool_param)\n", "    cache = (x, out, pool_param)\n")
+    detailed = compare(SKELETON, edited, "layers.py", detail=True)
+    assert len(detailed) == 2
+    (summary,) = compare(SKELETON, edited, "layers.py")
+    assert summary.kind == "integrity.signature" and summary.file == "layers.py"
+    assert summary.line == min(f.line for f in detailed)
+    assert "conv_forward_naive (signature)" in summary.message
+    assert "max_pool_forward_naive (return)" in summary.message
 
 
 def test_findings_reach_the_manifest_with_the_student_file_and_line(tmp_path: Path):
@@ -94,5 +141,5 @@ def test_findings_reach_the_manifest_with_the_student_file_and_line(tmp_path: Pa
     bundle = load(package, tmp_path / "scratch")
     (finding,) = [f for f in bundle.manifest.findings if f.kind.startswith("integrity")]
     assert (finding.kind, finding.file) == ("integrity.signature", "cs231n/classifiers/cnn.py")
-    assert finding.message.startswith("ThreeLayerConvNet.loss:")
+    assert "ThreeLayerConvNet.loss (signature)" in finding.message
     assert cnn.read_text().splitlines()[finding.line - 1].strip().startswith("def loss(")

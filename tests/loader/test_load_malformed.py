@@ -209,3 +209,65 @@ def test_oversized_notebook_is_refused_before_reading(tmp_path: Path, scratch: P
     assert "more than the cap of 10000" in load_error(
         path, scratch, limits=ArchiveLimits(max_total_bytes=10_000)
     )
+
+
+# --- student data that once raised in the grader or made it work without bound ----------------
+
+
+def test_notebook_json_nested_100k_deep(tmp_path: Path, scratch: Path):
+    (tmp_path / "deep.ipynb").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    assert "nested too deeply" in load_error(tmp_path / "deep.ipynb", scratch)
+
+
+def test_zip_member_flagged_utf8_but_not(tmp_path: Path, scratch: Path):
+    archive = make_zip(tmp_path / "hw.zip", {"cs231n/layers\u00e9.py": "x = 1\n"})
+    # Keep the UTF-8 flag that zipfile set for the non-ASCII name, but make the bytes Latin-1.
+    archive.write_bytes(archive.read_bytes().replace("layers\u00e9".encode(), b"layers\xe9_"))
+    assert "marked UTF-8 but is not valid UTF-8" in load_error(archive, scratch)
+
+
+def test_file_name_that_is_not_utf8(tmp_path: Path, scratch: Path):
+    folder = tmp_path / "hw"
+    shutil.copytree(SUBMISSIONS / "correct_package", folder)
+    bad = os.fsdecode(os.fsencode(folder / "cs231n") + b"/notes\xff.py")
+    Path(bad).write_text("x = 1\n")
+    bundle = load(folder, scratch)
+    (finding,) = [f for f in bundle.manifest.findings if f.kind == "encoding"]
+    assert finding.message == "cs231n/notes\\xff.py: the file name is not valid UTF-8; skipped"
+    assert None not in bundle.manifest.symbols.values()
+    bundle.model_dump_json()  # the manifest can be written to a report
+    assert "the name is not valid UTF-8" in load_error(Path(bad), scratch)
+
+
+def test_source_file_too_large_is_not_parsed(tmp_path: Path, scratch: Path):
+    folder = tmp_path / "hw"
+    shutil.copytree(SUBMISSIONS / "correct_package", folder)
+    (folder / "cs231n" / "big.py").write_text("x\n" * 1_500_000)  # 3 MB of one-character lines
+    bundle = load(folder, scratch)
+    (finding,) = [f for f in bundle.manifest.findings if f.kind == "too_large"]
+    assert finding.file == "cs231n/big.py" and "more than the cap" in finding.message
+    assert not (bundle.root / "cs231n" / "big.py").exists()
+    assert None not in bundle.manifest.symbols.values()
+
+
+def test_too_much_source_in_total(tmp_path: Path, scratch: Path):
+    folder = tmp_path / "hw"
+    folder.mkdir()
+    for i in range(12):  # each under the per-file caps, together over the total
+        (folder / f"part{i}.py").write_text("x = 1\n" * 19_000)
+    assert "more than" in load_error(folder, scratch)
+    limits = ArchiveLimits(max_file_lines=100)
+    write_notebook(tmp_path / "long.ipynb", ["x = 1\n" * 200])
+    assert "code cells have" in load_error(tmp_path / "long.ipynb", scratch, limits=limits)
+
+
+def test_committed_virtualenv_is_not_read(tmp_path: Path, scratch: Path):
+    folder = tmp_path / "repo"
+    shutil.copytree(SUBMISSIONS / "correct_package", folder / "assignment2")
+    site = folder / "env" / "lib" / "python3.11" / "site-packages" / "numpy"
+    site.mkdir(parents=True)
+    (site / "layers.py").write_text("def affine_forward(x, w, b):\n    return 0\n")
+    bundle = load(folder, scratch)
+    # The one course package is graded from its own folder, so `cs231n` is importable at the top.
+    assert bundle.manifest.symbols["affine_forward"].file == "cs231n/layers.py"
+    assert not any("site-packages" in f.path for f in bundle.manifest.files)
