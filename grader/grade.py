@@ -227,7 +227,7 @@ def _guarded(
     except StudentFailure as failure:
         if failure.output:
             ctx.calls.outputs.append(failure.output)
-        message = failure_message(failure, ctx.calls.current, hidden=hidden)
+        message = failure_message(failure, ctx.calls, hidden=hidden)
         return Outcome(Status(failure.status), message=message)
     except MalformedResultError as exc:
         return Outcome(Status.failed, message=str(exc))

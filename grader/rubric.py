@@ -114,8 +114,10 @@ class CnnGradientParams(_Strict):
     # max |student - reference| / max |reference| per gradient, on the same weights and inputs
     tol: float = Field(default=1e-6, gt=0)
     # The notebook's figure (public checks only): the student's gradients against numeric ones of
-    # their own loss, taken by the grader with this step. Shown, not judged.
+    # their own loss, taken by the grader with this step on this many entries per parameter.
+    # Shown, not judged.
     h: float = Field(default=1e-6, gt=0)
+    numeric_samples: int = Field(default=12, ge=1)
 
 
 class TrainParams(_Strict):

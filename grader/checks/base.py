@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from grader.report import Artifacts, Status
 from grader.sandbox import StudentFailure
 
@@ -48,6 +50,7 @@ class StudentCalls:
         self.student_time_s = 0.0
         self.outputs: list[str] = []
         self.current = ""  # the student's function (or model method) being called
+        self.current_shapes: list[tuple[int, ...]] = []  # of its array arguments
 
     def _value(self, reply: Any) -> Any:
         self.student_time_s += reply.wall_s
@@ -60,12 +63,12 @@ class StudentCalls:
 
     def call_timed(self, symbol: str, *args: Any, keep: Any = (), **kwargs: Any) -> tuple[Any, float]:
         """(value, seconds): the round trip of one call as the grader's own clock measured it."""
-        self.current = symbol
+        self._calling(symbol, args)
         reply = self.worker.call(symbol, *args, keep=keep, **kwargs)
         return self._value(reply), reply.wall_s
 
     def call_method(self, handle: Any, name: str, *args: Any, keep: Any = (), **kwargs: Any) -> Any:
-        self.current = f"ThreeLayerConvNet.{name}"
+        self._calling(f"ThreeLayerConvNet.{name}", args)
         reply = self.worker.call_method(handle, name, *args, keep=keep, **kwargs)
         return self._value(reply)
 
@@ -83,10 +86,14 @@ class StudentCalls:
         """A helper in the worker. Its result is the student's claim like any other value."""
         symbol = kwargs.get("symbol")
         if isinstance(symbol, str):
-            self.current = symbol
+            self._calling(symbol, kwargs.get("args", ()))
         elif "model" in kwargs:
-            self.current = "ThreeLayerConvNet.loss"
+            self._calling("ThreeLayerConvNet.loss", [kwargs.get("X")])
         return self._value(self.worker.op(name, **kwargs))
+
+    def _calling(self, function: str, args: Any) -> None:
+        self.current = function
+        self.current_shapes = [a.shape for a in args if isinstance(a, np.ndarray)]
 
     @property
     def output(self) -> str:
@@ -104,15 +111,19 @@ class CheckContext:
     cache_dir: Path | None = None  # where the reference training runs are cached
 
 
-def failure_message(failure: StudentFailure, function: str, *, hidden: bool) -> str:
+def failure_message(failure: StudentFailure, calls: StudentCalls, *, hidden: bool) -> str:
     """What a report says about a call that raised, crashed or hung.
 
-    A timeout names the function. In a hidden check nothing the student's process wrote is shown
-    (a traceback or an exception's text could carry the hidden inputs out): only the name of a
-    built-in exception type, or what the grader itself observed.
+    A timeout names the function (and, in a public check, its inputs' shapes). In a hidden check
+    nothing the student's process wrote is shown (a traceback or an exception's text could carry
+    the hidden inputs out): only the name of a built-in exception type, or what the grader itself
+    observed.
     """
+    function = calls.current
     if failure.status == "timeout":
-        return f"{function or 'the code'}: {failure.message}"
+        shapes = ", ".join(str(s) for s in calls.current_shapes)
+        inputs = f" (inputs of shape {shapes})" if shapes and not hidden else ""
+        return f"{function or 'the code'}: {failure.message}{inputs}"
     if not hidden:
         return failure.message
     if failure.origin == "grader":

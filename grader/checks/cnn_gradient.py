@@ -22,7 +22,7 @@ from grader.checks.cases import public_rng, seeded_rng
 from grader.checks.compare import compare, symmetric_error
 from grader.checks.diagnose import diagnose_model_loss, diagnose_reg_grads, diagnose_reg_loss
 from grader.report import Visibility
-from grader.rubric import CnnGradientCheck, ModelConfig
+from grader.rubric import CnnGradientCheck, CnnGradientParams, ModelConfig
 
 
 def symbols(spec: CnnGradientCheck) -> list[str]:
@@ -37,7 +37,7 @@ def run(spec: CnnGradientCheck, ctx: CheckContext) -> Outcome:
     X, y = model_io.inputs(rng, config, p.num_inputs)
     try:
         net = model_io.evaluate(ctx.calls, config, X, y, rng)
-        figures = {} if hidden else _numeric_figures(ctx, net.model, config, net.params, net.grads, X, y, p.h)
+        figures = {} if hidden else _numeric_figures(ctx, net.model, net.params, net.grads, X, y, p, rng)
     except MalformedResultError as exc:
         return Outcome.graded(0, 1, message=str(exc))
 
@@ -74,21 +74,24 @@ def run(spec: CnnGradientCheck, ctx: CheckContext) -> Outcome:
 def _numeric_figures(
     ctx: CheckContext,
     model: Any,
-    config: ModelConfig,
     params: dict[str, np.ndarray],
     grads: dict[str, np.ndarray],
     X: np.ndarray,
     y: np.ndarray,
-    h: float,
+    p: CnnGradientParams,
+    rng: np.random.Generator,
 ) -> dict[str, float]:
-    """The notebook's 'W1 relative error: ...' lines, at the student's own initialization."""
+    """The notebook's 'W1 relative error: ...' lines at the student's own initialization, on
+    `p.numeric_samples` entries of each parameter."""
     model_io.set_params(ctx.calls, model, params)
-    return {
-        name: symmetric_error(
-            grads[name], numeric.model_gradient(ctx.calls, model, X, y, name, params[name].shape, h)
+    figures = {}
+    for name, value in params.items():
+        indices = sorted(
+            rng.choice(value.size, size=min(p.numeric_samples, value.size), replace=False).tolist()
         )
-        for name in expected.PARAM_NAMES
-    }
+        numeric_values = numeric.model_gradient(ctx.calls, model, X, y, name, indices, p.h)
+        figures[name] = symmetric_error(grads[name].reshape(-1)[indices], numeric_values)
+    return figures
 
 
 def _diagnose(

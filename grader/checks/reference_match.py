@@ -70,7 +70,7 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
             if failure.status == Status.timeout:
                 raise  # one hung case would hang the others: the whole check times out
             crashed += 1
-            problems.append(where + failure_message(failure, ctx.calls.current, hidden=not public))
+            problems.append(where + failure_message(failure, ctx.calls, hidden=not public))
             continue
         except MalformedResultError as exc:
             problems.append(f"{where}{exc}")

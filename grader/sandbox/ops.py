@@ -14,9 +14,9 @@ and results cross as plain data, a model crosses as a Handle.
     of each call) in a list of 2 * size items. Only a loop of calls: the grader
     validates every output and computes the finite differences itself.
 
-``perturbed_losses(model, X, y, name, h)``
+``perturbed_losses(model, X, y, name, h, indices=None)``
     The same for ``model.params[name]``: ``model.loss(X, y)[0]`` at +h and -h
-    per entry, as a list of 2 * size raw values.
+    per entry (or per flat index in ``indices``), as a list of raw values.
 
 ``seed(value)``
     ``numpy.random.seed(value)``: the student's init and the Solver draw from
@@ -49,11 +49,14 @@ def import_module(session: Any, name: str) -> None:
     importlib.import_module(name)
 
 
-def _each_entry_perturbed(target: np.ndarray, h: float, evaluate: Callable[[], Any]) -> list[Any]:
-    """evaluate() with each entry of `target` moved by +h then -h (in place, restored after)."""
+def _each_entry_perturbed(
+    target: np.ndarray, h: float, evaluate: Callable[[], Any], indices: list[int] | None = None
+) -> list[Any]:
+    """evaluate() with each entry of `target` (or those at `indices`) moved by +h then -h (in place,
+    restored after)."""
     flat = target.reshape(-1)  # a view: the caller's array is what the code reads
     results = []
-    for i in range(flat.size):
+    for i in range(flat.size) if indices is None else indices:
         saved = flat[i]
         for step in (h, -h):
             flat[i] = saved + step
@@ -78,12 +81,18 @@ def perturbed_outputs(
 
 
 def perturbed_losses(
-    session: Any, model: Any, X: np.ndarray, y: np.ndarray, name: str, h: float
+    session: Any,
+    model: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    name: str,
+    h: float,
+    indices: list[int] | None = None,
 ) -> list[Any]:
     param = model.params[name]
     if not isinstance(param, np.ndarray) or param.dtype != np.float64 or not param.flags.c_contiguous:
         raise TypeError(f"model.params[{name!r}] must be a contiguous float64 array")
-    return _each_entry_perturbed(param, h, lambda: model.loss(X, y)[0])
+    return _each_entry_perturbed(param, h, lambda: model.loss(X, y)[0], indices)
 
 
 def seed(session: Any, value: int) -> None:

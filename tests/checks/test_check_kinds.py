@@ -209,7 +209,7 @@ LYING_OPS = {
     "perturbed_outputs": lambda session, symbol, args, wrt, h, out_index=0: (
         [session.resolve(symbol)(*args)[out_index]] * (2 * np.size(args[wrt]))
     ),
-    "perturbed_losses": lambda session, model, X, y, name, h: [1.0] * (2 * np.size(model.params[name])),
+    "perturbed_losses": lambda session, model, X, y, name, h, indices=None: [1.0] * (2 * len(indices)),
 }
 
 

@@ -41,8 +41,10 @@ def without_forgery(source: Path, folder: Path) -> Path:
     return honest
 
 
-def verdicts(report: Report) -> dict[str, tuple[Status, float]]:
-    return {c.id: (c.status, c.points) for c in report.checks}
+def verdicts(report: Report) -> dict[str, float]:
+    """Points per check (the statuses may differ: a forged helper that errors is an error, the
+    honest run of the same code a failure; both earn nothing)."""
+    return {c.id: c.points for c in report.checks}
 
 
 TRAINING_IN_WORKER = pytest.mark.xfail(

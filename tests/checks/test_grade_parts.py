@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.checks.base import failure_message
+from grader.checks.base import StudentCalls, failure_message
 from grader.checks.train import filters_as_uint8
 from grader.grade import GradeOptions, inputs_key
 from grader.rubric import load_rubric
@@ -47,23 +47,27 @@ def test_first_layer_filters_become_rgb_pictures_stretched_to_the_byte_range():
     assert filters_as_uint8(np.zeros((2, 3))) is None
 
 
+def calling(function: str, *shapes: tuple[int, ...]) -> StudentCalls:
+    calls = StudentCalls(worker=None)
+    calls.current, calls.current_shapes = function, list(shapes)
+    return calls
+
+
 def test_a_hidden_checks_failure_shows_no_text_from_the_students_process():
     leak = "".join("abcdefghij"[int(d)] for d in "2347")  # digits written as letters get past a mask
     traceback = f"Traceback (most recent call last):\n  ...\nValueError: shape {leak} x=[[0.1, 0.2]]"
     student = StudentFailure("error", traceback, origin="student")
-    assert (
-        failure_message(student, "conv_forward_naive", hidden=True) == "conv_forward_naive raised ValueError"
-    )
+    assert failure_message(student, calling("conv", (2, 3)), hidden=True) == "conv raised ValueError"
     own_type = StudentFailure("error", f"Traceback ...\nLeak_{leak}Error: x", origin="student")
-    assert failure_message(own_type, "f", hidden=True) == "f raised an exception"
+    assert failure_message(own_type, calling("f"), hidden=True) == "f raised an exception"
     forged = StudentFailure("error", f"killed: memory limit {leak}", origin="student")
-    assert leak not in failure_message(forged, "f", hidden=True)
+    assert leak not in failure_message(forged, calling("f"), hidden=True)
     limit = StudentFailure("error", "killed: memory limit of 512 MB exceeded")
-    assert failure_message(limit, "f", hidden=True) == "killed: memory limit of 512 MB exceeded"
+    assert failure_message(limit, calling("f"), hidden=True) == "killed: memory limit of 512 MB exceeded"
     reply = StudentFailure("error", f"the worker sent a malformed reply: bad header {leak}")
-    assert failure_message(reply, "f", hidden=True) == "the worker sent a malformed reply"
+    assert failure_message(reply, calling("f"), hidden=True) == "the worker sent a malformed reply"
     hung = StudentFailure("timeout", "timed out after 30 s")
-    assert (
-        failure_message(hung, "conv_forward_naive", hidden=True) == "conv_forward_naive: timed out after 30 s"
-    )
-    assert failure_message(student, "f", hidden=False) == traceback  # public: the student's own traceback
+    assert failure_message(hung, calling("conv", (2, 3)), hidden=True) == "conv: timed out after 30 s"
+    public = failure_message(hung, calling("conv", (2, 3), (4,)), hidden=False)
+    assert public == "conv: timed out after 30 s (inputs of shape (2, 3), (4,))"
+    assert failure_message(student, calling("f"), hidden=False) == traceback  # public: the whole traceback

@@ -102,8 +102,9 @@ def _same_output(session, symbol, args, wrt, h, out_index=0):
     return [out] * (2 * np.size(args[wrt]))
 
 
-def _same_loss(session, model, X, y, name, h):
-    return [model.loss(X, y)[0]] * (2 * np.size(model.params[name]))
+def _same_loss(session, model, X, y, name, h, indices=None):
+    count = np.size(model.params[name]) if indices is None else len(indices)
+    return [model.loss(X, y)[0]] * (2 * count)
 
 
 def _perfect_training(session, model, *args, **kwargs):
