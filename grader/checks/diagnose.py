@@ -531,8 +531,9 @@ def diagnose_reg_grads(
     """How the student's weight gradients differ from the true ones, when reg > 0.
 
     The truth is `expected` (the reference's gradients on the same params) when given, else
-    `numeric` (of the student's own loss). Off by a multiple of reg*W: reg*W missing (-1) or a
-    wrong factor; off by one number per weight: a scalar was added.
+    `numeric` (of the student's own loss). Off by one number per weight (whatever else): a scalar
+    was added, or put in place of reg*W; off by a multiple of reg*W only: reg*W missing (-1) or a
+    wrong factor.
     """
     truth = expected if expected is not None else numeric
     weights = [k for k in truth if k.startswith("W")]
@@ -549,36 +550,29 @@ def diagnose_reg_grads(
                 return None
         diff = grad.astype(np.float64) - want  # type: ignore[union-attr]
         diffs[name] = (diff, reg * weight.astype(np.float64), _scale(want))  # type: ignore[union-attr]
-    return _off_by_reg_w(diffs) or _off_by_constant(diffs)
+    return _reg_grad_shape(diffs)
 
 
-def _off_by_reg_w(diffs: Mapping[str, tuple[np.ndarray, np.ndarray, float]]) -> str | None:
-    factors = []
+def _reg_grad_shape(diffs: Mapping[str, tuple[np.ndarray, np.ndarray, float]]) -> str | None:
+    """Fit each weight's gradient error as factor*reg*W + offset; the fit must leave only noise."""
+    factors, shifted = [], False
     for diff, reg_w, scale in diffs.values():
-        norm = float(np.sum(reg_w**2))
-        if norm == 0:
+        basis = np.stack([reg_w.ravel(), np.ones(reg_w.size)], axis=1)
+        (factor, offset), *_ = np.linalg.lstsq(basis, diff.ravel(), rcond=None)
+        if np.max(np.abs(diff - factor * reg_w - offset), initial=0.0) > GRAD_TOL * scale:
             return None
-        factor = float(np.sum(diff * reg_w)) / norm
-        if np.max(np.abs(diff - factor * reg_w), initial=0.0) > GRAD_TOL * scale:
-            return None
-        # a factor whose effect is below the noise is no factor at all
-        factors.append(factor if abs(factor) * _scale(reg_w) > 1e3 * GRAD_TOL * scale else 0.0)
+        # a part whose size is below the noise is no part at all
+        noticeable = 1e3 * GRAD_TOL * scale
+        shifted = shifted or abs(offset) > noticeable
+        factors.append(float(factor) if abs(factor) * _scale(reg_w) > noticeable else 0.0)
+    if shifted:  # a scalar added to the gradient, or put in place of reg*W
+        return BUGS["reg_grad_scalar"].hint
     off = [f for f in factors if f != 0.0]
     if not off:
         return None
     if all(abs(f + 1) < 1e-2 for f in off):
         return BUGS["reg_missing_from_grads"].hint
     return BUGS["reg_grad_wrong_factor"].hint
-
-
-def _off_by_constant(diffs: Mapping[str, tuple[np.ndarray, np.ndarray, float]]) -> str | None:
-    shifted = False
-    for diff, _, scale in diffs.values():
-        offset = float(np.mean(diff))
-        if np.max(np.abs(diff - offset), initial=0.0) > GRAD_TOL * scale:
-            return None
-        shifted = shifted or abs(offset) > 1e3 * GRAD_TOL * scale
-    return BUGS["reg_grad_scalar"].hint if shifted else None
 
 
 def diagnose_shapes(
