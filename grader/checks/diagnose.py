@@ -92,9 +92,9 @@ BUGS: dict[str, Bug] = {
         ),
         Bug(
             "max_pool_backward_overwrites",
-            "max pool backward: gradient is lost where pooling windows overlap - add into dx "
-            "(dx[...] += ...) instead of assigning (dx[...] = ...), since one input can be the max of "
-            "several windows.",
+            "max pool backward: gradient is lost where pooling windows overlap - one input can be the "
+            "max of several windows, so add every window's gradient into dx (dx[...] += ..., or "
+            "np.add.at with index arrays) instead of assigning it.",
         ),
         Bug(
             "max_pool_stride_ignored",
@@ -494,9 +494,9 @@ def diagnose_reg_loss(
 
     `expected_term` is 0.5*reg*sum(W**2). With the `params` the loss ran on and `reg`, the
     term is also tested against each single mistake (sum(W)**2, a weight left out, biases
-    included); params without any weight mean the model builds them later, in loss().
+    included); empty params (read before the first loss()) mean the model builds them in loss().
     """
-    if params is not None and not _weights(params):
+    if params is not None and not params:
         return BUGS["params_not_built_in_init"].hint
     if expected_term <= 0:
         return None
@@ -584,7 +584,7 @@ def diagnose_shapes(
     filter_size: int | None = None,
 ) -> str | None:
     """From the shapes of the arrays in model.params right after ThreeLayerConvNet(...)."""
-    if not any(name.startswith("W") for name in shapes):
+    if not shapes:
         return BUGS["params_not_built_in_init"].hint
     _, H, W = input_dim
     w1, w2 = tuple(shapes.get("W1", ())), tuple(shapes.get("W2", ()))
