@@ -475,3 +475,29 @@ def test_a_hard_coded_filter_size_is_seen_with_another_filter_size(tmp_path):
             assert found == (BUGS[bug].hint if bug and size != 7 else None), (example, size)
     w2 = {"W1": (2, 3, 3, 3), "W2": (2 * 16 * 16, 5)}
     assert diagnose_shapes((3, 8, 10), 2, 5, w2, filter_size=3) == BUGS["input_size_hard_coded"].hint
+
+
+def _conv_backward_crops_only_if_padded(dout, cache):
+    """A held-out variant: the crop sits under `if pad:`, so dx is never set when pad = 0."""
+    x, w, _, conv_param = cache
+    pad, stride = conv_param["pad"], conv_param["stride"]
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dx_pad, dw = np.zeros_like(x_pad), np.zeros_like(w)
+    _, _, HH, WW = w.shape
+    for n, f, i, j in np.ndindex(*dout.shape):
+        rows, cols = slice(i * stride, i * stride + HH), slice(j * stride, j * stride + WW)
+        dw[f] += dout[n, f, i, j] * x_pad[n, :, rows, cols]
+        dx_pad[n, :, rows, cols] += dout[n, f, i, j] * w[f]
+    if pad:
+        dx = dx_pad[:, :, pad:-pad, pad:-pad]
+    return dx, dw, dout.sum(axis=(0, 2, 3))  # the bug: dx is unset when pad = 0
+
+
+def test_a_held_out_pad_bug_is_named_by_probing_both_pads(tmp_path):
+    forward = layer_of("correct_module", "conv", tmp_path).forward
+    student = Student(forward, _conv_backward_crops_only_if_padded)
+    wrong, crashed = student.failures("conv", "backward", conv_hidden(seeded_rng("t", "b" * 64, "c"), 8))
+    assert crashed and not wrong  # every pad = 0 case crashes, naming dx, not a pad variable
+    assert {diagnose_failure("conv", "backward", m) for m in crashed} == {None}
+    hint = diagnose_layer("conv", "backward", wrong, probe=student.probe("backward"))
+    assert hint == BUGS["conv_breaks_without_pad"].hint
