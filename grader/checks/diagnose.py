@@ -358,6 +358,8 @@ def _run(probe: Probe, layer: str, direction: str, case: ConvCase | PoolCase) ->
         return _Run(case, None, False)
     except MalformedResultError:
         return _Run(case, None, False)
+    if layer == "max_pool" and isinstance(value, list | tuple) and len(value) == 1:
+        value = value[0]  # a caller may hand back layer_io.backward's (dx,)
     return _Run(case, value, _is_correct(layer, direction, case, value))
 
 
@@ -420,7 +422,8 @@ def diagnose_layer(
     forward's `out`, or the backward's (dx, dw, db) / dx, or a conv backward's lone dx.
     `probe(case)`: optional; runs the student's layer in the worker on `case` and returns its
     raw result: for "forward" the forward's `out`, for "backward" the backward's whole return
-    value on case.dout (after the student's own forward on the case). It may raise StudentFailure
+    value on case.dout (after the student's own forward on the case; a max pool's dx alone or
+    as (dx,)). It may raise StudentFailure
     or MalformedResultError; the diagnosis tolerates both, and stops probing after a timeout.
     With a probe the diagnosis can be called with no failures (every failing case crashed).
     """

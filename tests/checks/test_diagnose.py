@@ -302,6 +302,9 @@ def test_held_out_pool_bugs_are_named_by_behaviour(backward, bug, without_probe,
     wrong, _ = student.failures("max_pool", "backward", pool_hidden(seeded_rng("t", "b" * 64, "p"), 8))
     assert diagnose_layer("max_pool", "backward", wrong, probe=student.probe("backward")) == BUGS[bug].hint
     assert (diagnose_layer("max_pool", "backward", wrong) == BUGS[bug].hint) is without_probe
+    # dx as layer_io.backward hands it back, (dx,), is understood too
+    as_tuple = diagnose_layer("max_pool", "backward", [], probe=lambda c: (student.run("backward", c),))
+    assert as_tuple == BUGS[bug].hint
 
 
 @pytest.mark.parametrize(
