@@ -27,7 +27,6 @@ shape of a hidden case, a probe's values or a reference output.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -317,7 +316,6 @@ def _overlap_losses(failures: Sequence[tuple[ConvCase | PoolCase, object]]) -> b
 # Small, fixed and public (they reveal nothing hidden); float64; sizes the stride divides.
 
 
-@functools.cache
 def _conv_probe(pad: int) -> ConvCase:
     """The same x, w, b with another pad: stride 1, 3x3 kernels, H != W."""
     rng = np.random.default_rng(231)
@@ -326,7 +324,6 @@ def _conv_probe(pad: int) -> ConvCase:
     return ConvCase(x, w, b, {"stride": 1, "pad": pad}, dout)
 
 
-@functools.cache
 def _pool_probe(size: int, stride: int) -> PoolCase:
     """size x size windows; 3 x 4 of them."""
     rng = np.random.default_rng(231 + 10 * size + stride)
