@@ -110,4 +110,6 @@ def _diagnose(
     data_loss, _ = expected.model_loss(config, params, X, y, reg=0.0)
     _, correct = expected.model_loss(config, params, X, y)
     term = 0.5 * reg * expected.weight_norm(params)
-    return diagnose_reg_loss(loss - data_loss, term) or diagnose_reg_grads(grads, correct, params, reg)
+    return diagnose_reg_loss(loss - data_loss, term, params=params, reg=reg) or diagnose_reg_grads(
+        grads, correct, params, reg, expected=correct
+    )

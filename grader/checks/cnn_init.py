@@ -35,7 +35,11 @@ def run(spec: CnnInitCheck, ctx: CheckContext) -> Outcome:
             if isinstance(raw, dict):
                 shapes = {k: v.shape for k, v in raw.items() if isinstance(v, np.ndarray)}
                 hint = hint or diagnose_shapes(
-                    config.input_dim, config.num_filters, config.hidden_dim, shapes
+                    config.input_dim,
+                    config.num_filters,
+                    config.hidden_dim,
+                    shapes,
+                    filter_size=config.filter_size,
                 )
             continue
         wrong = _initial_values(params, config, spec.params.spread_factor)

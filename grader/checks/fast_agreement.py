@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import layer_io
-from grader.checks.base import CheckContext, Outcome
+from grader.checks import claims, layer_io
+from grader.checks.base import CheckContext, MalformedResultError, Outcome
 from grader.checks.cases import fast_conv_case, fast_pool_case
 from grader.checks.compare import compare
 from grader.rubric import FastAgreementCheck
@@ -42,12 +42,15 @@ def run(spec: FastAgreementCheck, ctx: CheckContext) -> Outcome:
         outputs += [(name, a, b) for name, (a, b) in zip(layer_io.LAYERS[naive][2], grads, strict=True)]
         for name, naive_value, fast_value in outputs:
             symbol = layer_io.LAYERS[fast][0 if name == "out" else 1]
-            if not isinstance(fast_value, np.ndarray):
-                problems.append(f"{symbol} {name}: not an array")
+            # The fast layer is the yardstick here (usually it is the starter's, known to be right),
+            # but it is still a value from the worker: it too goes through the door.
+            try:
+                yardstick = claims.array(fast_value, f"{symbol} {name}")
+            except MalformedResultError as exc:
+                problems.append(str(exc))
                 continue
-            # The fast layer is the yardstick here (usually it is the starter's, known to be right).
             verdict = compare(
-                f"naive {name} (vs {symbol})", naive_value, fast_value, dtype=np.dtype(np.float64), tol=p.tol
+                f"naive {name} (vs {symbol})", naive_value, yardstick, dtype=np.dtype(np.float64), tol=p.tol
             )
             metrics[f"{naive}_{name}_difference"] = verdict.error
             if np.isfinite(verdict.error):

@@ -55,7 +55,7 @@ def run(spec: InitialLossCheck, ctx: CheckContext) -> Outcome:
         figure = f"Initial loss (with regularization): {loss}"
         if term_error > p.reg_tol:
             problems.append(f"the regularization term is off by {term_error:.2e} of its size")
-            hint = diagnose_reg_loss(loss - data_loss, term)
+            hint = diagnose_reg_loss(loss - data_loss, term, params=params, reg=p.reg)
 
     reference_loss, _ = expected.model_loss(config, params, X, y)
     reference_probe, _ = expected.model_loss(config, probe, X, y)

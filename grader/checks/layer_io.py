@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -47,3 +48,15 @@ def backward(
     if len(names) == 1:
         return out, (grads,)
     return out, claims.items(grads, len(names), f"{symbol} should return ({', '.join(names)}):")
+
+
+def probe(calls: StudentCalls, layer: str, direction: str) -> Callable[[ConvCase | PoolCase], object]:
+    """The student's layer as the diagnosis may run it on cases of its own choosing: the forward's
+    out, or the backward's whole result on the case's dout."""
+
+    def run(case: ConvCase | PoolCase) -> object:
+        if direction == "forward":
+            return forward(calls, layer, case)[0]
+        return backward(calls, layer, case)[1]
+
+    return run

@@ -75,7 +75,8 @@ def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
     hint = None
     if bad and p.layer in ("conv", "max_pool"):
         student = grads if len(grads) > 1 else grads[0]
-        hint = diagnose_layer(p.layer, "backward", [(case, student)])
+        probe = layer_io.probe(ctx.calls, p.layer, "backward")
+        hint = diagnose_layer(p.layer, "backward", [(case, student)], probe=probe)
     return Outcome.graded(
         0 if bad else 1,
         1,

@@ -23,7 +23,7 @@ from grader.checks.cases import (
     seeded_rng,
 )
 from grader.checks.compare import compare, tolerance
-from grader.checks.diagnose import correct_output, diagnose_layer
+from grader.checks.diagnose import correct_output, diagnose_failure, diagnose_layer
 from grader.report import Status
 from grader.rubric import ReferenceMatchCheck
 from grader.sandbox import StudentFailure
@@ -57,7 +57,7 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
     failures: list[tuple[ConvCase | PoolCase, object]] = []
     problems: list[str] = []
     errors: list[float] = []
-    crashed = 0
+    crashed: list[str] = []  # the crashed cases' error texts (for the diagnosis, never shown hidden)
     for number, case in enumerate(cases, start=1):
         where = "" if public else f"case {number}/{len(cases)}: "
         try:
@@ -69,7 +69,7 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
         except StudentFailure as failure:
             if failure.status == Status.timeout:
                 raise  # one hung case would hang the others: the whole check times out
-            crashed += 1
+            crashed.append(failure.message)
             problems.append(where + failure_message(failure, ctx.calls, hidden=not public))
             continue
         except MalformedResultError as exc:
@@ -91,7 +91,7 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
             problems.append(where + "; ".join(bad))
             # The diagnosis compares whole outputs: a lone dx, or the (dx, dw, db) tuple.
             failures.append((case, student[0] if len(names) == 1 and p.direction == "backward" else student))
-    passed = len(cases) - len(failures) - crashed
+    passed = len(cases) - len(failures) - len(crashed)
     threshold = f"relative error <= {p.tol:.0e} (float64)" + (
         "" if public else f", {p.tol_float32:.0e} (float32)"
     )
@@ -100,17 +100,17 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
         "cases_passed": passed,
         "max_rel_error": max(errors) if errors else None,
     }
-    if crashed == len(cases):
-        return Outcome(Status.error, metrics=metrics, threshold=threshold, message=problems[0])
+    hint = None
+    if failures or crashed:
+        probe = layer_io.probe(ctx.calls, p.layer, p.direction)
+        hint = diagnose_layer(p.layer, p.direction, [f for f in failures if f[1] is not None], probe=probe)
+        hint = hint or next(filter(None, (diagnose_failure(p.layer, p.direction, m) for m in crashed)), None)
+    if len(crashed) == len(cases):
+        return Outcome(Status.error, metrics=metrics, threshold=threshold, message=problems[0], hint=hint)
     if public and p.direction == "forward" and not problems:
         # The notebook prints the error against its published 8-digit output, not the exact one.
-        metrics["notebook_rel_error"] = rel_error(
-            np.asarray(student), expected.published_output(p.layer)
-        )
+        metrics["notebook_rel_error"] = rel_error(np.asarray(student), expected.published_output(p.layer))
     message = _notebook_lines(spec, errors, metrics) if public and not problems else "\n".join(problems)
-    hint = (
-        diagnose_layer(p.layer, p.direction, [f for f in failures if f[1] is not None]) if failures else None
-    )
     return Outcome.graded(
         passed, len(cases), metrics=metrics, threshold=threshold, message=message, hint=hint
     )
