@@ -89,6 +89,18 @@ def _wrapped(text: str, width: int, indent: str) -> list[str]:
     return textwrap.wrap(text, max(width - len(indent), 20), initial_indent=indent, subsequent_indent=indent)
 
 
+def _gist(message: str) -> str:
+    """The line of a message that says what went wrong: the first, or a traceback's exception line
+    (the first unindented line after the last frame, so an exception message of several lines
+    shows its start, not whatever its last line claims)."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    if not lines or not lines[0].startswith("Traceback"):
+        return lines[0] if lines else ""
+    frames = [i for i, line in enumerate(lines) if line.startswith("  File ")]
+    after = lines[frames[-1] + 1 :] if frames else lines[1:]
+    return next((line for line in after if not line.startswith(" ")), lines[-1])
+
+
 def _shown_checks(report: Report) -> tuple[list[CheckResult], list[CheckResult]]:
     """(checks to list, hidden checks not run): a self-check does not list checks it could not run."""
     hidden = [c for c in report.checks if c.visibility is Visibility.hidden]
@@ -135,10 +147,10 @@ def check_table(report: Report, *, width: int = 80, color: bool = False, verbose
         row = f"{_fit(one_line(check.id), ids).ljust(ids)}  {_fit(one_line(figures), middle).ljust(middle)}  "
         painted = f"\x1b[{sgr}m{mark}\x1b[0m" if color else mark
         lines.append(f"{painted}{' ' * (MARK_WIDTH - len(mark))}  {row}{score.rjust(points)}".rstrip())
-        if check.status is not Status.passed and check.message:
-            body = check.message if verbose else check.message.split("\n", 1)[0]
-            for paragraph in multi_line(body).split("\n"):
-                lines += _wrapped(paragraph, width, indent)
+        if check.status is not Status.passed and check.message and verbose:
+            lines += [_fit(f"{indent}{line}", width) for line in multi_line(check.message).split("\n")]
+        elif check.status is not Status.passed and check.message:
+            lines += _wrapped(one_line(_gist(check.message)), width, indent)
         if check.hint:
             lines += _wrapped(f"hint: {one_line(check.hint)}", width, indent)
         if verbose and check.output:

@@ -8,7 +8,7 @@ the batch, nor between grading it alone and grading it with its class. So:
   without case, as macOS and Windows file systems compare) does a longer one take over:
   its path below the folder given, then with the suffix, then with the folder's own name
   first, and at last a short hash of its full path;
-- the folder remembers every name it gave (`.cnngrade.json`, keyed by the submission's full
+- the folder remembers every name it gave (`.cnngrade-state`, keyed by the submission's full
   path), so a later run, alone or with new classmates, gives the same submission the same
   name, and a newcomer whose name is taken gets a longer one instead of renaming the
   others' reports;
@@ -28,7 +28,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-STATE_FILE = ".cnngrade.json"
+STATE_FILE = ".cnngrade-state"  # no .json suffix: "*.json" in the folder means reports
 NAME_CHARS = 120  # longer names keep their start and get a hash (file names stop at 255 bytes)
 STEM_CHARS = 80
 

@@ -42,7 +42,7 @@ def results(report: Report) -> dict[str, Any]:
     ]
     return {
         "score": report.score,
-        "execution_time": round(report.duration_s),
+        "execution_time": round(report.duration_s or 0),  # None: the time was not a finite number
         "output": "\n".join(summary),
         "tests": tests,
     }

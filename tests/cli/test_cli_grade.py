@@ -49,8 +49,8 @@ def test_grade_a_class_then_render_it(cnngrade, tmp_path):
     )
     assert out.returncode == 0, out.stdout + out.stderr
     names = sorted(p.name for p in (tmp_path / "reports").iterdir())
-    assert names == ["alice.json", "bob.json", "carol.json", "dave.json", "erin.json"]
-    reports = {p.stem: read_report(p) for p in (tmp_path / "reports").iterdir()}
+    assert names == [".cnngrade-state", "alice.json", "bob.json", "carol.json", "dave.json", "erin.json"]
+    reports = {p.stem: read_report(p) for p in (tmp_path / "reports").glob("*.json")}
     for name in ("alice", "bob", "carol", "dave"):
         assert reports[name].score == reports[name].max_score, name
     assert reports["erin"].score == 0 and "zip" in reports["erin"].error
@@ -140,6 +140,6 @@ def test_a_submission_that_outlives_its_budget_is_killed_and_the_batch_goes_on(c
         "grade", klass, "--out", tmp_path / "out", "--secret", "s", "--rubric", rubric, "--timeout", "4"
     )
     assert out.returncode == 1, out.stdout + out.stderr
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["typo.json"]
+    assert [p.name for p in (tmp_path / "out").glob("*.json")] == ["typo.json"]
     assert "sleeper: grading took longer than" in out.stdout
     assert "1 graded" in out.stdout and "1 not graded" in out.stdout
