@@ -7,9 +7,16 @@ with SIGKILL, kills the children too (the kernel's parent-death signal) and lose
 the reports in progress; the next run skips every submission whose report has the same
 inputs key (grader version, rubric, secret, submission hash, dataset) and grades the rest.
 
+Submissions are named by `grader.outdir`: after themselves, the same alone or in a batch,
+and as the reports folder remembers them. (A folder an older cnngrade wrote has no memory of
+names; a nested submission may then get a new report once, and `cnngrade report` warns about
+the two reports of one submission.)
+
 A child that crashes or outlives its time budget is killed with its process group and
 recorded as a problem in the summary; the other submissions go on. It gets no report,
-so the next run tries it again.
+so the next run tries it again. A grading that fails in the grader itself (or a report
+that would not read back) gets a minimal report naming the failure, without an inputs key,
+so it too is graded again next time; nothing one submission does stops the batch.
 """
 
 from __future__ import annotations

@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "report",
         "render a folder of reports for Gradescope, CI, a sheet, the web",
-        "  cnngrade report reports --format html                # reports-html/index.html\n"
+        "  cnngrade report reports --format html                # writes html/index.html\n"
         "  cnngrade report reports --format csv --roster roster.csv --to grades.csv\n"
         "  cnngrade report /tmp/report.json --format gradescope --to /autograder/results/results.json",
     )
