@@ -20,7 +20,7 @@ from report_factory import buggy_report, graded_report
 
 from grader.batch import grade_all, plan
 from grader.grade import GradeOptions
-from grader.report import read_report, write_report
+from grader.report import Report, read_report, write_report
 from grader.rubric import load_rubric
 
 # Only the reference_match checks: real grading in seconds.
@@ -182,6 +182,15 @@ def test_quiet_keyword_and_fail_under(cnngrade, tiny, module):
     listed = [line.split()[1] for line in pools.stdout.splitlines() if line.startswith(("PASS", "FAIL"))]
     assert listed == ["max_pool_forward.public"]
     assert "total 2 / 2 points; 1 of 1 checks run passed" in pools.stdout
+    part = Report.model_validate_json(
+        cnngrade("check", module, "--rubric", tiny, "-k", "pool", "--json").stdout
+    )
+    assert [c.id for c in part.checks] == [
+        "max_pool_forward.public",
+        "max_pool_forward.hidden",
+        "max_pool_backward.hidden",
+    ]
+    assert part.rubric_sha256 != load_rubric(tiny).sha256  # a part of the rubric does not pass for all of it
     none = cnngrade("check", module, "--rubric", tiny, "-k", "nothing-like-this")
     assert none.returncode == 2 and "no check matches" in none.stderr
     high = cnngrade("check", module, "--rubric", tiny, "--fail-under", "1000", "-q")
