@@ -43,7 +43,7 @@ class Unreadable:
     reason: str  # one line
 
     def __str__(self) -> str:
-        return f"{self.path.name} is not a cnngrade report ({self.reason})"
+        return f"{one_line(self.path.name)} is not a cnngrade report ({self.reason})"
 
 
 def load_reports(path: Path) -> tuple[list[Report], list[Unreadable]]:
@@ -67,7 +67,8 @@ def load_reports(path: Path) -> tuple[list[Report], list[Unreadable]]:
             unreadable.append(Unreadable(file, one_line(lines[0] if lines else type(e).__name__)))
     if not reports:
         more = f" (and {len(unreadable) - 1} more files)" if len(unreadable) > 1 else ""
-        raise ExportError(f"{unreadable[0].path} is not a cnngrade report ({unreadable[0].reason}){more}")
+        first = unreadable[0]
+        raise ExportError(f"{one_line(str(first.path))} is not a cnngrade report ({first.reason}){more}")
     return sorted(reports, key=lambda r: r.submission.name), unreadable
 
 

@@ -20,6 +20,7 @@ from grader.batch import Job, Outcome, summary
 from grader.cli import annotations
 from grader.console import Progress, check_table
 from grader.exporters import gradebook, gradescope, html, junit
+from grader.exporters.common import load_reports
 from grader.report import Finding, Report, dump_report
 
 # Every control character a terminal, a spreadsheet or a log viewer acts on.
@@ -124,3 +125,13 @@ def test_an_html_page_escapes_markup_in_names_and_messages():
     assert "<script>alert" not in page and "<img src=x" not in page and "</pre><b>" not in page
     index = html.index_page([report], ["a.html"])
     assert "<script>alert" not in index
+
+
+def test_a_file_that_is_not_a_report_is_named_safely(tmp_path):
+    (tmp_path / "ok.json").write_text(buggy_report().model_dump_json())
+    (tmp_path / "x\x1b[2J\rname.json").write_text("{")
+    reports, (bad,) = load_reports(tmp_path)
+    assert len(reports) == 1
+    assert_safe(str(bad), lines=False) and "x\\x1b[2J\\rname.json is not a cnngrade report" in str(bad)
+    rows = list(csv.reader(io.StringIO(gradebook.gradebook_csv(reports, [bad]))))
+    assert rows[-1][0] == "x\\x1b[2J\\rname"
