@@ -7,6 +7,7 @@ first, so it cannot move the cursor, recolour or forge lines of the instructor's
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 import time
 from typing import TextIO
@@ -214,7 +215,9 @@ class Progress:
             f"  left {'?' if eta is None else duration(eta)}"
         )
         if self.live:
-            self.stream.write(f"\r\x1b[K{status}  {name}: {outcome}")
+            # One terminal line at most: a wrapped line is not redrawn by \r, it piles up.
+            width = shutil.get_terminal_size().columns - 1
+            self.stream.write(f"\r\x1b[K{_fit(f'{status}  {name}: {outcome}', width)}")
             if self.done == self.total:
                 self.stream.write("\n")
         else:

@@ -86,3 +86,18 @@ def test_progress_counts_problems_and_estimates_time_left_from_graded_ones():
 
 def test_duration_reads_like_a_clock():
     assert [duration(s) for s in (5, 65, 3725)] == ["5s", "1m05s", "1h02m"]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_progress_line_redraws_in_place_within_the_width(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    stream = Terminal()
+    progress = Progress(total=2, jobs=1, stream=stream)
+    progress.advance("a-student-with-a-rather-long-name\x1b[2J", "30/100 - " + "x" * 80, seconds=1.0)
+    line = stream.getvalue()
+    assert line.startswith("\r\x1b[K") and len(line) - len("\r\x1b[K") <= 59
+    assert "\x1b" not in line[len("\r\x1b[K") :]
