@@ -88,6 +88,15 @@ def same_submission(reports: list[Report]) -> list[str]:
     return warnings
 
 
+# Figures for the grader's own use, not the student's: the time spent in their code.
+INTERNAL_METRICS = frozenset({"student_time_s"})
+
+
+def student_metrics(check: CheckResult) -> dict[str, float | int | str | bool | None]:
+    """The check's figures a student reads (without the grader's internals)."""
+    return {k: v for k, v in check.metrics.items() if k not in INTERNAL_METRICS}
+
+
 def format_metric(value: float | int | str | bool | None) -> str:
     if isinstance(value, float):
         return f"{value:.3g}"
@@ -104,8 +113,8 @@ def describe(check: CheckResult, *, with_output: bool = True) -> str:
         lines.append(multi_line(check.message))
     if check.threshold:
         lines.append(f"threshold: {one_line(check.threshold)}")
-    if check.metrics:
-        lines.append(one_line("  ".join(f"{k}={format_metric(v)}" for k, v in check.metrics.items())))
+    if metrics := student_metrics(check):
+        lines.append(one_line("  ".join(f"{k}={format_metric(v)}" for k, v in metrics.items())))
     if check.hint:
         lines.append(f"hint: {one_line(check.hint)}")
     if with_output and check.output:

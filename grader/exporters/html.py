@@ -22,15 +22,21 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from grader.exporters.common import Unreadable, format_metric, passed, unique_stems, where
+from grader.exporters.common import (
+    INTERNAL_METRICS,
+    Unreadable,
+    format_metric,
+    passed,
+    student_metrics,
+    unique_stems,
+    where,
+)
 from grader.report import CheckResult, Report, Series
 from grader.text import multi_line, one_line
 
 # The filter grid is scaled up to about this many pixels wide so 7x7 filters are visible.
 FILTER_GRID_PX = 480
 TOP_HINTS = 10
-# Figures for the grader's own use, not the student's: the time spent in their code.
-INTERNAL_METRICS = frozenset({"student_time_s"})
 
 
 def _template(name: str) -> Template:
@@ -121,7 +127,7 @@ def _body(text: str) -> str:
 
 def _check_row(check: CheckResult) -> str:
     result = [f'<span class="message">{_body(check.message)}</span>'] if check.message else []
-    shown = {k: v for k, v in check.metrics.items() if k not in INTERNAL_METRICS}
+    shown = student_metrics(check)
     if shown:
         metrics = ", ".join(f"{k} = {format_metric(v)}" for k, v in shown.items())
         result.append(f"<code>{_line(metrics)}</code>")
