@@ -85,8 +85,12 @@ def test_a_hostile_class_is_graded_and_a_poisoned_folder_still_renders_in_every_
     old["checks"][0]["duration_s"] = None
     (out / "nan_result.json").write_text(json.dumps(old))
 
+    (out / "alice.json").write_text('{"score": NaN, "checks": [')  # a damaged report of a submission
+
     again = cnngrade("grade", klass, "--out", out, "--secret", "s", "--rubric", tiny)
-    assert again.returncode == 0 and "3 already graded" in again.stdout, again.stdout + again.stderr
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "3 submissions: 1 graded, 2 already graded" in again.stdout  # alice again, the rest skipped
+    assert read_report(out / "alice.json").score == read_report(out / "alice-copy.json").score
 
     targets = {"csv": "g.csv", "junit": "j.xml", "html": "site", "gradescope": "gs"}
     for fmt, target in targets.items():
