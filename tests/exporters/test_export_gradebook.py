@@ -3,7 +3,7 @@ import csv
 from report_factory import graded_report
 
 from grader.exporters import gradebook
-from grader.exporters.common import Unreadable
+from grader.exporters.common import Unreadable, same_submission
 
 
 def rows_of(path):
@@ -43,3 +43,20 @@ def test_a_roster_adds_student_ids_and_an_unreadable_report_gets_a_row(tmp_path,
     assert (alice["student_id"], alice["email"]) == ("s1", "alice@uni.edu")  # names match without case
     assert bob["email"] == "'=cmd|x" and carol["student_id"] == ""
     assert dave["submission"] == "dave" and dave["score"] == "" and "not a cnngrade report" in dave["error"]
+
+
+def test_two_reports_of_one_submission_are_flagged_by_hash_or_by_source():
+    alice, bob, carol = (
+        graded_report("alice", seed=1),
+        graded_report("bob", seed=2),
+        graded_report("carol", seed=3),
+    )
+    again = graded_report("alice-2", seed=1)  # the same files graded under another name
+    moved = carol.model_copy(update={"submission": carol.submission.model_copy(update={"sha256": "f" * 64})})
+    moved = moved.model_copy(update={"submission": moved.submission.model_copy(update={"name": "carol-new"})})
+    warnings = same_submission([alice, bob, carol, again, moved])
+    assert warnings == [
+        "alice, alice-2: reports of the same submission (same sha256)",
+        "carol, carol-new: reports of the same submission (same source)",
+    ]
+    assert same_submission([alice, bob]) == []
