@@ -7,9 +7,16 @@ with SIGKILL, kills the children too (the kernel's parent-death signal) and lose
 the reports in progress; the next run skips every submission whose report has the same
 inputs key (grader version, rubric, secret, submission hash, dataset) and grades the rest.
 
+Submissions are named by `grader.outdir`: after themselves, the same alone or in a batch,
+and as the reports folder remembers them. (A folder an older cnngrade wrote has no memory of
+names; a nested submission may then get a new report once, and `cnngrade report` warns about
+the two reports of one submission.)
+
 A child that crashes or outlives its time budget is killed with its process group and
 recorded as a problem in the summary; the other submissions go on. It gets no report,
-so the next run tries it again.
+so the next run tries it again. A grading that fails in the grader itself (or a report
+that would not read back) gets a minimal report naming the failure, without an inputs key,
+so it too is graded again next time; nothing one submission does stops the batch.
 """
 
 from __future__ import annotations
@@ -24,20 +31,23 @@ import tempfile
 import time
 import traceback
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Literal
 
 from pydantic import ValidationError
 
+from grader import __version__
 from grader.console import Progress, duration
-from grader.data_cache import dataset_label
-from grader.exporters.common import unique_stems
+from grader.data_cache import CacheError, dataset_label
 from grader.grade import GradeOptions, grade_submission, inputs_key
-from grader.report import Report, Status, read_report, write_report
+from grader.outdir import known_names, name_submissions, read_state, report_stem, write_state
+from grader.report import Report, Status, dump_report, error_report, read_report, write_report
 from grader.rubric import Rubric
+from grader.sandbox import IsolationError
 from grader.submission import LoadError, load
+from grader.text import one_line
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
 # Files that mark a folder as one submission (the course's package layout or a flat set of
@@ -55,6 +65,7 @@ class Job:
     name: str
     source: Path
     target: Path  # OUT/<stem>.json
+    force: bool = False  # grade again even if its report has the same inputs key
 
 
 @dataclass(frozen=True)
@@ -92,14 +103,9 @@ def _expand(folder: Path) -> list[Path]:
     return found
 
 
-def find_submissions(paths: list[Path]) -> list[tuple[str, Path]]:
-    """(name, path) of every submission: each path is one, or a folder of them.
-
-    A submission is named after its path below the folder given, without the file suffix
-    (`buggy/conv_no_padding`, `alice`); the suffix stays when two would clash (`alice.py`,
-    `alice.ipynb`), and the folder's own name is put first when two folders hold the same name.
-    """
-    found: list[tuple[Path, Path]] = []  # (folder given, submission)
+def find_submissions(paths: list[Path]) -> list[tuple[Path, Path]]:
+    """(folder given, submission) for every submission: each path is one, or a folder of them."""
+    found: list[tuple[Path, Path]] = []
     for path in paths:
         if not path.exists():
             raise BatchError(f"no such file or folder: {path}")
@@ -109,21 +115,47 @@ def find_submissions(paths: list[Path]) -> list[tuple[str, Path]]:
             found += [(path, s) for s in _expand(path)]
     if not found:
         raise BatchError(f"no submissions (.py, .ipynb, .zip or folders) in {', '.join(map(str, paths))}")
-    full = [s.relative_to(base).as_posix() for base, s in found]
-    short = [n.removesuffix(s.suffix) if s.is_file() else n for n, (_, s) in zip(full, found, strict=True)]
-    clashes = {n for n, k in Counter(short).items() if k > 1}
-    names = [f if n in clashes else n for f, n in zip(full, short, strict=True)]
-    clashes = {n for n, k in Counter(names).items() if k > 1}
-    names = [f"{b.name}/{n}" if n in clashes else n for (b, _), n in zip(found, names, strict=True)]
-    if len(set(names)) != len(names):
-        raise BatchError("two submissions have the same name; grade them in separate batches")
-    return [(n, s) for n, (_, s) in zip(names, found, strict=True)]
+    seen: set[Path] = set()
+    unique = []
+    for base, submission in found:  # the same submission given twice (a folder and a file in it)
+        if submission.resolve() not in seen:
+            seen.add(submission.resolve())
+            unique.append((base, submission))
+    return unique
 
 
 def plan(paths: list[Path], out: Path) -> list[Job]:
-    named = find_submissions(paths)
-    stems = unique_stems([n for n, _ in named])
-    return [Job(n, s, out / f"{stems[n]}.json") for n, s in named]
+    """A job per submission, named as `out` remembers it or, if new, as `grader.outdir` names it."""
+    found = find_submissions(paths)
+    names = name_submissions(found, known_names(read_state(out)))
+    jobs = [Job(n, s, out / f"{report_stem(n)}.json") for n, (_, s) in zip(names, found, strict=True)]
+    clashes = [n for n, k in Counter(j.target.name.lower() for j in jobs).items() if k > 1]
+    if clashes:  # only names built to look like another's hashed stem get here
+        raise BatchError(f"two submissions would share the report {clashes[0]}; grade them apart")
+    return jobs
+
+
+def remember(out: Path, jobs: list[Job], fingerprint: str) -> None:
+    """Record the names given and what the reports are graded with, for the next run into `out`."""
+    write_state(out, {str(j.source.resolve()): j.name for j in jobs}, fingerprint)
+
+
+def select(jobs: list[Job], only: list[str], force: list[str]) -> list[Job]:
+    """The jobs `--only` keeps (all without it), with those `--force` names marked to be regraded.
+
+    A NAME matches a submission's name or its report's file name, without regard to case.
+    """
+
+    def matching(name: str) -> set[Job]:
+        wanted = name.lower().removesuffix(".json")
+        hits = {j for j in jobs if wanted in (j.name.lower(), j.target.stem.lower())}
+        if not hits:
+            raise BatchError(f"no submission named {name!r} (names as in the reports, e.g. {jobs[0].name!r})")
+        return hits
+
+    kept = set().union(*map(matching, only)) if only else set(jobs)
+    forced = set().union(*map(matching, force)) if force else set()
+    return [replace(j, force=j in forced) for j in jobs if j in kept]
 
 
 def prepare_out(out: Path) -> None:
@@ -134,7 +166,8 @@ def prepare_out(out: Path) -> None:
             pass
     except OSError as e:
         raise BatchError(f"cannot write reports to {out}: {e.strerror or e}") from None
-    for stale in out.glob(".*.json.*.tmp"):  # write_report's temp files
+    # write_report's temp files (and an older grader's), and outdir's
+    for stale in [*out.glob(".report.*.json.tmp"), *out.glob(".*.json.*.tmp"), *out.glob(".state.*.tmp")]:
         stale.unlink(missing_ok=True)
 
 
@@ -165,23 +198,48 @@ def _current_key(source: Path, rubric: Rubric, options: GradeOptions) -> str | N
     return inputs_key(rubric, options, bundle.sha256, dataset_label(options.cifar_dir))
 
 
+def grade_to_report(source: Path, rubric: Rubric, options: GradeOptions, name: str) -> Report:
+    """`grade_submission`'s report, checked to survive the trip to JSON; if grading fails (a grader
+    bug) or the report would not read back, a minimal report that says so instead.
+
+    The machine's faults (`IsolationError`, `CacheError`) still raise: they are no submission's.
+    The minimal report has no inputs key, so a batch's next run grades the submission again.
+    """
+    try:
+        report = grade_submission(source, rubric, options, name=name)
+        dump_report(report)
+        return report
+    except (IsolationError, CacheError):
+        raise
+    except Exception as e:
+        # The traceback goes to stderr for the maintainer, one line to the report and the summary.
+        traceback.print_exc()
+        first_line = str(e).splitlines()[0] if str(e) else ""
+        return error_report(
+            name,
+            str(source),
+            f"not graded: the grader failed: {type(e).__name__}: {first_line}",
+            rubric_id=rubric.id,
+            rubric_sha256=rubric.sha256,
+            max_score=rubric.max_score,
+            grader_version=__version__,
+        )
+
+
 def _child(job: Job, rubric: Rubric, options: GradeOptions, batch_pid: int, conn: Connection) -> None:
     """Grade one submission in this child process and write its report."""
     _die_with_parent(batch_pid)
     os.setpgid(0, 0)  # the parent kills the whole group (sandbox workers included) on timeout
-    existing = _existing_key(job.target)
+    existing = None if job.force else _existing_key(job.target)
     if existing and existing == _current_key(job.source, rubric, options):
         conn.send("skipped")
         return
     try:
-        report = grade_submission(job.source, rubric, options, name=job.name)
-    except Exception as e:
-        # A bug in the grader, not the submission's doing: the traceback goes to stderr for the
-        # maintainer, one line to the summary, and the other submissions go on.
+        write_report(grade_to_report(job.source, rubric, options, job.name), job.target)
+    except Exception as e:  # the machine's fault (or a full disk): no report, the next run tries again
         traceback.print_exc()
         conn.send(f"the grader failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
         return
-    write_report(report, job.target)
     conn.send("graded")
 
 
@@ -207,7 +265,12 @@ def _finish(run: _Running, timed_out: bool) -> Outcome:
         return Outcome(run.job, "crashed", seconds, message=f"the grader crashed ({cause})")
     if state not in ("graded", "skipped"):
         return Outcome(run.job, "crashed", seconds, message=state)
-    return Outcome(run.job, state, seconds, report=read_report(run.job.target))
+    try:
+        report = read_report(run.job.target)
+    except (OSError, ValueError) as e:  # e.g. a report an older grader wrote, or a damaged file
+        first_line = str(e).splitlines()[0] if str(e) else type(e).__name__
+        return Outcome(run.job, "crashed", seconds, message=f"its report cannot be read: {first_line}")
+    return Outcome(run.job, state, seconds, report=report)
 
 
 def _kill(run: _Running) -> None:
@@ -301,12 +364,16 @@ def summary(outcomes: list[Outcome], wall_s: float) -> str:
         )
         failing = Counter(c.id for r in reports for c in r.checks if c.status is not Status.passed)
         if failing:
-            lines.append("checks failed most: " + ", ".join(f"{i} ({n})" for i, n in failing.most_common(5)))
+            most = ", ".join(f"{i} ({n})" for i, n in failing.most_common(5))
+            lines.append(one_line(f"checks failed most: {most}"))
     problems = [o for o in outcomes if o.problem]
     if problems:
         lines.append("problems:")
-        lines += [f"  {o.job.name}: {o.message or o.report.error}" for o in problems]
+        lines += [
+            one_line(f"  {o.job.name}: {o.message or (o.report and o.report.error) or o.state}")
+            for o in problems
+        ]
     if graded:
         slowest = sorted(graded, key=lambda o: o.seconds, reverse=True)[:3]
-        lines.append("slowest: " + ", ".join(f"{o.job.name} {o.seconds:.1f}s" for o in slowest))
+        lines.append(one_line("slowest: " + ", ".join(f"{o.job.name} {o.seconds:.1f}s" for o in slowest)))
     return "\n".join(lines)

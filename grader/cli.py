@@ -12,12 +12,14 @@ the HTML report matplotlib, and `cnngrade --version` or `schema` should not wait
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from grader import __version__
 
@@ -36,17 +38,23 @@ class UserError(Exception):
     """A mistake on the command line; main prints it as one line and exits 2."""
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples in each command's epilog as written."""
+
+
 def _add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--rubric", type=Path, default=DEFAULT_RUBRIC, help="rubric TOML (default: %(default)s)"
+        "--rubric",
+        type=Path,
+        default=DEFAULT_RUBRIC,
+        help="rubric TOML (default: the assignment's convnet.toml)",
     )
     parser.add_argument(
         "--secret",
-        default=os.environ.get(SECRET_ENV),
-        help=f"instructor secret that seeds the hidden checks (default: ${SECRET_ENV})",
+        help=f"instructor secret that seeds the hidden checks (default: ${SECRET_ENV}; none: public only)",
     )
     parser.add_argument(
-        "--cifar", type=Path, metavar="DIR", help="CIFAR-10 python folder (default: built-in data)"
+        "--cifar", type=Path, metavar="DIR", help="CIFAR-10 python folder (default: the built-in dataset)"
     )
     parser.add_argument(
         "--min-isolation",
@@ -55,37 +63,135 @@ def _add_grading_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _command(commands: Any, name: str, help: str, examples: str) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name, help=help, description=help, epilog=f"examples:\n{examples}", formatter_class=_HelpFormatter
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cnngrade", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="cnngrade",
+        description=__doc__.splitlines()[0],
+        epilog="examples:\n  cnngrade check .\n  cnngrade grade submissions --out reports\n"
+        "  cnngrade report reports --format html\n\n'cnngrade COMMAND --help' describes each command.",
+        formatter_class=_HelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"cnngrade {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    check = commands.add_parser("check", help="self-check one submission: public checks, a table, a total")
+    check = _command(
+        commands,
+        "check",
+        "self-check one submission: public checks, one line each, and a total",
+        "  cnngrade check .                               # your assignment folder\n"
+        "  cnngrade check ConvolutionalNetworks.ipynb -k conv   # only the conv checks\n"
+        "  cnngrade check . --fail-under 52 --junit junit.xml --annotations   # in CI",
+    )
     check.add_argument("path", type=Path, help="a .py module, a package folder, a notebook or a .zip")
     _add_grading_options(check)
-    check.add_argument("--json", action="store_true", help="print the report as JSON instead of the table")
-    check.add_argument("--fail-under", type=float, metavar="SCORE", help="exit 0 if the score reaches SCORE")
+    check.add_argument(
+        "-k",
+        dest="keywords",
+        action="append",
+        default=[],
+        metavar="WORD",
+        help="run only checks whose id, title or section contains WORD (repeat for more; default: all)",
+    )
+    shown = check.add_mutually_exclusive_group()
+    shown.add_argument(
+        "-v", "--verbose", action="store_true", help="also show each check's whole message and output"
+    )
+    shown.add_argument("-q", "--quiet", action="store_true", help="print only the total")
+    shown.add_argument("--json", action="store_true", help="print the report as JSON instead of the table")
+    check.add_argument(
+        "--fail-under",
+        type=float,
+        metavar="SCORE",
+        help="exit 0 if the score reaches SCORE (default: exit 0 only if every check that ran passed)",
+    )
     check.add_argument("--junit", type=Path, metavar="FILE", help="also write the result as JUnit XML")
     check.add_argument("--annotations", action="store_true", help="print GitHub Actions ::error annotations")
 
-    grade = commands.add_parser("grade", help="grade every submission under PATH... into DIR/<name>.json")
+    grade = _command(
+        commands,
+        "grade",
+        "grade every submission under PATH... into DIR/<name>.json",
+        "  CNNGRADE_SECRET=... cnngrade grade submissions --out reports --jobs 2\n"
+        "  cnngrade grade submissions --out reports --force alice     # regrade one\n"
+        "  cnngrade grade submissions --out reports --only bob --only carol",
+    )
     grade.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="submissions or folders of them")
-    grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the reports")
-    grade.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once")
     grade.add_argument(
-        "--timeout", type=float, default=900.0, metavar="S", help="wall-clock budget per submission (s)"
+        "--out", type=Path, required=True, metavar="DIR", help="folder for the reports (required)"
+    )
+    grade.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="submissions graded at once (default: %(default)s)",
+    )
+    grade.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        metavar="S",
+        help="wall-clock budget per submission in seconds (default: %(default)g)",
+    )
+    grade.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="grade only this submission (its name in the reports; repeat for more; default: all)",
+    )
+    grade.add_argument(
+        "--force",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="grade this submission again even if it is already graded (repeat for more)",
+    )
+    grade.add_argument(
+        "--regrade-all",
+        action="store_true",
+        help="grade everything again, even if DIR was graded with another secret or rubric (default: refuse)",
     )
     _add_grading_options(grade)
 
-    report = commands.add_parser(
-        "report", help="render a folder of reports for Gradescope, CI, a sheet, the web"
+    report = _command(
+        commands,
+        "report",
+        "render a folder of reports for Gradescope, CI, a sheet, the web",
+        "  cnngrade report reports --format html                # writes html/index.html\n"
+        "  cnngrade report reports --format csv --roster roster.csv --to grades.csv\n"
+        "  cnngrade report /tmp/report.json --format gradescope --to /autograder/results/results.json",
     )
     report.add_argument("reports", type=Path, metavar="DIR", help="folder of reports (or one report file)")
-    report.add_argument("--format", required=True, choices=FORMATS)
-    report.add_argument("--to", type=Path, metavar="PATH", help="output file or folder (default per format)")
+    report.add_argument("--format", required=True, choices=FORMATS, help="output format (required)")
+    report.add_argument(
+        "--to",
+        type=Path,
+        metavar="PATH",
+        help="output file or folder (default: results.json for one Gradescope report, else gradescope/; "
+        "junit.xml; grades.csv; html/)",
+    )
+    report.add_argument(
+        "--roster",
+        type=Path,
+        metavar="CSV",
+        help="csv: a CSV with a 'submission' column and any others (student id, email) to add to each row",
+    )
 
-    schema = commands.add_parser("schema", help="print the JSON Schemas of the rubric and the report")
-    schema.add_argument("which", nargs="?", choices=("rubric", "report"), help="only this one")
+    schema = _command(
+        commands,
+        "schema",
+        "print the JSON Schemas of the rubric and the report",
+        "  cnngrade schema report > report.schema.json",
+    )
+    schema.add_argument(
+        "which", nargs="?", choices=("rubric", "report"), help="only this one (default: both)"
+    )
     return parser
 
 
@@ -96,6 +202,10 @@ def _load_rubric(path: Path) -> Rubric:
         return load_rubric(path)
     except RubricError as e:
         raise UserError(str(e)) from None
+
+
+def _secret(args: argparse.Namespace) -> str | None:
+    return args.secret or os.environ.get(SECRET_ENV) or None
 
 
 def _grade_options(args: argparse.Namespace) -> GradeOptions:
@@ -110,28 +220,71 @@ def _grade_options(args: argparse.Namespace) -> GradeOptions:
         best = available_levels()[0]
         if RANK[best] < RANK[args.min_isolation]:
             raise UserError(f"--min-isolation {args.min_isolation}: this machine offers at most {best!r}")
-    return GradeOptions(secret=args.secret, cifar_dir=args.cifar, min_isolation=args.min_isolation)
+    return GradeOptions(secret=_secret(args), cifar_dir=args.cifar, min_isolation=args.min_isolation)
+
+
+def _only_matching(rubric: Rubric, keywords: list[str]) -> Rubric:
+    """The rubric with only the checks whose id, title or section contains one of `keywords`;
+    a kept check's prerequisites that are not kept are dropped, so it still runs."""
+    words = [w.lower() for w in keywords]
+    kept = [c for c in rubric.checks if any(w in f"{c.id} {c.title} {c.section}".lower() for w in words)]
+    if not kept:
+        raise UserError(
+            f"-k {' -k '.join(keywords)}: no check matches; the checks are "
+            + ", ".join(c.id for c in rubric.checks)
+        )
+    ids = {c.id for c in kept}
+    checks = [c.model_copy(update={"requires": [r for r in c.requires if r in ids]}) for c in kept]
+    # The report must not claim the whole rubric: its hash names the part that ran.
+    part = hashlib.sha256(f"{rubric.sha256}\0{' '.join(sorted(ids))}".encode()).hexdigest()
+    return rubric.model_copy(update={"checks": checks, "sha256": part})
+
+
+def _check_submission_path(path: Path) -> None:
+    """Refuse what is not a submission in one line, as `grade` does."""
+    from grader.batch import SUBMISSION_SUFFIXES, BatchError, find_submissions
+
+    if path.is_file() and path.suffix not in SUBMISSION_SUFFIXES:
+        raise UserError(f"not a submission (a .py, .ipynb or .zip file, or a folder): {path}")
+    try:
+        find_submissions([path])
+    except BatchError as e:
+        raise UserError(str(e)) from None
 
 
 def _check(args: argparse.Namespace) -> int:
-    from grader.console import check_table
+    from grader.batch import grade_to_report
+    from grader.console import check_table, total_line, use_color
     from grader.data_cache import CacheError
     from grader.exporters import junit
-    from grader.grade import grade_submission
     from grader.report import Status
     from grader.sandbox import IsolationError
 
-    if not args.path.exists():
-        raise UserError(f"no such file or folder: {args.path}")
+    _check_submission_path(args.path)
     if args.junit:
         _writable(args.junit)
+    rubric = _load_rubric(args.rubric)
+    if args.keywords:
+        rubric = _only_matching(rubric, args.keywords)
+    if args.fail_under is not None and args.fail_under > rubric.max_score:
+        print(
+            f"cnngrade: warning: --fail-under {args.fail_under:g} is above the most this rubric gives "
+            f"({rubric.max_score:g}): the check cannot pass",
+            file=sys.stderr,
+        )
     try:
-        report = grade_submission(args.path, _load_rubric(args.rubric), _grade_options(args))
+        report = grade_to_report(args.path, rubric, _grade_options(args), args.path.resolve().name)
     except (CacheError, IsolationError) as e:  # the machine's fault, not the submission's
         raise UserError(str(e)) from None
     if args.junit:
         junit.export([report], args.junit)
-    print(report.model_dump_json(indent=2) if args.json else check_table(report))
+    if args.json:
+        print(report.model_dump_json(indent=2))
+    elif args.quiet:
+        print(total_line(report))
+    else:
+        width = shutil.get_terminal_size().columns
+        print(check_table(report, width=width, color=use_color(sys.stdout), verbose=args.verbose))
     if args.annotations:
         print(annotations(report))
     if args.fail_under is not None:
@@ -141,7 +294,11 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _escape(text: str, *, prop: bool = False) -> str:
-    """GitHub workflow-command escaping; property values also escape ':' and ','."""
+    """GitHub workflow-command escaping, after control characters are made visible (grader.text);
+    a property value is one line and also escapes ':' and ','."""
+    from grader.text import multi_line, one_line
+
+    text = one_line(text) if prop else multi_line(text)
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
@@ -182,48 +339,79 @@ def _grade(args: argparse.Namespace) -> int:
         # "A warning for anything that trains in parallel"); this has to happen before numpy loads.
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, "1")
-    from grader.batch import BatchError, grade_all, plan, prepare_out, summary
+    from grader.batch import BatchError, grade_all, plan, prepare_out, remember, select, summary
     from grader.console import Progress
+    from grader.outdir import fingerprint, read_state
 
     if args.jobs < 1:
         raise UserError("--jobs must be at least 1")
-    if not args.secret:
+    if not _secret(args):
         raise UserError(
             f"grading needs the instructor secret for the hidden checks: --secret or ${SECRET_ENV}"
         )
     rubric = _load_rubric(args.rubric)
+    graded_with = fingerprint(_secret(args), rubric.sha256)
+    before = read_state(args.out).get("fingerprint")
+    if before and before != graded_with and not args.regrade_all:
+        raise UserError(
+            f"the reports in {args.out} were graded with another secret or rubric; "
+            "--regrade-all grades every submission again with these, or use another --out"
+        )
     try:
         jobs = plan(args.paths, args.out)
         prepare_out(args.out)
+        chosen = select(jobs, args.only, [j.name for j in jobs] if args.regrade_all else args.force)
     except BatchError as e:
         raise UserError(str(e)) from None
     options = _grade_options(args)
+    remember(args.out, jobs, graded_with)
     start = time.monotonic()
-    progress = Progress(len(jobs), min(args.jobs, len(jobs)), sys.stderr)
-    outcomes = grade_all(jobs, rubric, options, workers=args.jobs, timeout_s=args.timeout, progress=progress)
+    progress = Progress(len(chosen), min(args.jobs, len(chosen)), sys.stderr)
+    outcomes = grade_all(
+        chosen, rubric, options, workers=args.jobs, timeout_s=args.timeout, progress=progress
+    )
     print(summary(outcomes, time.monotonic() - start))
     print(f"reports in {args.out}")
     return 0 if all(o.report is not None for o in outcomes) else 1
 
 
-def _report(args: argparse.Namespace) -> int:
-    from grader.exporters import FORMATS as TARGETS
-    from grader.exporters import exporter
-    from grader.exporters.common import ExportError, load_reports
+def _warn(message: str) -> None:
+    print(f"cnngrade: warning: {message}", file=sys.stderr)
 
+
+def _report(args: argparse.Namespace) -> int:
+    from grader.exporters import default_target, exporter
+    from grader.exporters.common import ExportError, load_reports, same_submission
+    from grader.exporters.gradebook import RosterError, read_roster
+
+    if args.roster is not None and args.format != "csv":
+        raise UserError("--roster: only the csv format has a place for student ids")
     try:
-        reports = load_reports(args.reports)
-    except ExportError as e:
+        reports, unreadable = load_reports(args.reports)
+        roster = read_roster(args.roster) if args.roster is not None else None
+    except (ExportError, RosterError) as e:
         raise UserError(str(e)) from None
-    target = args.to or TARGETS[args.format][1]
-    _writable(target / "x" if args.format == "html" else target)
+    for bad in unreadable:
+        _warn(f"skipped {bad}")
+    for warning in same_submission(reports):
+        _warn(warning)
+    target = args.to or default_target(args.format, len(reports))
+    if args.format == "gradescope" and len(reports) > 1 and target.suffix == ".json":
+        raise UserError(f"--to {target}: {len(reports)} reports give one results.json each: name a folder")
+    _writable(target / "x" if args.format in ("html", "gradescope") and target.suffix != ".json" else target)
+    extra = {"roster": roster} if roster is not None else {}
     try:
-        written = exporter(args.format)(reports, target)
+        written = exporter(args.format)(reports, target, unreadable=unreadable, **extra)
     except OSError as e:
         raise UserError(f"cannot write {target}: {e.strerror or e}") from None
+    for name in extra.get("roster", {}).keys() - {r.submission.name.lower() for r in reports}:
+        _warn(f"roster: no report for {name!r}")
     more = f" and {len(written) - 1} more" if len(written) > 1 else ""
-    print(f"wrote {written[0]}{more} ({len(reports)} report{'s' * (len(reports) != 1)})")
-    return 0
+    skipped = (
+        f", {len(unreadable)} unreadable file{'s' * (len(unreadable) != 1)} skipped" if unreadable else ""
+    )
+    print(f"wrote {written[0]}{more} ({len(reports)} report{'s' * (len(reports) != 1)}{skipped})")
+    return 1 if unreadable else 0
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -1,12 +1,19 @@
-"""What the command prints for people: the check table and the batch progress bar."""
+"""What the command prints for people: the check table and the batch progress bar.
+
+Everything a student wrote (names, messages, hints, output) goes through `grader.text`
+first, so it cannot move the cursor, recolour or forge lines of the instructor's terminal.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 import textwrap
 import time
 from typing import TextIO
 
 from grader.report import CheckResult, Report, Status, Visibility
+from grader.text import multi_line, one_line
 
 
 def _e(value: object) -> str:
@@ -57,45 +64,104 @@ def table(rows: list[list[str]], header: list[str], right: set[int] = frozenset(
     return "\n".join([line(header), rule, *map(line, rows)])
 
 
-def check_table(report: Report) -> str:
-    """The student's view of a report: one line per check that ran, a note per problem, the total.
+# How each status is shown, and its colour (SGR code) on a terminal.
+MARKS = {
+    Status.passed: ("PASS", "32"),
+    Status.failed: ("FAIL", "31"),
+    Status.error: ("ERROR", "35"),
+    Status.timeout: ("TIME", "33"),
+    Status.missing: ("MISS", "31"),
+    Status.skipped: ("SKIP", "2"),
+}
+MARK_WIDTH = max(len(m) for m, _ in MARKS.values())
+MIN_WIDTH = 40  # below this the columns cannot be kept apart; lines are cut instead
 
-    When no hidden check ran (a self-check), they are summed up in one line instead of listed.
-    """
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org) or TERM=dumb."""
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _wrapped(text: str, width: int, indent: str) -> list[str]:
+    return textwrap.wrap(text, max(width - len(indent), 20), initial_indent=indent, subsequent_indent=indent)
+
+
+def _gist(message: str) -> str:
+    """The line of a message that says what went wrong: the first, or a traceback's exception line
+    (the first unindented line after the last frame, so an exception message of several lines
+    shows its start, not whatever its last line claims)."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    if not lines or not lines[0].startswith("Traceback"):
+        return lines[0] if lines else ""
+    frames = [i for i, line in enumerate(lines) if line.startswith("  File ")]
+    after = lines[frames[-1] + 1 :] if frames else lines[1:]
+    return next((line for line in after if not line.startswith(" ")), lines[-1])
+
+
+def _shown_checks(report: Report) -> tuple[list[CheckResult], list[CheckResult]]:
+    """(checks to list, hidden checks not run): a self-check does not list checks it could not run."""
     hidden = [c for c in report.checks if c.visibility is Visibility.hidden]
     not_run = hidden if all(c.status is Status.skipped for c in hidden) else []
-    shown = [c for c in report.checks if c not in not_run]
-    rows = []
-    details = []
-    for check in shown:
-        problem = "" if check.status is Status.passed else check.message
-        note = check.hint or problem.split("\n", 1)[0]
-        rows.append(
-            [check.id, check.status.value, f"{check.points:g}/{check.max_points:g}", headline(check), note]
-        )
-        if "\n" in problem or (check.hint and problem):
-            details.append(f"{check.id}:\n" + textwrap.indent(problem, "    "))
-    text = table(rows, ["check", "status", "points", "result", "hint / message"], right={2})
+    return [c for c in report.checks if c not in not_run], not_run
+
+
+def total_line(report: Report) -> str:
+    """The score over the checks that could run, and how many passed."""
+    shown, not_run = _shown_checks(report)
     ran = [c for c in shown if c.status is not Status.skipped]
     passed = sum(c.status is Status.passed for c in ran)
-    hidden_points = sum(c.max_points for c in not_run)
-    total = f"total {report.score:g} / {report.max_score - hidden_points:g} points"
-    if not_run:
-        total += (
-            f" ({len(not_run)} hidden checks worth {hidden_points:g} more run when the instructor grades)"
-        )
-    lines = [f"{report.submission.name} ({report.submission.kind})"]
+    possible = sum(c.max_points for c in shown)
+    return f"total {report.score:g} / {possible:g} points; {passed} of {len(ran)} checks run passed"
+
+
+def check_table(report: Report, *, width: int = 80, color: bool = False, verbose: bool = False) -> str:
+    """The student's view of a report, `width` columns wide: one line per check with its status,
+    figures, threshold and points; under a check that did not pass, its message and hint on lines
+    of their own; then the total. `verbose` adds each check's captured output.
+
+    Hidden checks that did not run (a self-check) are not listed, and the total is over the checks
+    that are; one line says what the instructor's grading adds.
+    """
+    width = max(width, MIN_WIDTH)
+    shown, not_run = _shown_checks(report)
+    ids = max((len(one_line(c.id)) for c in shown), default=0)
+    ids = min(ids, width // 3)
+    points = max((len(f"{c.points:g}/{c.max_points:g}") for c in shown), default=0)
+    middle = width - (MARK_WIDTH + 2 + ids + 2 + 2 + points)
+    indent = " " * (MARK_WIDTH + 2)
+    lines = _wrapped(one_line(f"{report.submission.name} ({report.submission.kind})"), width, "")
     if report.error:
-        lines.append(f"error: {report.error}")
-    lines += [f"note: {f.message}" for f in report.findings]
-    lines += [
-        "",
-        text,
-        "",
-        *details,
-        *([""] if details else []),
-        f"{total}; {passed} of {len(ran)} checks run passed",
-    ]
+        lines += _wrapped(f"error: {one_line(report.error)}", width, "")
+    for finding in report.findings:
+        lines += _wrapped(f"note: {one_line(finding.message)}", width, "")
+    lines.append("")
+    for check in shown:
+        mark, sgr = MARKS[check.status]
+        figures = headline(check)
+        if check.threshold:
+            figures += f" (needs {check.threshold})" if figures else f"needs {check.threshold}"
+        score = f"{check.points:g}/{check.max_points:g}"
+        row = f"{_fit(one_line(check.id), ids).ljust(ids)}  {_fit(one_line(figures), middle).ljust(middle)}  "
+        painted = f"\x1b[{sgr}m{mark}\x1b[0m" if color else mark
+        lines.append(f"{painted}{' ' * (MARK_WIDTH - len(mark))}  {row}{score.rjust(points)}".rstrip())
+        if check.status is not Status.passed and check.message and verbose:
+            lines += [_fit(f"{indent}{line}", width) for line in multi_line(check.message).split("\n")]
+        elif check.status is not Status.passed and check.message:
+            lines += _wrapped(one_line(_gist(check.message)), width, indent)
+        if check.hint:
+            lines += _wrapped(f"hint: {one_line(check.hint)}", width, indent)
+        if verbose and check.output:
+            lines.append(f"{indent}output:")
+            lines += [_fit(f"{indent}  {line}", width) for line in multi_line(check.output).split("\n")]
+    lines += ["", total_line(report)]
+    if not_run:
+        more = sum(c.max_points for c in not_run)
+        note = f"({len(not_run)} hidden checks worth {more:g} more run when the instructor grades)"
+        lines += _wrapped(note, width, "")
     return "\n".join(lines)
 
 
@@ -134,6 +200,7 @@ class Progress:
 
     def advance(self, name: str, outcome: str, seconds: float | None, problem: bool = False) -> None:
         """One submission finished; `seconds` is its grading time, None if it was skipped."""
+        name, outcome = one_line(name), one_line(outcome)
         self.done += 1
         self.problems += problem
         if seconds is not None:
@@ -148,7 +215,9 @@ class Progress:
             f"  left {'?' if eta is None else duration(eta)}"
         )
         if self.live:
-            self.stream.write(f"\r\x1b[K{status}  {name}: {outcome}")
+            # One terminal line at most: a wrapped line is not redrawn by \r, it piles up.
+            width = shutil.get_terminal_size().columns - 1
+            self.stream.write(f"\r\x1b[K{_fit(f'{status}  {name}: {outcome}', width)}")
             if self.done == self.total:
                 self.stream.write("\n")
         else:

@@ -1,22 +1,54 @@
-"""The CSV gradebook: one row per submission, one column of points per check.
+"""The CSV gradebook: a row of maximum points, then one row per submission, one column of points per check.
 
-Cells that a spreadsheet would run as a formula (a student can name a file "=cmd|...")
-are prefixed with an apostrophe.
+Student-controlled cells (names, error messages) are one line each, with control characters
+shown as escapes, and a cell a spreadsheet would run as a formula (a student can name a file
+"=cmd|...") is prefixed with an apostrophe. A report that could not be read gets a row too,
+with no points and the reason in `error`, so it is not silently missing from the gradebook.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
+from grader.exporters.common import Unreadable
 from grader.report import Report
+from grader.text import one_line
 
 FIXED_COLUMNS = ["submission", "kind", "sha256", "score", "max_score", "error"]
+MAX_ROW = "(max points)"
 
 
 def _text(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    value = one_line(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+class RosterError(Exception):
+    """A roster file that cannot be used; one line."""
+
+
+Roster = dict[str, dict[str, str]]  # submission name (lower case) -> the roster's other columns
+
+
+def read_roster(path: Path) -> Roster:
+    """A CSV with a `submission` column (the names in the reports) and any others (student id, email)."""
+    try:
+        with Path(path).open(newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise RosterError(f"cannot read roster {path}: {getattr(e, 'strerror', None) or e}") from None
+    if not rows or "submission" not in rows[0]:
+        raise RosterError(f"roster {path}: needs a header row with a 'submission' column")
+    roster: Roster = {}
+    for number, row in enumerate(rows, start=2):
+        name = (row.pop("submission") or "").strip().lower()
+        if name in roster:
+            raise RosterError(f"roster {path}, line {number}: {name!r} is listed twice")
+        roster[name] = {k: v or "" for k, v in row.items() if k is not None}
+    return roster
 
 
 def check_ids(reports: list[Report]) -> list[str]:
@@ -24,20 +56,39 @@ def check_ids(reports: list[Report]) -> list[str]:
     return list(dict.fromkeys(c.id for r in reports for c in r.checks))
 
 
-def gradebook_csv(reports: list[Report]) -> str:
+def gradebook_csv(
+    reports: list[Report], unreadable: Sequence[Unreadable] = (), roster: Roster | None = None
+) -> str:
+    """The gradebook; with a `roster`, its columns follow the submission's name in each row."""
     ids = check_ids(reports)
+    people = list(dict.fromkeys(k for row in (roster or {}).values() for k in row))
+    most = {c.id: c.max_points for r in reports for c in r.checks}
+    max_score = max((r.max_score for r in reports), default=0)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(FIXED_COLUMNS + ids)
+
+    def person(name: str) -> list[str]:
+        found = (roster or {}).get(name.lower(), {})
+        return [_text(found.get(k, "")) for k in people]
+
+    writer.writerow([FIXED_COLUMNS[0], *map(_text, people), *FIXED_COLUMNS[1:], *map(_text, ids)])
+    maxima = [f"{max_score:g}", f"{max_score:g}", "", *(f"{most[i]:g}" for i in ids)]
+    writer.writerow([MAX_ROW, *[""] * len(people), "", "", *maxima])
     for report in reports:
         points = {c.id: f"{c.points:g}" for c in report.checks}
         info = report.submission
-        row = [_text(info.name), info.kind, info.sha256, f"{report.score:g}", f"{report.max_score:g}"]
-        writer.writerow(row + [_text(report.error or "")] + [points.get(i, "") for i in ids])
+        text = [_text(info.name), *person(info.name), _text(info.kind), _text(info.sha256)]
+        scores = [f"{report.score:g}", f"{report.max_score:g}", _text(report.error or "")]
+        writer.writerow(text + scores + [points.get(i, "") for i in ids])
+    for bad in unreadable:
+        empty = [""] * len(people)
+        writer.writerow([_text(bad.path.stem), *empty, "", "", "", "", _text(str(bad))] + [""] * len(ids))
     return buffer.getvalue()
 
 
-def export(reports: list[Report], to: Path) -> list[Path]:
+def export(
+    reports: list[Report], to: Path, *, unreadable: Sequence[Unreadable] = (), roster: Roster | None = None
+) -> list[Path]:
     to.parent.mkdir(parents=True, exist_ok=True)
-    to.write_text(gradebook_csv(reports), encoding="utf-8", newline="")
+    to.write_text(gradebook_csv(reports, unreadable, roster), encoding="utf-8", newline="")
     return [to]

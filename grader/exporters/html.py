@@ -11,6 +11,7 @@ import base64
 import io
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -21,8 +22,17 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from grader.exporters.common import format_metric, passed, unique_stems, where
+from grader.exporters.common import (
+    INTERNAL_METRICS,
+    Unreadable,
+    format_metric,
+    passed,
+    student_metrics,
+    unique_stems,
+    where,
+)
 from grader.report import CheckResult, Report, Series
+from grader.text import multi_line, one_line
 
 # The filter grid is scaled up to about this many pixels wide so 7x7 filters are visible.
 FILTER_GRID_PX = 480
@@ -49,7 +59,8 @@ def curves_png(series: list[Series], title: str) -> str:
     axes = fig.subplots(1, len(by_axis), squeeze=False)[0]
     for ax, (x_label, group) in zip(axes, by_axis.items(), strict=True):
         for s in group:
-            ax.plot(range(len(s.y)), s.y, label=s.name, marker="o" if len(s.y) <= 30 else None)
+            y = [np.nan if v is None else v for v in s.y]  # a value that was not finite: a gap
+            ax.plot(range(len(y)), y, label=one_line(s.name), marker="o" if len(y) <= 30 else None)
         ax.set_xlabel(x_label)
         ax.grid(alpha=0.3)
         ax.legend()
@@ -104,46 +115,79 @@ def _status(check: CheckResult) -> str:
     return f'<span class="status {check.status.value}">{check.status.value}</span>'
 
 
+def _line(text: str) -> str:
+    """A student-controlled name or cell: one line, control characters shown, HTML escaped."""
+    return escape(one_line(text))
+
+
+def _body(text: str) -> str:
+    """A message or captured output: its lines kept, control characters shown, HTML escaped."""
+    return escape(multi_line(text))
+
+
 def _check_row(check: CheckResult) -> str:
-    result = [f'<span class="message">{escape(check.message)}</span>'] if check.message else []
-    if check.metrics:
-        metrics = ", ".join(f"{k} = {format_metric(v)}" for k, v in check.metrics.items())
-        result.append(f"<code>{escape(metrics)}</code>")
+    result = [f'<span class="message">{_body(check.message)}</span>'] if check.message else []
+    shown = student_metrics(check)
+    if shown:
+        metrics = ", ".join(f"{k} = {format_metric(v)}" for k, v in shown.items())
+        result.append(f"<code>{_line(metrics)}</code>")
+    absent = {k: v for k, v in check.absent.items() if k.removeprefix("metrics.") not in INTERNAL_METRICS}
+    if absent:
+        result.append(_line("not recorded: " + ", ".join(f"{k} ({v})" for k, v in absent.items())))
     if check.threshold:
-        result.append(f"threshold: <code>{escape(check.threshold)}</code>")
+        result.append(f"threshold: <code>{_line(check.threshold)}</code>")
     if check.hint:
-        result.append(f'<span class="hint">Hint: {escape(check.hint)}</span>')
+        result.append(f'<span class="hint">Hint: {_line(check.hint)}</span>')
     if check.output:
-        result.append(f"<details><summary>output</summary><pre>{escape(check.output)}</pre></details>")
+        result.append(f"<details><summary>output</summary><pre>{_body(check.output)}</pre></details>")
     return (
-        f"<tr><td>{escape(check.section)}</td><td>{escape(check.title)}<br><code>{escape(check.id)}</code></td>"
+        f"<tr><td>{_line(check.section)}</td><td>{_line(check.title)}<br><code>{_line(check.id)}</code></td>"
         f"<td>{_status(check)}</td><td class='num'>{check.points:g} / {check.max_points:g}</td>"
         f"<td>{'<br>'.join(result)}</td></tr>"
     )
 
 
+def _check_tables(checks: list[CheckResult]) -> str:
+    """Checks that did not pass in the open; passed ones folded away under a one-line summary."""
+    head = (
+        "<thead><tr><th>Section</th><th>Check</th><th>Status</th><th class='num'>Points</th>"
+        "<th>Result</th></tr></thead>"
+    )
+    open_rows = "\n".join(_check_row(c) for c in checks if not passed(c))
+    passed_rows = "\n".join(_check_row(c) for c in checks if passed(c))
+    html = f"<table id='checks'>{head}<tbody>\n{open_rows}\n</tbody></table>" if open_rows else ""
+    if passed_rows:
+        count = sum(map(passed, checks))
+        html += (
+            f"<details id='passed-checks'><summary>{count} passed check{'s' * (count != 1)}</summary>"
+            f"<table id='passed'>{head}<tbody>\n{passed_rows}\n</tbody></table></details>"
+        )
+    return html
+
+
 def submission_page(report: Report) -> str:
     info = report.submission
+    seconds = "?" if report.duration_s is None else f"{report.duration_s:.1f}"
     meta = (
         f"{info.kind} · sha256 {info.sha256[:12]} · rubric {report.rubric_id} · isolation {report.isolation}"
         f" · dataset {report.dataset or '-'} · cnngrade {report.grader_version}"
-        f" · graded {report.started_at:%Y-%m-%d %H:%M} in {report.duration_s:.1f} s"
+        f" · graded {report.started_at:%Y-%m-%d %H:%M} in {seconds} s"
     )
-    error = f'<p class="banner">Could not grade: {escape(report.error)}</p>' if report.error else ""
+    error = f'<p class="banner">Could not grade: {_body(report.error)}</p>' if report.error else ""
     findings = ""
     if report.findings:
         items = "".join(
-            f"<li><code>{escape(where(f))}</code> {escape(f.message)}</li>" for f in report.findings
+            f"<li><code>{escape(where(f))}</code> {_body(f.message)}</li>" for f in report.findings
         )
         findings = f"<h2>Notes on the submission</h2><ul id='findings'>{items}</ul>"
     return _template("submission.html").substitute(
         style=_template("style.css").template,
-        name=escape(info.name),
+        name=_line(info.name),
         score=f"{report.score:g}",
         max_score=f"{report.max_score:g}",
-        meta=escape(meta),
+        meta=_line(meta),
         error=error,
-        rows="\n".join(_check_row(c) for c in report.checks),
+        checks=_check_tables(report.checks),
         findings=findings,
         plots=_plots(report),
     )
@@ -160,8 +204,8 @@ def histogram_png(scores: list[float], max_score: float) -> str:
     return _png(fig)
 
 
-def index_page(reports: list[Report], pages: dict[str, str]) -> str:
-    """The class overview; `pages` maps a submission name to its page's file name."""
+def index_page(reports: list[Report], pages: list[str], unreadable: Sequence[Unreadable] = ()) -> str:
+    """The class overview; `pages[i]` is the file name of `reports[i]`'s page."""
     scores = [r.score for r in reports]
     max_score = max(r.max_score for r in reports)
     outcomes: dict[str, list[bool]] = {}
@@ -174,29 +218,33 @@ def index_page(reports: list[Report], pages: dict[str, str]) -> str:
             if check.hint:
                 hints[(check.id, check.hint)] += 1
     pass_rates = "\n".join(
-        f"<tr><td>{escape(titles[i])} <code>{escape(i)}</code></td><td class='num'>{sum(o)} / {len(o)}</td>"
+        f"<tr><td>{_line(titles[i])} <code>{_line(i)}</code></td><td class='num'>{sum(o)} / {len(o)}</td>"
         f"<td><span class='bar' style='width:{100 * sum(o) / len(o):.0f}px'></span> "
         f"{100 * sum(o) / len(o):.0f}%</td></tr>"
         for i, o in outcomes.items()
     )
     hint_rows = (
         "\n".join(
-            f"<tr><td><code>{escape(i)}</code></td><td>{escape(h)}</td><td class='num'>{n}</td></tr>"
+            f"<tr><td><code>{_line(i)}</code></td><td>{_line(h)}</td><td class='num'>{n}</td></tr>"
             for (i, h), n in hints.most_common(TOP_HINTS)
         )
         or "<tr><td colspan='3'>No hints: no known bug was recognised.</td></tr>"
     )
     submissions = "\n".join(
-        f"<tr><td><a href='{escape(pages[r.submission.name])}'>{escape(r.submission.name)}</a></td>"
+        f"<tr><td><a href='{escape(page)}'>{_line(r.submission.name)}</a></td>"
         f"<td class='num'>{r.score:g} / {r.max_score:g}</td>"
         f"<td class='num'>{sum(passed(c) for c in r.checks)} / {len(r.checks)}</td>"
-        f"<td>{escape(r.error or '')}</td></tr>"
-        for r in reports
+        f"<td>{_line(r.error or '')}</td></tr>"
+        for r, page in zip(reports, pages, strict=True)
     )
+    skipped = ""
+    if unreadable:
+        items = "".join(f"<li>{_line(str(bad))}</li>" for bad in unreadable)
+        skipped = f"<h2>Files that are not reports</h2><ul id='unreadable'>{items}</ul>"
     return _template("index.html").substitute(
         style=_template("style.css").template,
         count=len(reports),
-        rubric=escape(", ".join(sorted({r.rubric_id for r in reports}))),
+        rubric=_line(", ".join(sorted({r.rubric_id for r in reports}))),
         mean=f"{statistics.fmean(scores):.1f}",
         median=f"{statistics.median(scores):g}",
         max_score=f"{max_score:g}",
@@ -204,17 +252,18 @@ def index_page(reports: list[Report], pages: dict[str, str]) -> str:
         pass_rates=pass_rates,
         hints=hint_rows,
         submissions=submissions,
+        unreadable=skipped,
     )
 
 
-def export(reports: list[Report], to: Path) -> list[Path]:
+def export(reports: list[Report], to: Path, *, unreadable: Sequence[Unreadable] = ()) -> list[Path]:
     """Write `to/index.html` and `to/<submission>.html`; returns the index first."""
     to.mkdir(parents=True, exist_ok=True)
     stems = unique_stems([r.submission.name for r in reports], reserved=("index",))
-    pages = {r.submission.name: f"{stems[r.submission.name]}.html" for r in reports}
-    (to / "index.html").write_text(index_page(reports, pages), encoding="utf-8")
+    pages = [f"{stem}.html" for stem in stems]
+    (to / "index.html").write_text(index_page(reports, pages, unreadable), encoding="utf-8")
     written = [to / "index.html"]
-    for report in reports:
-        written.append(to / pages[report.submission.name])
+    for report, page in zip(reports, pages, strict=True):
+        written.append(to / page)
         written[-1].write_text(submission_page(report), encoding="utf-8")
     return written

@@ -1,6 +1,8 @@
 import pytest
+from report_factory import graded_report
 
-from grader.batch import BatchError, plan, prepare_out
+from grader.batch import BatchError, plan, prepare_out, remember, select
+from grader.report import read_report, write_report
 
 
 def make_class(root):
@@ -14,10 +16,10 @@ def make_class(root):
     return root
 
 
-def test_a_folder_of_submissions_gives_one_job_each_named_after_its_path(tmp_path):
+def test_a_folder_of_submissions_gives_one_job_each_named_after_itself(tmp_path):
     jobs = plan([make_class(tmp_path / "class")], tmp_path / "out")
     assert [(j.name, j.source.name, j.target.name) for j in jobs] == [
-        ("alice.ipynb", "alice.ipynb", "alice.ipynb.json"),
+        ("alice.ipynb", "alice.ipynb", "alice.ipynb.json"),  # two alices: the suffix tells them apart
         ("alice.py", "alice.py", "alice.py.json"),
         ("bob", "bob.zip", "bob.json"),
         ("carol", "carol", "carol.json"),
@@ -37,7 +39,8 @@ def test_same_names_from_two_folders_are_told_apart(tmp_path):
         (tmp_path / section / f"{section}_only.py").write_text("")
     jobs = plan([tmp_path / "a", tmp_path / "b"], tmp_path / "out")
     assert [j.name for j in jobs] == ["a_only", "a/dan.py", "b_only", "b/dan.py"]
-    assert [j.target.name for j in jobs] == ["a_only.json", "a_dan.py.json", "b_only.json", "b_dan.py.json"]
+    assert [j.target.name[:6] for j in jobs] == ["a_only", "a_dan.", "b_only", "b_dan."]
+    assert len({j.target.name for j in jobs}) == 4
     # a folder holding a single module is that submission
     (single,) = plan([tmp_path / "a" / "dan.py"], tmp_path / "out")
     assert single.name == "dan"
@@ -60,7 +63,7 @@ def test_prepare_out_removes_temp_files_a_killed_run_left(tmp_path):
     assert [p.name for p in out.iterdir()] == ["alice.json"]
 
 
-def test_folders_of_folders_are_searched_and_names_keep_the_path(tmp_path):
+def test_folders_of_folders_are_searched_and_a_submission_is_named_after_itself(tmp_path):
     (tmp_path / "buggy" / "no_padding").mkdir(parents=True)
     (tmp_path / "buggy" / "no_padding" / "convnet_hw.py").write_text("")
     (tmp_path / "hostile").mkdir()
@@ -70,9 +73,64 @@ def test_folders_of_folders_are_searched_and_names_keep_the_path(tmp_path):
     (tmp_path / "notebook" / "hw.ipynb").write_text("{}")
     jobs = plan([tmp_path], tmp_path / "out")
     assert [(j.name, j.source.relative_to(tmp_path).as_posix()) for j in jobs] == [
-        ("buggy/no_padding", "buggy/no_padding"),
-        ("hostile/fork_bomb", "hostile/fork_bomb.py"),
-        ("hostile/segfault", "hostile/segfault.py"),
+        ("no_padding", "buggy/no_padding"),
+        ("fork_bomb", "hostile/fork_bomb.py"),
+        ("segfault", "hostile/segfault.py"),
         ("notebook", "notebook"),
     ]
-    assert jobs[0].target.name == "buggy_no_padding.json"
+    # Graded alone, it has the same name and report as in the batch.
+    (alone,) = plan([tmp_path / "buggy" / "no_padding"], tmp_path / "elsewhere")
+    assert (alone.name, alone.target.name) == ("no_padding", "no_padding.json")
+
+
+def test_a_newcomer_whose_name_is_taken_does_not_rename_the_others(tmp_path):
+    klass, out = tmp_path / "class", tmp_path / "out"
+    klass.mkdir()
+    (klass / "bob.py").write_text("")
+    (klass / "carol.py").write_text("")
+    remember(out, plan([klass], out), "fp")
+    (klass / "Bob.py").write_text("")  # equal but for case: one file on macOS and Windows
+    (klass / "sub").mkdir()
+    (klass / "sub" / "carol.py").write_text("")
+    (klass / "sub" / "dan.py").write_text("")
+    planned = plan([klass], out)
+    remember(out, planned, "fp")
+    jobs = {j.source.relative_to(klass).as_posix(): j for j in planned}
+    assert jobs["bob.py"].target.name == "bob.json" and jobs["carol.py"].target.name == "carol.json"
+    assert jobs["Bob.py"].name == "Bob.py" and jobs["sub/carol.py"].name == "sub/carol"
+    assert len({j.target.name.lower() for j in jobs.values()}) == 5
+    # the remembered names hold when a submission is graded alone too
+    (alone,) = plan([klass / "sub" / "carol.py"], out)
+    assert alone.name == "sub/carol"
+    # and the names do not depend on the order or on who else is in the batch
+    (again,) = plan([klass / "bob.py"], out)
+    assert again.target.name == "bob.json"
+
+
+def test_two_new_names_equal_but_for_case_both_get_longer_names(tmp_path):
+    klass = tmp_path / "class"
+    klass.mkdir()
+    (klass / "bob.py").write_text("")
+    (klass / "Bob.ipynb").write_text("{}")
+    jobs = plan([klass], tmp_path / "out")
+    assert sorted(j.name for j in jobs) == ["Bob.ipynb", "bob.py"]
+
+
+def test_a_very_long_name_gets_a_short_file_name_and_a_report_can_be_written(tmp_path):
+    klass = tmp_path / "class"
+    klass.mkdir()
+    long_name = "x" * 240
+    (klass / f"{long_name}.py").write_text("")
+    (job,) = plan([klass], tmp_path / "out")
+    assert len(job.target.name) < 100 and len(job.name) <= 120
+    write_report(graded_report(job.name), job.target)
+    assert read_report(job.target).submission.name == job.name
+
+
+def test_only_and_force_pick_submissions_by_name_and_unknown_names_are_refused(tmp_path):
+    jobs = plan([make_class(tmp_path / "class")], tmp_path / "out")
+    chosen = select(jobs, only=["BOB", "carol.json"], force=["carol"])
+    assert [(j.name, j.force) for j in chosen] == [("bob", False), ("carol", True)]
+    assert [j.force for j in select(jobs, only=[], force=[])] == [False] * 4
+    with pytest.raises(BatchError, match="no submission named 'dave'"):
+        select(jobs, only=["dave"], force=[])

@@ -42,7 +42,8 @@ def test_report_renders_every_format(cnngrade, report_dir, tmp_path, fmt, target
     assert out.returncode == 0, out.stderr
     assert f"{first}" in out.stdout and "(3 reports)" in out.stdout
     if fmt == "csv":
-        rows = list(csv.DictReader((tmp_path / target).open(newline="")))
+        maxima, *rows = list(csv.DictReader((tmp_path / target).open(newline="")))
+        assert maxima["submission"] == "(max points)"
         assert [r["score"] for r in rows] == ["100", "36", "0"]
     if fmt == "html":
         assert {p.name for p in (tmp_path / target).iterdir()} == {
@@ -69,7 +70,9 @@ def test_report_of_one_file_for_gradescope_writes_results_json(cnngrade, report_
         (["report", "{tmp}/junk", "--format", "csv"], "is not a cnngrade report"),
         (["report", "{reports}", "--format", "csv", "--to", "/proc/grades.csv"], "cannot write"),
         (["check", "{tmp}/nowhere.py"], "no such file or folder"),
-        (["check", "{tmp}/junk/x.json", "--rubric", "{tmp}/junk/x.json"], "not valid TOML"),
+        (["check", "{tmp}/junk/a.py", "--rubric", "{tmp}/junk/x.json"], "not valid TOML"),
+        (["check", "{tmp}/junk/x.json"], "not a submission"),
+        (["check", "{tmp}/empty"], "no submissions"),
         (["grade", "{tmp}/empty", "--out", "{tmp}/o", "--secret", "s"], "no submissions"),
         (["grade", "{tmp}/junk", "--out", "/proc/out", "--secret", "s"], "cannot write reports"),
         (["grade", "{tmp}/junk", "--out", "{tmp}/o"], "secret"),

@@ -1,5 +1,6 @@
 import io
 
+import pytest
 from report_factory import buggy_report, graded_report
 
 from grader.console import Progress, check_table, duration, headline, table
@@ -14,24 +15,43 @@ def test_table_aligns_columns_and_lets_the_last_run_long():
     assert lines[3] == "longer  10  a long message"
 
 
-def test_check_table_shows_each_check_figure_hint_and_total():
-    text = check_table(buggy_report())
-    assert "conv_forward" in text and "rel_error 3.1e-01" in text
-    assert "without zero padding" in text
-    assert "missing" in text and "ThreeLayerConvNet is not defined" in text
-    assert text.endswith("total 36 / 100 points; 5 of 11 checks run passed")
+def test_check_table_shows_each_check_figure_threshold_hint_and_total():
+    lines = check_table(buggy_report(), width=120).splitlines()
+    (forward,) = [line for line in lines if line.startswith("FAIL   conv_forward ")]
+    assert "rel_error 3.1e-01 (needs rel_error <= 1e-7)" in forward and forward.endswith("0/8")
+    hint = lines[lines.index(forward) + 2]
+    assert hint.startswith("       hint: the output looks like a convolution without zero padding")
+    (missing,) = [line for line in lines if line.startswith("MISS ")]
+    assert "ThreeLayerConvNet is not defined" in lines[lines.index(missing) + 1]
+    assert lines[-1] == "total 36 / 100 points; 5 of 11 checks run passed"
 
 
-def test_a_self_check_sums_up_the_hidden_checks_it_did_not_run():
+def test_a_self_check_lists_and_totals_only_the_checks_it_ran():
     hidden = {c: Status.skipped for c in ("conv_forward_hidden", "cnn_gradient", "train")}
     text = check_table(graded_report(statuses=hidden))
     assert "conv_forward_hidden" not in text
     assert text.endswith(
-        "total 72 / 72 points (3 hidden checks worth 28 more run when the instructor grades);"
-        " 10 of 10 checks run passed"
+        "total 72 / 72 points; 10 of 10 checks run passed\n"
+        "(3 hidden checks worth 28 more run when the instructor grades)"
     )
-    assert "conv_forward 212x max_pool_forward 41x" in check_table(graded_report())
+    assert "conv_forward 212x max_pool_forward 41x" in check_table(graded_report(), width=120)
     assert headline(graded_report().checks[-1]) == "train_acc 0.98, val_acc 0.24"
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_every_line_fits_the_width_and_colour_is_only_asked_for(width):
+    text = check_table(buggy_report("b" * 300), width=width, verbose=True)
+    assert max(map(len, text.splitlines())) <= width
+    assert "\x1b" not in text
+    painted = check_table(buggy_report(), width=width, color=True)
+    assert "\x1b[31mFAIL\x1b[0m" in painted and "\x1b[32mPASS\x1b[0m" in painted
+
+
+def test_verbose_shows_captured_output():
+    assert "IndexError: index 4 is out of bounds" not in check_table(buggy_report())
+    verbose = check_table(buggy_report(), verbose=True)
+    assert "IndexError: index 4 is out of bounds" in verbose
+    assert "\x00" not in verbose and "\x1b" not in verbose  # the output's NUL and ESC are shown as escapes
 
 
 def test_headline_names_the_figures_the_notebook_prints():
@@ -66,3 +86,18 @@ def test_progress_counts_problems_and_estimates_time_left_from_graded_ones():
 
 def test_duration_reads_like_a_clock():
     assert [duration(s) for s in (5, 65, 3725)] == ["5s", "1m05s", "1h02m"]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_progress_line_redraws_in_place_within_the_width(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    stream = Terminal()
+    progress = Progress(total=2, jobs=1, stream=stream)
+    progress.advance("a-student-with-a-rather-long-name\x1b[2J", "30/100 - " + "x" * 80, seconds=1.0)
+    line = stream.getvalue()
+    assert line.startswith("\r\x1b[K") and len(line) - len("\r\x1b[K") <= 59
+    assert "\x1b" not in line[len("\r\x1b[K") :]

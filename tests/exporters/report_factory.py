@@ -83,7 +83,7 @@ def graded_report(name: str = "alice", *, statuses: dict[str, Status] | None = N
         fields: dict = {"metrics": {"max_rel_error": 1e-9 * (i + 1)}, "threshold": "rel_error <= 1e-7"}
         if status is Status.failed:
             fields.update(
-                metrics={"cases": 4, "cases_passed": 0, "max_rel_error": 0.31},
+                metrics={"cases": 4, "cases_passed": 0, "max_rel_error": 0.31, "student_time_s": 0.02},
                 message="out differs from the expected output",
                 hint="the output looks like a convolution without zero padding: apply pad before sliding",
             )

@@ -3,12 +3,19 @@ import csv
 from report_factory import graded_report
 
 from grader.exporters import gradebook
+from grader.exporters.common import Unreadable, same_submission
 
 
-def test_one_row_per_submission_one_column_per_check(tmp_path, reports):
-    (path,) = gradebook.export(reports, tmp_path / "grades.csv")
+def rows_of(path):
     with path.open(newline="") as f:
-        rows = list(csv.DictReader(f))
+        return list(csv.DictReader(f))
+
+
+def test_a_max_points_row_then_one_row_per_submission_one_column_per_check(tmp_path, reports):
+    (path,) = gradebook.export(reports, tmp_path / "grades.csv")
+    maxima, *rows = rows_of(path)
+    assert maxima["submission"] == "(max points)" and maxima["score"] == "100"
+    assert sum(float(maxima[c.id]) for c in reports[0].checks) == 100
     assert [r["submission"] for r in rows] == ["alice", "bob", "carol.zip"]
     assert list(rows[0])[6:] == [c.id for c in reports[0].checks]
     for row, report in zip(rows, reports, strict=True):
@@ -21,6 +28,35 @@ def test_one_row_per_submission_one_column_per_check(tmp_path, reports):
 def test_a_name_a_spreadsheet_would_run_is_quoted_as_text(tmp_path):
     report = graded_report('=HYPERLINK("http://x","y")')
     (path,) = gradebook.export([report], tmp_path / "grades.csv")
-    with path.open(newline="") as f:
-        (row,) = list(csv.DictReader(f))
+    (_, row) = rows_of(path)
     assert row["submission"] == '\'=HYPERLINK("http://x","y")'
+
+
+def test_a_roster_adds_student_ids_and_an_unreadable_report_gets_a_row(tmp_path, reports):
+    roster_file = tmp_path / "roster.csv"
+    roster_file.write_text("submission,student_id,email\nALICE,s1,alice@uni.edu\nbob,s2,=cmd|x\n")
+    roster = gradebook.read_roster(roster_file)
+    bad = Unreadable(tmp_path / "dave.json", "Invalid JSON")
+    (path,) = gradebook.export(reports, tmp_path / "grades.csv", unreadable=[bad], roster=roster)
+    _, alice, bob, carol, dave = rows_of(path)
+    assert list(alice)[:3] == ["submission", "student_id", "email"]
+    assert (alice["student_id"], alice["email"]) == ("s1", "alice@uni.edu")  # names match without case
+    assert bob["email"] == "'=cmd|x" and carol["student_id"] == ""
+    assert dave["submission"] == "dave" and dave["score"] == "" and "not a cnngrade report" in dave["error"]
+
+
+def test_two_reports_of_one_submission_are_flagged_by_hash_or_by_source():
+    alice, bob, carol = (
+        graded_report("alice", seed=1),
+        graded_report("bob", seed=2),
+        graded_report("carol", seed=3),
+    )
+    again = graded_report("alice-2", seed=1)  # the same files graded under another name
+    moved = carol.model_copy(update={"submission": carol.submission.model_copy(update={"sha256": "f" * 64})})
+    moved = moved.model_copy(update={"submission": moved.submission.model_copy(update={"name": "carol-new"})})
+    warnings = same_submission([alice, bob, carol, again, moved])
+    assert warnings == [
+        "alice, alice-2: reports of the same submission (same sha256)",
+        "carol, carol-new: reports of the same submission (same source)",
+    ]
+    assert same_submission([alice, bob]) == []

@@ -50,6 +50,8 @@ def test_results_follow_the_documented_shape_and_scores(tmp_path):
     by_id = {c.id: t for c, t in zip(report.checks, data["tests"], strict=True)}
     assert by_id["conv_forward"]["status"] == "failed"
     assert "without zero padding" in by_id["conv_forward"]["output"]
+    assert "max_rel_error=0.31" in by_id["conv_forward"]["output"]
+    assert "student_time_s" not in json.dumps(data)  # the grader's internals are not the student's
     assert by_id["conv_backward"]["status"] == "passed"
     # Only "passed" passes: an error, a timeout, a missing symbol and a skipped check all fail.
     for id_ in ("max_pool_backward", "fast_layers", "cnn_init", "initial_loss"):
