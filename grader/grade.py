@@ -9,7 +9,6 @@ fresh worker (the Worker restarts itself after a failure).
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import platform
 import tempfile
@@ -208,7 +207,7 @@ def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         status=outcome.status,
         points=round(spec.points * outcome.fraction, 6) if outcome.applies else 0,
         max_points=spec.points if outcome.applies else 0,
-        metrics={**_finite(outcome.metrics), "student_time_s": round(ctx.calls.student_time_s, 6)},
+        metrics={**outcome.metrics, "student_time_s": round(ctx.calls.student_time_s, 6)},
         threshold=outcome.threshold,
         message=outcome.message,
         hint=outcome.hint,
@@ -234,11 +233,6 @@ def _guarded(
     except StaleHandleError:
         # A call crashed mid-check and the next one used an object from the dead worker.
         return Outcome(Status.error, message="the worker restarted in the middle of this check")
-
-
-def _finite(metrics: dict[str, Any]) -> dict[str, Any]:
-    """NaN and inf (a student's NaN loss, an error that has no size) become None: JSON has neither."""
-    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in metrics.items()}
 
 
 def _truncate(text: str) -> str:
