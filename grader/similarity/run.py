@@ -1,0 +1,199 @@
+"""A class's similarity run: find the submissions, read their own code, compare all pairs (and
+each against the public corpus), rank, and decide which pairs reach the instructor's thresholds."""
+
+from __future__ import annotations
+
+import bisect
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from itertools import combinations
+from pathlib import Path
+
+from grader.batch import BatchError, find_submissions
+from grader.load_error import LoadError
+from grader.similarity import detect
+from grader.similarity.extract import StudentCode, read_submission
+from grader.similarity.model import Entry, Match, Pair, Region, SimilarityReport, Thresholds
+
+PUBLIC_PREFIX = "public:"
+
+
+class SimilarityError(Exception):
+    """User-caused (no submissions, an unreadable boilerplate notebook); one line."""
+
+
+@dataclass
+class Evidence:
+    """A flagged pair's matched spans, and the pieces paired up in the order of the pair's matches."""
+
+    comparison: detect.Comparison
+    pieces: list[tuple[int, int]]
+
+
+@dataclass
+class Result:
+    """The report, and what the HTML page needs beside it: the code and the matched spans."""
+
+    report: SimilarityReport
+    codes: dict[str, StudentCode]
+    evidence: dict[tuple[str, str], Evidence] = field(default_factory=dict)
+
+
+class _Lines:
+    """Line arithmetic on one document: which lines are the student's code (not labels, not blank)."""
+
+    def __init__(self, code: StudentCode) -> None:
+        self.starts = [0] + [i + 1 for i, ch in enumerate(code.document) if ch == "\n"]
+        text_lines = code.document.split("\n")
+        piece_lines = set()
+        for start in code.starts:
+            first = bisect.bisect_right(self.starts, start) - 1
+            piece_lines.add(first)
+        self.code = {n for n, line in enumerate(text_lines) if line.strip() and n + 1 not in piece_lines}
+
+    def count(self, spans: Sequence[tuple[int, int]]) -> int:
+        covered: set[int] = set()
+        for start, end in spans:
+            first = bisect.bisect_right(self.starts, start) - 1
+            last = bisect.bisect_right(self.starts, max(end - 1, start)) - 1
+            covered.update(range(first, last + 1))
+        return len(covered & self.code)
+
+
+def _region(code: StudentCode, piece: int, spans: Sequence[tuple[int, int]]) -> Region | None:
+    """The lines of ``piece`` that the matched spans cover, or None."""
+    begin = code.starts[piece]
+    stop = begin + len(code.pieces[piece].text)
+    inside = [(max(s, begin), min(e, stop)) for s, e in spans if s < stop and e > begin]
+    if not inside:
+        return None
+    first = min(s for s, _ in inside)
+    last = max(e for _, e in inside) - 1
+    where = code.pieces[piece]
+    return Region(
+        file=where.file, cell=where.cell, first_line=code.locate(first)[1], last_line=code.locate(last)[1]
+    )
+
+
+def _matches(a: StudentCode, b: StudentCode, found: detect.Comparison) -> list[tuple[int, int, Match]]:
+    """Each piece of ``a`` with matches, with the piece of ``b`` it shares most fingerprints with:
+    (piece of a, piece of b, the match)."""
+    votes = Counter((a.piece_at(i), b.piece_at(j)) for i, j in found.anchors)
+    best: dict[int, tuple[int, int]] = {}
+    for (pa, pb), n in sorted(votes.items()):
+        if n > best.get(pa, (-1, 0))[1]:
+            best[pa] = (pb, n)
+    matches = []
+    for pa, (pb, n) in sorted(best.items()):
+        ra, rb = _region(a, pa, found.spans_a), _region(b, pb, found.spans_b)
+        if ra is not None and rb is not None:
+            matches.append((pa, pb, Match(a=ra, b=rb, fingerprints=n)))
+    return matches
+
+
+def _entry(code: StudentCode) -> Entry:
+    return Entry(
+        name=code.name, path=code.path, sha256=code.sha256, kind=code.kind, lines=code.lines, error=code.error
+    )
+
+
+def _percent(value: float) -> str:
+    return f"{round(100 * value)}%"
+
+
+def compare_class(
+    paths: Sequence[Path],
+    *,
+    against: Path | None = None,
+    boilerplate: Sequence[Path] = (),
+    thresholds: Thresholds | None = None,
+) -> Result:
+    """Compare every pair of submissions under ``paths`` (and each with every solution under
+    ``against``). Raises SimilarityError for what the user must fix."""
+    began = time.monotonic()
+    thresholds = thresholds or Thresholds()
+    try:
+        found = find_submissions(list(paths))
+        corpus = find_submissions([against]) if against is not None else []
+    except BatchError as exc:
+        raise SimilarityError(str(exc)) from None
+    for folder in boilerplate:
+        if not folder.is_dir():
+            raise SimilarityError(f"--boilerplate: no such folder: {folder}")
+    students = [read_submission(name, path) for name, path in found]
+    public = [read_submission(PUBLIC_PREFIX + name, path) for name, path in corpus]
+    codes = {code.name: code for code in students + public}
+    try:
+        course = detect.boilerplate_hashes(thresholds, boilerplate)
+    except LoadError as exc:
+        raise SimilarityError(f"--boilerplate: {exc}") from None
+    prints = {
+        code.name: detect.fingerprint(code, thresholds) for code in codes.values() if code.error is None
+    }
+    for print_ in prints.values():
+        detect.remove(print_, course)
+    common = detect.common_hashes([prints[c.name] for c in students if c.name in prints], thresholds)
+    for print_ in prints.values():
+        detect.remove(print_, common)
+
+    names = [c.name for c in students if c.name in prints]
+    wanted = list(combinations(names, 2)) + [(s, p.name) for s in names for p in public if p.name in prints]
+    lines = {name: _Lines(codes[name]) for name in prints}
+    public_names = {p.name for p in public}
+    result = Result(
+        report=SimilarityReport(
+            generated_at=datetime.now(UTC),
+            copydetect_version=version("copydetect"),
+            thresholds=thresholds,
+            submissions=[_entry(c) for c in students],
+            public=[_entry(c) for c in public],
+            pairs=[],
+        ),
+        codes=codes,
+    )
+    for a, b in wanted:
+        if not detect.shares_any(prints[a], prints[b]):
+            continue
+        found_ = detect.compare(prints[a], prints[b])
+        if found_.similarity == 0:
+            continue
+        lines_a, lines_b = lines[a].count(found_.spans_a), lines[b].count(found_.spans_b)
+        pair = Pair(
+            a=a,
+            b=b,
+            public=b in public_names,
+            similarity=round(found_.similarity, 4),
+            similarity_a=round(found_.similarity_a, 4),
+            similarity_b=round(found_.similarity_b, 4),
+            lines=max(lines_a, lines_b),
+            lines_a=lines_a,
+            lines_b=lines_b,
+            flagged=found_.similarity >= thresholds.similarity
+            and max(lines_a, lines_b) >= thresholds.min_lines,
+        )
+        if pair.flagged:
+            matches = _matches(codes[a], codes[b], found_)
+            pair.matches = [m for _, _, m in matches]
+            result.evidence[a, b] = Evidence(found_, [(pa, pb) for pa, pb, _ in matches])
+        result.report.pairs.append(pair)
+    result.report.pairs.sort(key=lambda p: (-p.similarity, -p.lines, p.a, p.b))
+    _summarise(result.report)
+    result.report.seconds = round(time.monotonic() - began, 3)
+    return result
+
+
+def _summarise(report: SimilarityReport) -> None:
+    """Each submission's flagged partners and its closest public solution."""
+    entries = {e.name: e for e in report.submissions}
+    for pair in report.pairs:  # most similar first
+        if pair.flagged:
+            entries[pair.a].similar_to.append(f"{pair.b} ({_percent(pair.similarity)})")
+            if not pair.public:
+                entries[pair.b].similar_to.append(f"{pair.a} ({_percent(pair.similarity)})")
+        if pair.public and entries[pair.a].closest_public is None:
+            entries[pair.a].closest_public = pair.b.removeprefix(PUBLIC_PREFIX)
+            entries[pair.a].closest_public_similarity = pair.similarity
