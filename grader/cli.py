@@ -1,4 +1,5 @@
-"""The `cnngrade` command: check one submission, grade a class, render reports, print schemas.
+"""The `cnngrade` command: check one submission, grade a class, render reports, print schemas,
+find similar code across a class.
 
 Exit codes: 0 success (for `check`: everything that ran passed, or the score reached
 --fail-under); 1 the work was done but the result is not a pass (failed checks, submissions
@@ -83,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("reports", type=Path, metavar="DIR", help="folder of reports (or one report file)")
     report.add_argument("--format", required=True, choices=FORMATS)
     report.add_argument("--to", type=Path, metavar="PATH", help="output file or folder (default per format)")
+
+    similarity = commands.add_parser(
+        "similarity", help="pairs of submissions whose own code is similar: an HTML page, CSVs, flags"
+    )
+    from grader.similarity.command import add_arguments
+
+    add_arguments(similarity)
 
     schema = commands.add_parser("schema", help="print the JSON Schemas of the rubric and the report")
     schema.add_argument("which", nargs="?", choices=("rubric", "report"), help="only this one")
@@ -235,7 +243,16 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"check": _check, "grade": _grade, "report": _report, "schema": _schema}
+def _similarity(args: argparse.Namespace) -> int:
+    from grader.similarity.command import SimilarityError, run
+
+    try:
+        return run(args)
+    except SimilarityError as e:
+        raise UserError(str(e)) from None
+
+
+COMMANDS = {"check": _check, "grade": _grade, "report": _report, "schema": _schema, "similarity": _similarity}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,15 +15,11 @@ from pathlib import Path
 
 from grader.batch import BatchError, find_submissions
 from grader.load_error import LoadError
-from grader.similarity import detect
+from grader.similarity import SimilarityError, detect
 from grader.similarity.extract import StudentCode, read_submission
 from grader.similarity.model import Entry, Match, Pair, Region, SimilarityReport, Thresholds
 
 PUBLIC_PREFIX = "public:"
-
-
-class SimilarityError(Exception):
-    """User-caused (no submissions, an unreadable boilerplate notebook); one line."""
 
 
 @dataclass
