@@ -13,7 +13,7 @@ from importlib.metadata import version
 from itertools import combinations
 from pathlib import Path
 
-from grader.batch import BatchError, find_submissions
+from grader.batch import SUBMISSION_SUFFIXES, BatchError, find_submissions
 from grader.load_error import LoadError
 from grader.similarity import SimilarityError, detect
 from grader.similarity.extract import StudentCode, read_submission
@@ -101,6 +101,20 @@ def _percent(value: float) -> str:
     return f"{round(100 * value)}%"
 
 
+def public_solutions(folder: Path) -> list[tuple[str, Path]]:
+    """Each entry of the corpus folder is one solution, named after it: usually a whole repository
+    (the loader picks its course package), or a module, notebook or zip."""
+    entries = sorted(p for p in folder.iterdir() if not p.name.startswith((".", "_")))
+    found = [
+        (p.name if p.is_dir() else p.stem, p)
+        for p in entries
+        if p.is_dir() or p.suffix in SUBMISSION_SUFFIXES
+    ]
+    if not found:
+        raise BatchError(f"--against: no solutions (.py, .ipynb, .zip or folders) in {folder}")
+    return found
+
+
 def compare_class(
     paths: Sequence[Path],
     *,
@@ -114,7 +128,7 @@ def compare_class(
     thresholds = thresholds or Thresholds()
     try:
         found = find_submissions(list(paths))
-        corpus = find_submissions([against]) if against is not None else []
+        corpus = public_solutions(against) if against is not None else []
     except BatchError as exc:
         raise SimilarityError(str(exc)) from None
     for folder in boilerplate:
