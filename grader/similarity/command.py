@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from grader.similarity import SimilarityError
@@ -36,6 +37,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.5,
         metavar="SHARE",
         help="code found in more than this share of the class is boilerplate (0.5; 1 turns it off)",
+    )
+    parser.add_argument(
+        "--show", type=int, default=50, metavar="N", help="similar pairs whose evidence the page shows (50)"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="submissions loaded at once (default: the cores)",
     )
     parser.add_argument(
         "--noise",

@@ -43,14 +43,12 @@ from grader.similarity.model import Thresholds
 @dataclass
 class Comparison:
     """The overlap of two documents: the similarity of each (matched tokens over its compared
-    tokens), the matched character spans of each (document offsets), and ``anchors``: for each
-    fingerprint they share, the document offsets where it starts in ``a`` and in ``b``."""
+    tokens) and the matched character spans of each (document offsets)."""
 
     similarity_a: float
     similarity_b: float
     spans_a: list[tuple[int, int]]
     spans_b: list[tuple[int, int]]
-    anchors: list[tuple[int, int]]
 
     @property
     def similarity(self) -> float:
@@ -107,27 +105,30 @@ def shares_any(a: CodeFingerprint, b: CodeFingerprint) -> bool:
 
 
 def compare(a: CodeFingerprint, b: CodeFingerprint) -> Comparison:
-    """copydetect's comparison of two fingerprints, with the shared fingerprints' positions."""
+    """copydetect's comparison of two fingerprints."""
     _, (sim_a, sim_b), (slices_a, slices_b) = compare_files(a, b)
     if len(slices_a) == 0 or slices_a.size == 0:
-        return Comparison(0.0, 0.0, [], [], [])
-    anchors = [
-        (int(i), int(j))
-        for h in a.hashes & b.hashes
-        for i, j in zip(_raw(a, a.hash_idx[h]), _raw(b, b.hash_idx[h]), strict=False)
-    ]
+        return Comparison(0.0, 0.0, [], [])
     return Comparison(
         float(sim_a),
         float(sim_b),
         [(int(s), int(e)) for s, e in zip(*slices_a, strict=True)],
         [(int(s), int(e)) for s, e in zip(*slices_b, strict=True)],
-        sorted(anchors),
     )
 
 
-def _raw(print_: CodeFingerprint, positions: list[int]) -> np.ndarray:
+def anchors(a: CodeFingerprint, b: CodeFingerprint) -> list[tuple[int, int]]:
+    """For each fingerprint the two share, where it starts in ``a`` and in ``b`` (document offsets;
+    a fingerprint found several times on both sides is paired in order)."""
+    pairs = [(i, j) for h in a.hashes & b.hashes for i, j in zip(a.hash_idx[h], b.hash_idx[h], strict=False)]
+    if not pairs:
+        return []
+    positions = np.array(pairs)
+    return sorted(zip(_raw(a, positions[:, 0]).tolist(), _raw(b, positions[:, 1]).tolist(), strict=True))
+
+
+def _raw(print_: CodeFingerprint, positions: np.ndarray) -> np.ndarray:
     """Tokenised positions as offsets in the original text, as copydetect translates its slices."""
-    positions = np.asarray(positions)
     offsets = print_.offsets
     if len(offsets) == 0:
         return positions
@@ -136,6 +137,7 @@ def _raw(print_: CodeFingerprint, positions: list[int]) -> np.ndarray:
 
 __all__ = [
     "Comparison",
+    "anchors",
     "boilerplate_hashes",
     "common_hashes",
     "compare",

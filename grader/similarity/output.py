@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from grader.similarity.model import JSON_NAME
-from grader.similarity.page import render
+from grader.similarity.page import SHOWN, render
 from grader.similarity.run import Result
 
 PAIRS_CSV = "pairs.csv"
@@ -76,11 +76,12 @@ def _write(path: Path, text: str) -> None:
         raise
 
 
-def write_outputs(result: Result, out: Path) -> list[Path]:
-    """Write the four files into ``out`` (created); returns their paths, the page first."""
+def write_outputs(result: Result, out: Path, shown: int = SHOWN) -> list[Path]:
+    """Write the four files into ``out`` (created); returns their paths, the page first. The page
+    shows the evidence of the ``shown`` most similar flagged pairs."""
     out.mkdir(parents=True, exist_ok=True)
     files = {
-        PAGE: render(result),
+        PAGE: render(result, shown),
         PAIRS_CSV: pairs_csv(result),
         FLAGS_CSV: flags_csv(result),
         JSON_NAME: result.report.model_dump_json(indent=1),

@@ -24,6 +24,7 @@ from grader.similarity.run import Evidence, Result
 
 COLOURS = 6  # highlight classes m0..m5, cycled through a pair's matches
 NEAR_MISSES = 10
+SHOWN = 50  # flagged pairs whose evidence the page shows (all are in pairs.csv and similarity.json)
 
 
 def _template(name: str) -> Template:
@@ -117,7 +118,8 @@ def _pair_row(pair: Pair, rank: int | None) -> str:
     )
 
 
-def render(result: Result) -> str:
+def render(result: Result, shown: int = SHOWN) -> str:
+    """The page; the evidence of the ``shown`` most similar flagged pairs."""
     report = result.report
     flagged = [p for p in report.pairs if p.flagged]
     near = [p for p in report.pairs if not p.flagged][:NEAR_MISSES]
@@ -146,10 +148,19 @@ def render(result: Result) -> str:
         version=escape(report.copydetect_version),
         seconds=f"{report.seconds:.1f}",
         histogram=histogram_png([p.similarity for p in report.pairs if not p.public], t.similarity),
-        pairs="\n".join(_pair_row(p, rank) for rank, p in enumerate(flagged, start=1)) or empty,
+        pairs="\n".join(
+            _pair_row(p, rank if rank <= shown else None) for rank, p in enumerate(flagged, start=1)
+        )
+        or empty,
         near="\n".join(_pair_row(p, None) for p in near) or empty,
         submissions=submissions,
         evidence="\n".join(
-            _evidence(result, p, rank, result.evidence[p.a, p.b]) for rank, p in enumerate(flagged, start=1)
+            _evidence(result, p, rank, result.evidence[p.a, p.b])
+            for rank, p in enumerate(flagged[:shown], start=1)
+        )
+        + (
+            f"<p>The other {len(flagged) - shown} similar pairs: pairs.csv.</p>"
+            if len(flagged) > shown
+            else ""
         ),
     )

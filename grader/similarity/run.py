@@ -4,9 +4,11 @@ each against the public corpus), rank, and decide which pairs reach the instruct
 from __future__ import annotations
 
 import bisect
+import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -37,6 +39,7 @@ class Result:
     report: SimilarityReport
     codes: dict[str, StudentCode]
     evidence: dict[tuple[str, str], Evidence] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
 
 class _Lines:
@@ -75,10 +78,12 @@ def _region(code: StudentCode, piece: int, spans: Sequence[tuple[int, int]]) -> 
     )
 
 
-def _matches(a: StudentCode, b: StudentCode, found: detect.Comparison) -> list[tuple[int, int, Match]]:
+def _matches(
+    a: StudentCode, b: StudentCode, found: detect.Comparison, anchors: list[tuple[int, int]]
+) -> list[tuple[int, int, Match]]:
     """Each piece of ``a`` with matches, with the piece of ``b`` it shares most fingerprints with:
     (piece of a, piece of b, the match)."""
-    votes = Counter((a.piece_at(i), b.piece_at(j)) for i, j in found.anchors)
+    votes = Counter((a.piece_at(i), b.piece_at(j)) for i, j in anchors)
     best: dict[int, tuple[int, int]] = {}
     for (pa, pb), n in sorted(votes.items()):
         if n > best.get(pa, (-1, 0))[1]:
@@ -115,15 +120,29 @@ def public_solutions(folder: Path) -> list[tuple[str, Path]]:
     return found
 
 
+def _read(job: tuple[str, Path]) -> StudentCode:
+    return read_submission(*job)
+
+
+def _read_all(jobs_: list[tuple[str, Path]], jobs: int) -> list[StudentCode]:
+    """Load and extract each submission, in ``jobs`` processes (loading is most of the work; the
+    fingerprints are made in this process, since Python's string hash differs between processes)."""
+    if jobs <= 1 or len(jobs_) < 2 * jobs:
+        return [_read(job) for job in jobs_]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_read, jobs_, chunksize=8))
+
+
 def compare_class(
     paths: Sequence[Path],
     *,
     against: Path | None = None,
     boilerplate: Sequence[Path] = (),
     thresholds: Thresholds | None = None,
+    jobs: int = 1,
 ) -> Result:
     """Compare every pair of submissions under ``paths`` (and each with every solution under
-    ``against``). Raises SimilarityError for what the user must fix."""
+    ``against``), reading them ``jobs`` at a time. Raises SimilarityError for what the user must fix."""
     began = time.monotonic()
     thresholds = thresholds or Thresholds()
     try:
@@ -134,9 +153,11 @@ def compare_class(
     for folder in boilerplate:
         if not folder.is_dir():
             raise SimilarityError(f"--boilerplate: no such folder: {folder}")
-    students = [read_submission(name, path) for name, path in found]
-    public = [read_submission(PUBLIC_PREFIX + name, path) for name, path in corpus]
+    everything = found + [(PUBLIC_PREFIX + name, path) for name, path in corpus]
+    read = _read_all(everything, jobs)
+    students, public = read[: len(found)], read[len(found) :]
     codes = {code.name: code for code in students + public}
+    loaded = time.monotonic()
     try:
         course = detect.boilerplate_hashes(thresholds, boilerplate)
     except LoadError as exc:
@@ -150,6 +171,7 @@ def compare_class(
     for print_ in prints.values():
         detect.remove(print_, common)
 
+    printed = time.monotonic()
     names = [c.name for c in students if c.name in prints]
     wanted = list(combinations(names, 2)) + [(s, p.name) for s in names for p in public if p.name in prints]
     lines = {name: _Lines(codes[name]) for name in prints}
@@ -186,13 +208,15 @@ def compare_class(
             and max(lines_a, lines_b) >= thresholds.min_lines,
         )
         if pair.flagged:
-            matches = _matches(codes[a], codes[b], found_)
+            matches = _matches(codes[a], codes[b], found_, detect.anchors(prints[a], prints[b]))
             pair.matches = [m for _, _, m in matches]
             result.evidence[a, b] = Evidence(found_, [(pa, pb) for pa, pb, _ in matches])
         result.report.pairs.append(pair)
     result.report.pairs.sort(key=lambda p: (-p.similarity, -p.lines, p.a, p.b))
     _summarise(result.report)
-    result.report.seconds = round(time.monotonic() - began, 3)
+    done = time.monotonic()
+    result.report.seconds = round(done - began, 3)
+    result.timings = {"read": loaded - began, "fingerprint": printed - loaded, "compare": done - printed}
     return result
 
 
