@@ -318,6 +318,13 @@ def course_package(folder: Path, layers: str) -> Path:
     return folder
 
 
+def top_level_functions(source: str) -> tuple[dict[str, str], int]:
+    """The text of each top-level function by name, and the line the first one starts on."""
+    lines = source.splitlines()
+    nodes = [n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+    return {n.name: "\n".join(lines[n.lineno - 1 : n.end_lineno]) for n in nodes}, nodes[0].lineno
+
+
 def disguise(source: str, renames: dict[str, str], order: list[str] | None = None, note: str = "") -> str:
     """What a copier does: rename identifiers token by token, put the top-level functions in
     ``order`` (names), and replace every comment except the START/END markers with ``note``."""
@@ -331,15 +338,8 @@ def disguise(source: str, renames: dict[str, str], order: list[str] | None = Non
     renamed = tokenize.untokenize(tokens)
     if not order:
         return renamed
-    tree = ast.parse(renamed)
-    lines = renamed.splitlines()
-    blocks = {
-        n.name: "\n".join(lines[n.lineno - 1 : n.end_lineno])
-        for n in tree.body
-        if isinstance(n, ast.FunctionDef)
-    }
-    first = min(n.lineno for n in tree.body if isinstance(n, ast.FunctionDef))
-    head = "\n".join(lines[: first - 1])
+    blocks, first = top_level_functions(renamed)
+    head = "\n".join(renamed.splitlines()[: first - 1])
     rest = [name for name in blocks if name not in order]
     return head + "\n" + "\n\n\n".join(blocks[name] for name in [*order, *rest]) + "\n"
 
@@ -347,13 +347,7 @@ def disguise(source: str, renames: dict[str, str], order: list[str] | None = Non
 def notebook(path: Path, layers: str, functions: list[str]) -> Path:
     """A worked notebook: markdown, an import cell, each function (as written in ``layers``) in
     its own cell followed by a test cell of the course's kind."""
-    tree = ast.parse(layers)
-    lines = layers.splitlines()
-    defs = {
-        n.name: "\n".join(lines[n.lineno - 1 : n.end_lineno])
-        for n in tree.body
-        if isinstance(n, ast.FunctionDef)
-    }
+    defs, _ = top_level_functions(layers)
     cells = [
         nbformat.v4.new_markdown_cell("# Convolutional Networks\nImplement the layers below."),
         nbformat.v4.new_code_cell("import numpy as np\nimport matplotlib.pyplot as plt\n%matplotlib inline"),
