@@ -38,16 +38,19 @@ _SOURCE_SUFFIXES = (".py", ".ipynb")
 @dataclass(frozen=True)
 class Piece:
     """A stretch of the student's code: ``file`` inside the submission (the notebook for a cell),
-    ``cell`` (counting every cell from 1) and the number of its first line in the file or cell."""
+    ``cell`` (counting every cell from 1), the number of its first line in the file or cell, and
+    the function it is in (empty for a file or cell that did not parse)."""
 
     file: str
     cell: int | None
     first_line: int
     text: str
+    function: str = ""
 
     @property
     def label(self) -> str:
-        return f"{self.file}, cell {self.cell}" if self.cell is not None else self.file
+        where = f"{self.file}, cell {self.cell}" if self.cell is not None else self.file
+        return f"{where}, {self.function}" if self.function else where
 
 
 @dataclass
@@ -136,7 +139,7 @@ def own_code(source: str, file: str, cell: int | None = None, parsed: str | None
         for first, last in spans:
             text = "\n".join(lines[first - 1 : last])
             if text.strip() not in ("", "pass"):  # an unfilled region of the skeleton
-                pieces.append(Piece(file, cell, first, text + "\n"))
+                pieces.append(Piece(file, cell, first, text + "\n", qualname))
     return pieces
 
 

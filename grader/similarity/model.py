@@ -26,16 +26,19 @@ class Thresholds(BaseModel):
 
 
 class Region(BaseModel):
-    """Lines of one submission: ``file`` inside it (for a notebook, the notebook and ``cell``)."""
+    """Lines of one submission: ``file`` inside it (for a notebook, the notebook and ``cell``), in
+    ``function``."""
 
     model_config = ConfigDict(extra="forbid")
     file: str
     cell: int | None = None
+    function: str = ""
     first_line: int
     last_line: int
 
     def __str__(self) -> str:
         where = f"{self.file}, cell {self.cell}" if self.cell is not None else self.file
+        where += f" ({self.function})" if self.function else ""
         lines = (
             f"{self.first_line}"
             if self.first_line == self.last_line

@@ -74,7 +74,11 @@ def _region(code: StudentCode, piece: int, spans: Sequence[tuple[int, int]]) -> 
     last = max(e for _, e in inside) - 1
     where = code.pieces[piece]
     return Region(
-        file=where.file, cell=where.cell, first_line=code.locate(first)[1], last_line=code.locate(last)[1]
+        file=where.file,
+        cell=where.cell,
+        function=where.function,
+        first_line=code.locate(first)[1],
+        last_line=code.locate(last)[1],
     )
 
 

@@ -152,6 +152,9 @@ def test_a_disguised_copy_is_flagged_with_its_matching_regions(klass: Path, resu
         for c, o in regions
     ), regions
     assert all(c.file == "cs231n/layers.py" for c, _ in regions)
+    assert {(c.function, o.function) for c, o in regions} >= {
+        (name, name) for name in ("conv_forward_naive", "conv_backward_naive", "max_pool_backward_naive")
+    }
 
 
 def test_reformatting_does_not_hide_a_copy(klass: Path, result) -> None:
@@ -274,6 +277,23 @@ def test_the_command_writes_the_page_the_csvs_and_the_flags(klass: Path, tmp_pat
     assert flags["strides"].flag == "" and len(flags["strides"].sha256) == 64
     with (out / "flags.csv").open(newline="") as f:
         assert {r["submission"]: r["similarity_flag"] for r in csv.DictReader(f)}["strides"] == ""
+
+
+def test_a_zip_and_a_single_module_are_read_like_the_package(klass: Path, tmp_path: Path) -> None:
+    """The same code uploaded as a zip of the course folder and as one module (renamed copy)."""
+    shutil.make_archive(str(tmp_path / "zipped"), "zip", klass / "loops")
+    (tmp_path / "convnet_hw.py").write_text((klass / "copier" / "cs231n" / "layers.py").read_text())
+    shutil.copytree(klass / "strides", tmp_path / "strides")
+    run = compare_class([tmp_path])
+    kinds = {e.name: e.kind for e in run.report.submissions}
+    assert kinds == {"zipped": "zip", "convnet_hw": "module", "strides": "package"}
+    pair = _pair(run, "zipped", "convnet_hw")
+    assert pair.flagged and pair.similarity > 0.9
+    assert {m.a.file for m in pair.matches} | {m.b.file for m in pair.matches} == {
+        "cs231n/layers.py",
+        "convnet_hw.py",
+    }
+    assert not any(p.flagged for p in run.report.pairs if "strides" in (p.a, p.b))
 
 
 def test_a_submission_that_cannot_be_read_is_reported_not_compared(klass: Path, tmp_path: Path) -> None:
