@@ -65,6 +65,8 @@ class StudentCode:
     error: str | None = None
     document: str = ""
     starts: list[int] = field(default_factory=list)  # offset of each piece's text in the document
+    line_starts: list[int] = field(default_factory=list)  # offset of each document line
+    code_lines: set[int] = field(default_factory=set)  # document lines of code (not labels, not blank)
 
     def __post_init__(self) -> None:
         parts: list[str] = []
@@ -76,11 +78,24 @@ class StudentCode:
             parts += [header, text]
             offset += len(header) + len(text)
         self.document = "".join(parts)
+        self.line_starts = [0] + [i + 1 for i, ch in enumerate(self.document) if ch == "\n"]
+        labels = {bisect.bisect_right(self.line_starts, start) - 2 for start in self.starts}  # line before
+        lines = self.document.split("\n")
+        self.code_lines = {n for n, line in enumerate(lines) if line.strip() and n not in labels}
 
     @property
     def lines(self) -> int:
         """Non-blank lines of the student's own code."""
         return sum(1 for piece in self.pieces for line in piece.text.splitlines() if line.strip())
+
+    def lines_in(self, spans: list[tuple[int, int]]) -> int:
+        """How many lines of code the spans (document offsets) touch."""
+        covered: set[int] = set()
+        for start, end in spans:
+            first = bisect.bisect_right(self.line_starts, start) - 1
+            last = bisect.bisect_right(self.line_starts, max(end - 1, start)) - 1
+            covered.update(range(first, last + 1))
+        return len(covered & self.code_lines)
 
     def piece_at(self, offset: int) -> int:
         """The piece a document offset falls in (a label counts with the piece before it)."""

@@ -3,7 +3,6 @@ each against the public corpus), rank, and decide which pairs reach the instruct
 
 from __future__ import annotations
 
-import bisect
 import multiprocessing
 import time
 from collections import Counter
@@ -14,6 +13,8 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from itertools import combinations
 from pathlib import Path
+
+from copydetect import CodeFingerprint
 
 from grader.batch import SUBMISSION_SUFFIXES, BatchError, find_submissions
 from grader.load_error import LoadError
@@ -40,27 +41,6 @@ class Result:
     codes: dict[str, StudentCode]
     evidence: dict[tuple[str, str], Evidence] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
-
-
-class _Lines:
-    """Line arithmetic on one document: which lines are the student's code (not labels, not blank)."""
-
-    def __init__(self, code: StudentCode) -> None:
-        self.starts = [0] + [i + 1 for i, ch in enumerate(code.document) if ch == "\n"]
-        text_lines = code.document.split("\n")
-        piece_lines = set()
-        for start in code.starts:
-            first = bisect.bisect_right(self.starts, start) - 1
-            piece_lines.add(first)
-        self.code = {n for n, line in enumerate(text_lines) if line.strip() and n + 1 not in piece_lines}
-
-    def count(self, spans: Sequence[tuple[int, int]]) -> int:
-        covered: set[int] = set()
-        for start, end in spans:
-            first = bisect.bisect_right(self.starts, start) - 1
-            last = bisect.bisect_right(self.starts, max(end - 1, start)) - 1
-            covered.update(range(first, last + 1))
-        return len(covered & self.code)
 
 
 def _region(code: StudentCode, piece: int, spans: Sequence[tuple[int, int]]) -> Region | None:
@@ -137,6 +117,53 @@ def _read_all(jobs_: list[tuple[str, Path]], jobs: int) -> list[StudentCode]:
         return list(pool.map(_read, jobs_, chunksize=8))
 
 
+def _fingerprints(
+    codes: dict[str, StudentCode], students: list[str], thresholds: Thresholds, boilerplate: Sequence[Path]
+) -> dict[str, CodeFingerprint]:
+    """Each readable submission's fingerprints, without the course's and the class's common ones."""
+    try:
+        course = detect.boilerplate_hashes(thresholds, boilerplate)
+    except LoadError as exc:
+        raise SimilarityError(f"--boilerplate: {exc}") from None
+    prints = {
+        name: detect.fingerprint(code, thresholds) for name, code in codes.items() if code.error is None
+    }
+    for print_ in prints.values():
+        detect.remove(print_, course)
+    common = detect.common_hashes([prints[name] for name in students if name in prints], thresholds)
+    for print_ in prints.values():
+        detect.remove(print_, common)
+    return prints
+
+
+def _judge(
+    result: Result, a: StudentCode, b: StudentCode, prints: dict[str, CodeFingerprint], public: bool
+) -> Pair | None:
+    """The pair's scores and, when it reaches the thresholds, its matches and evidence."""
+    found = detect.compare(prints[a.name], prints[b.name])
+    if found.similarity == 0:
+        return None
+    thresholds = result.report.thresholds
+    lines_a, lines_b = a.lines_in(found.spans_a), b.lines_in(found.spans_b)
+    pair = Pair(
+        a=a.name,
+        b=b.name,
+        public=public,
+        similarity=round(found.similarity, 4),
+        similarity_a=round(found.similarity_a, 4),
+        similarity_b=round(found.similarity_b, 4),
+        lines=max(lines_a, lines_b),
+        lines_a=lines_a,
+        lines_b=lines_b,
+        flagged=found.similarity >= thresholds.similarity and max(lines_a, lines_b) >= thresholds.min_lines,
+    )
+    if pair.flagged:
+        matches = _matches(a, b, found, detect.anchors(prints[a.name], prints[b.name]))
+        pair.matches = [m for _, _, m in matches]
+        result.evidence[a.name, b.name] = Evidence(found, [(pa, pb) for pa, pb, _ in matches])
+    return pair
+
+
 def compare_class(
     paths: Sequence[Path],
     *,
@@ -157,29 +184,13 @@ def compare_class(
     for folder in boilerplate:
         if not folder.is_dir():
             raise SimilarityError(f"--boilerplate: no such folder: {folder}")
-    everything = found + [(PUBLIC_PREFIX + name, path) for name, path in corpus]
-    read = _read_all(everything, jobs)
+    read = _read_all(found + [(PUBLIC_PREFIX + name, path) for name, path in corpus], jobs)
     students, public = read[: len(found)], read[len(found) :]
-    codes = {code.name: code for code in students + public}
+    codes = {code.name: code for code in read}
     loaded = time.monotonic()
-    try:
-        course = detect.boilerplate_hashes(thresholds, boilerplate)
-    except LoadError as exc:
-        raise SimilarityError(f"--boilerplate: {exc}") from None
-    prints = {
-        code.name: detect.fingerprint(code, thresholds) for code in codes.values() if code.error is None
-    }
-    for print_ in prints.values():
-        detect.remove(print_, course)
-    common = detect.common_hashes([prints[c.name] for c in students if c.name in prints], thresholds)
-    for print_ in prints.values():
-        detect.remove(print_, common)
-
+    prints = _fingerprints(codes, [c.name for c in students], thresholds, boilerplate)
     printed = time.monotonic()
-    names = [c.name for c in students if c.name in prints]
-    wanted = list(combinations(names, 2)) + [(s, p.name) for s in names for p in public if p.name in prints]
-    lines = {name: _Lines(codes[name]) for name in prints}
-    public_names = {p.name for p in public}
+
     result = Result(
         report=SimilarityReport(
             generated_at=datetime.now(UTC),
@@ -191,31 +202,14 @@ def compare_class(
         ),
         codes=codes,
     )
-    for a, b in wanted:
-        if not detect.shares_any(prints[a], prints[b]):
-            continue
-        found_ = detect.compare(prints[a], prints[b])
-        if found_.similarity == 0:
-            continue
-        lines_a, lines_b = lines[a].count(found_.spans_a), lines[b].count(found_.spans_b)
-        pair = Pair(
-            a=a,
-            b=b,
-            public=b in public_names,
-            similarity=round(found_.similarity, 4),
-            similarity_a=round(found_.similarity_a, 4),
-            similarity_b=round(found_.similarity_b, 4),
-            lines=max(lines_a, lines_b),
-            lines_a=lines_a,
-            lines_b=lines_b,
-            flagged=found_.similarity >= thresholds.similarity
-            and max(lines_a, lines_b) >= thresholds.min_lines,
-        )
-        if pair.flagged:
-            matches = _matches(codes[a], codes[b], found_, detect.anchors(prints[a], prints[b]))
-            pair.matches = [m for _, _, m in matches]
-            result.evidence[a, b] = Evidence(found_, [(pa, pb) for pa, pb, _ in matches])
-        result.report.pairs.append(pair)
+    compared = [c for c in students if c.name in prints]
+    wanted = [(a, b, False) for a, b in combinations(compared, 2)]
+    wanted += [(a, b, True) for a in compared for b in public if b.name in prints]
+    for a, b, is_public in wanted:
+        if detect.shares_any(prints[a.name], prints[b.name]):
+            pair = _judge(result, a, b, prints, is_public)
+            if pair is not None:
+                result.report.pairs.append(pair)
     result.report.pairs.sort(key=lambda p: (-p.similarity, -p.lines, p.a, p.b))
     _summarise(result.report)
     done = time.monotonic()
