@@ -296,6 +296,41 @@ def test_a_zip_and_a_single_module_are_read_like_the_package(klass: Path, tmp_pa
     assert not any(p.flagged for p in run.report.pairs if "strides" in (p.a, p.b))
 
 
+HANDOUT = """
+def get_im2col_indices(x_shape, field_height, field_width, padding=1, stride=1):
+    N, C, H, W = x_shape
+    out_height = (H + 2 * padding - field_height) // stride + 1
+    out_width = (W + 2 * padding - field_width) // stride + 1
+    i0 = np.repeat(np.arange(field_height), field_width)
+    i0 = np.tile(i0, C)
+    i1 = stride * np.repeat(np.arange(out_height), out_width)
+    j0 = np.tile(np.arange(field_width), field_height * C)
+    j1 = stride * np.tile(np.arange(out_width), out_height)
+    i = i0.reshape(-1, 1) + i1.reshape(1, -1)
+    j = j0.reshape(-1, 1) + j1.reshape(1, -1)
+    k = np.repeat(np.arange(C), field_height * field_width).reshape(-1, 1)
+    return (k, i, j)
+"""
+
+
+@pytest.mark.parametrize("handout", ["im2col.py", "course.ipynb"])
+def test_the_instructors_handouts_are_boilerplate(tmp_path: Path, handout: str) -> None:
+    """A helper this year's course handed out (as a module or in the course notebook), pasted by two
+    students who wrote nothing else: similar until the instructor names it with --boilerplate."""
+    skeleton = (students.SKELETON / "layers.py").read_text(encoding="utf-8")
+    students.course_package(tmp_path / "class" / "ann", skeleton + HANDOUT)
+    students.course_package(tmp_path / "class" / "ben", HANDOUT + skeleton)
+    (tmp_path / "handouts").mkdir()
+    if handout.endswith(".py"):
+        (tmp_path / "handouts" / handout).write_text(HANDOUT)
+    else:
+        students.notebook(
+            tmp_path / "handouts" / handout, "import numpy as np\n" + HANDOUT, ["get_im2col_indices"]
+        )
+    assert _pair(compare_class([tmp_path / "class"]), "ann", "ben").flagged
+    assert compare_class([tmp_path / "class"], boilerplate=[tmp_path / "handouts"]).report.pairs == []
+
+
 def test_a_submission_that_cannot_be_read_is_reported_not_compared(klass: Path, tmp_path: Path) -> None:
     shutil.copytree(klass / "loops", tmp_path / "loops")
     (tmp_path / "broken.ipynb").write_text("{not json")
