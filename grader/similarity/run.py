@@ -136,13 +136,41 @@ def _fingerprints(
     return prints
 
 
+# The fingerprints the comparing processes read: set before they are forked, so they inherit them.
+_PRINTS: dict[str, CodeFingerprint] = {}
+
+
+def _compare_some(pairs: list[tuple[str, str]]) -> list[tuple[str, str, detect.Comparison]]:
+    return [(a, b, detect.compare(_PRINTS[a], _PRINTS[b])) for a, b in pairs]
+
+
+def _compare_all(
+    prints: dict[str, CodeFingerprint], pairs: list[tuple[str, str]], jobs: int
+) -> list[tuple[str, str, detect.Comparison]]:
+    """copydetect's comparison of each pair that shares a fingerprint, in ``jobs`` forked processes
+    (they inherit the fingerprints; only the scores and spans come back)."""
+    pairs = [(a, b) for a, b in pairs if detect.shares_any(prints[a], prints[b])]
+    _PRINTS.clear()
+    _PRINTS.update(prints)
+    try:
+        if jobs <= 1 or len(pairs) < 1000:
+            return _compare_some(pairs)
+        chunks = [pairs[i : i + 500] for i in range(0, len(pairs), 500)]
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [found for chunk in pool.map(_compare_some, chunks) for found in chunk]
+    finally:
+        _PRINTS.clear()
+
+
 def _judge(
-    result: Result, a: StudentCode, b: StudentCode, prints: dict[str, CodeFingerprint], public: bool
-) -> Pair | None:
+    result: Result,
+    a: StudentCode,
+    b: StudentCode,
+    found: detect.Comparison,
+    prints: dict[str, CodeFingerprint],
+    public: bool,
+) -> Pair:
     """The pair's scores and, when it reaches the thresholds, its matches and evidence."""
-    found = detect.compare(prints[a.name], prints[b.name])
-    if found.similarity == 0:
-        return None
     thresholds = result.report.thresholds
     lines_a, lines_b = a.lines_in(found.spans_a), b.lines_in(found.spans_b)
     pair = Pair(
@@ -202,14 +230,12 @@ def compare_class(
         ),
         codes=codes,
     )
-    compared = [c for c in students if c.name in prints]
-    wanted = [(a, b, False) for a, b in combinations(compared, 2)]
-    wanted += [(a, b, True) for a in compared for b in public if b.name in prints]
-    for a, b, is_public in wanted:
-        if detect.shares_any(prints[a.name], prints[b.name]):
-            pair = _judge(result, a, b, prints, is_public)
-            if pair is not None:
-                result.report.pairs.append(pair)
+    compared = [c.name for c in students if c.name in prints]
+    corpus_names = {c.name for c in public if c.name in prints}
+    wanted = list(combinations(compared, 2)) + [(a, b) for a in compared for b in sorted(corpus_names)]
+    for a, b, found in _compare_all(prints, wanted, jobs):
+        if found.similarity > 0:
+            result.report.pairs.append(_judge(result, codes[a], codes[b], found, prints, b in corpus_names))
     result.report.pairs.sort(key=lambda p: (-p.similarity, -p.lines, p.a, p.b))
     _summarise(result.report)
     done = time.monotonic()

@@ -331,6 +331,19 @@ def test_the_instructors_handouts_are_boilerplate(tmp_path: Path, handout: str) 
     assert compare_class([tmp_path / "class"], boilerplate=[tmp_path / "handouts"]).report.pairs == []
 
 
+@pytest.mark.slow
+def test_reading_and_comparing_in_two_processes_gives_the_same_report(tmp_path: Path) -> None:
+    """46 submissions (1,035 pairs: enough for the comparing to go to the forked processes)."""
+    styles = list(students.STYLES.values())
+    for i in range(46):
+        source = students.layers_source(styles[i % 3])
+        renames = {name: f"{name}_{i}" for name in list(RENAMES)[i % 5 :: 3]}
+        students.course_package(tmp_path / f"s{i:02d}", students.disguise(source, renames, MOVED[i % 4 :]))
+    serial, parallel = compare_class([tmp_path], jobs=1), compare_class([tmp_path], jobs=2)
+    assert len(parallel.report.submissions) == 46 and parallel.report.pairs
+    assert [p.model_dump() for p in parallel.report.pairs] == [p.model_dump() for p in serial.report.pairs]
+
+
 def test_a_submission_that_cannot_be_read_is_reported_not_compared(klass: Path, tmp_path: Path) -> None:
     shutil.copytree(klass / "loops", tmp_path / "loops")
     (tmp_path / "broken.ipynb").write_text("{not json")
