@@ -137,7 +137,7 @@ def render(result: Result, shown: int = SHOWN) -> str:
         style=_style(),
         count=len(report.submissions),
         compared=len(compared),
-        public=len(report.public),
+        public=f"{len(report.public)} public solution{'' if len(report.public) == 1 else 's'}",
         overlapping=len(report.pairs),
         flagged=len(flagged),
         threshold=_percent(t.similarity),

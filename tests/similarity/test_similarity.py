@@ -297,19 +297,18 @@ def test_a_zip_and_a_single_module_are_read_like_the_package(klass: Path, tmp_pa
 
 
 HANDOUT = """
-def get_im2col_indices(x_shape, field_height, field_width, padding=1, stride=1):
-    N, C, H, W = x_shape
-    out_height = (H + 2 * padding - field_height) // stride + 1
-    out_width = (W + 2 * padding - field_width) // stride + 1
-    i0 = np.repeat(np.arange(field_height), field_width)
-    i0 = np.tile(i0, C)
-    i1 = stride * np.repeat(np.arange(out_height), out_width)
-    j0 = np.tile(np.arange(field_width), field_height * C)
-    j1 = stride * np.tile(np.arange(out_width), out_height)
-    i = i0.reshape(-1, 1) + i1.reshape(1, -1)
-    j = j0.reshape(-1, 1) + j1.reshape(1, -1)
-    k = np.repeat(np.arange(C), field_height * field_width).reshape(-1, 1)
-    return (k, i, j)
+def print_check(name, got, expected, tolerance=1e-8):
+    \"\"\"The course's check printer: relative error of got against expected, and a verdict.\"\"\"
+    got = np.asarray(got, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if got.shape != expected.shape:
+        print('%s: shape %s, expected %s' % (name, got.shape, expected.shape))
+        return False
+    scale = np.maximum(1e-8, np.abs(got) + np.abs(expected))
+    error = np.max(np.abs(got - expected) / scale)
+    verdict = 'ok' if error < tolerance else 'CHECK THIS'
+    print('%-28s relative error %.3e  %s' % (name, error, verdict))
+    return bool(error < tolerance)
 """
 
 
@@ -324,9 +323,7 @@ def test_the_instructors_handouts_are_boilerplate(tmp_path: Path, handout: str) 
     if handout.endswith(".py"):
         (tmp_path / "handouts" / handout).write_text(HANDOUT)
     else:
-        students.notebook(
-            tmp_path / "handouts" / handout, "import numpy as np\n" + HANDOUT, ["get_im2col_indices"]
-        )
+        students.notebook(tmp_path / "handouts" / handout, "import numpy as np\n" + HANDOUT, ["print_check"])
     assert _pair(compare_class([tmp_path / "class"]), "ann", "ben").flagged
     assert compare_class([tmp_path / "class"], boilerplate=[tmp_path / "handouts"]).report.pairs == []
 
