@@ -1,4 +1,5 @@
-"""The `cnngrade` command: check one submission, grade a class, render reports, print schemas.
+"""The `cnngrade` command: check one submission, grade a class, render reports, print schemas,
+find similar code across a class.
 
 Exit codes: 0 success (for `check`: everything that ran passed, or the score reached
 --fail-under); 1 the work was done but the result is not a pass (failed checks, submissions
@@ -182,6 +183,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CSV",
         help="csv: a CSV with a 'submission' column and any others (student id, email) to add to each row",
     )
+    report.add_argument(
+        "--similarity",
+        type=Path,
+        metavar="DIR",
+        help="csv: add a 'similarity' column from a 'cnngrade similarity --out DIR' folder",
+    )
+
+    similarity = _command(
+        commands,
+        "similarity",
+        "pairs of submissions whose own code is similar: an HTML page, CSVs, flags",
+        "  cnngrade similarity submissions --out similarity\n"
+        "  cnngrade similarity submissions --out similarity --against public-solutions",
+    )
+    from grader.similarity.command import add_arguments
+
+    add_arguments(similarity)
 
     schema = _command(
         commands,
@@ -384,11 +402,14 @@ def _report(args: argparse.Namespace) -> int:
     from grader.exporters.common import ExportError, load_reports, same_submission
     from grader.exporters.gradebook import RosterError, read_roster
 
-    if args.roster is not None and args.format != "csv":
-        raise UserError("--roster: only the csv format has a place for student ids")
+    for option in ("roster", "similarity"):
+        if getattr(args, option) is not None and args.format != "csv":
+            raise UserError(f"--{option}: only the csv format has a place for it")
     try:
         reports, unreadable = load_reports(args.reports)
         roster = read_roster(args.roster) if args.roster is not None else None
+        if args.similarity is not None:
+            roster = _with_similarity_flags(roster or {}, args.similarity)
     except (ExportError, RosterError) as e:
         raise UserError(str(e)) from None
     for bad in unreadable:
@@ -414,6 +435,21 @@ def _report(args: argparse.Namespace) -> int:
     return 1 if unreadable else 0
 
 
+def _with_similarity_flags(roster: dict[str, dict[str, str]], folder: Path) -> dict[str, dict[str, str]]:
+    """The roster's columns plus each submission's similarity flag (the gradebook shows the roster's
+    columns beside each submission's name)."""
+    from grader.exporters.gradebook import RosterError
+    from grader.similarity.model import read_flags
+
+    try:
+        flags = read_flags(folder)
+    except (OSError, ValueError) as e:
+        raise RosterError(f"--similarity {folder}: no similarity report there ({type(e).__name__})") from None
+    for name, entry in flags.items():
+        roster.setdefault(name.lower(), {})["similarity"] = entry.flag
+    return roster
+
+
 def _schema(args: argparse.Namespace) -> int:
     from grader.report import Report
     from grader.rubric import Rubric
@@ -423,7 +459,16 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"check": _check, "grade": _grade, "report": _report, "schema": _schema}
+def _similarity(args: argparse.Namespace) -> int:
+    from grader.similarity.command import SimilarityError, run
+
+    try:
+        return run(args)
+    except SimilarityError as e:
+        raise UserError(str(e)) from None
+
+
+COMMANDS = {"check": _check, "grade": _grade, "report": _report, "schema": _schema, "similarity": _similarity}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,7 +37,7 @@ START = "# *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 END = "# *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****"
 # A marker line, possibly edited: "#", stars, "START/END OF YOUR CODE". The course's banner comment
 # "#    END OF YOUR CODE    #" has no stars and is not a marker.
-_MARKER = re.compile(r"#\s*\*+\s*(START|END) OF YOUR CODE", re.IGNORECASE)
+MARKER = re.compile(r"#\s*\*+\s*(START|END) OF YOUR CODE", re.IGNORECASE)
 SKELETON_DIR = Path(__file__).resolve().parent.parent / "reference" / "starter"
 # Skeleton files, by their path inside the course package.
 SKELETONS = ("cs231n/layers.py", "cs231n/layer_utils.py", "cs231n/classifiers/cnn.py")
@@ -118,7 +118,7 @@ class _Parsed:
         start = min([node.lineno] + [d.lineno for d in node.decorator_list])
         for number in range(start, node.end_lineno + 1):
             raw = self.lines[number - 1].strip()
-            marker = _MARKER.match(raw)
+            marker = MARKER.match(raw)
             if marker:
                 altered += raw not in (START, END)
                 inside = marker.group(1).upper() == "START"
@@ -130,7 +130,7 @@ class _Parsed:
         return texts, numbers, altered
 
     def has_markers(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-        return any(_MARKER.match(self.lines[n - 1].strip()) for n in range(node.lineno, node.end_lineno + 1))
+        return any(MARKER.match(self.lines[n - 1].strip()) for n in range(node.lineno, node.end_lineno + 1))
 
 
 # Most telling first: a summary finding takes the kind of its most telling change.

@@ -107,7 +107,7 @@ def code_cells(nb: nbformat.NotebookNode) -> Iterable[tuple[int, str]]:
             yield number, source
 
 
-def _strip_ipython(source: str) -> str | None:
+def strip_ipython(source: str) -> str | None:
     """The cell with IPython-only lines turned into ``pass`` (same line numbers); None to skip it."""
     lines = source.splitlines()
     first = next(i for i, line in enumerate(lines) if line.strip())
@@ -209,7 +209,7 @@ class _Converter:
         return "\n".join(kept) or None
 
     def add_cell(self, cell: int, raw: str) -> None:
-        source = _strip_ipython(raw)
+        source = strip_ipython(raw)
         if source is None:
             self.finding(
                 "notebook.cell_magic", cell, 1, f"skipped: `{raw.strip().splitlines()[0]}` cell magic"
