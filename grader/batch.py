@@ -148,13 +148,6 @@ def _die_with_parent(batch_pid: int) -> None:
         os._exit(1)
 
 
-def _existing_key(target: Path) -> str | None:
-    try:
-        return read_report(target).inputs_key
-    except (OSError, ValidationError, ValueError):
-        return None
-
-
 def _current_key(source: Path, rubric: Rubric, options: GradeOptions) -> str | None:
     """The inputs key a grading of `source` would have now; None if it does not load (grade it again)."""
     with tempfile.TemporaryDirectory(prefix="cnngrade-key-", dir=options.scratch_dir) as scratch:
@@ -165,12 +158,21 @@ def _current_key(source: Path, rubric: Rubric, options: GradeOptions) -> str | N
     return inputs_key(rubric, options, bundle.sha256, dataset_label(options.cifar_dir))
 
 
+def already_graded(job: Job, rubric: Rubric, options: GradeOptions) -> Report | None:
+    """The job's existing report if it has the inputs key a grading would have now (skip the job)."""
+    try:
+        existing = read_report(job.target)
+    except (OSError, ValidationError, ValueError):
+        return None
+    same = existing.inputs_key and existing.inputs_key == _current_key(job.source, rubric, options)
+    return existing if same else None
+
+
 def _child(job: Job, rubric: Rubric, options: GradeOptions, batch_pid: int, conn: Connection) -> None:
     """Grade one submission in this child process and write its report."""
     _die_with_parent(batch_pid)
     os.setpgid(0, 0)  # the parent kills the whole group (sandbox workers included) on timeout
-    existing = _existing_key(job.target)
-    if existing and existing == _current_key(job.source, rubric, options):
+    if already_graded(job, rubric, options):
         conn.send("skipped")
         return
     try:
@@ -260,14 +262,17 @@ def grade_all(
                 run.conn.close()
                 del running[sentinel]
                 outcomes[run.job] = outcome
-                if progress:
-                    progress.advance(
-                        run.job.name, _describe(outcome), _graded_seconds(outcome), outcome.problem
-                    )
+                report_progress(progress, outcome)
     finally:
         for run in running.values():  # interrupted (Ctrl-C): stop the children, keep finished reports
             _kill(run)
     return [outcomes[j] for j in jobs]
+
+
+def report_progress(progress: Progress | None, outcome: Outcome) -> None:
+    """One job finished: advance the progress line (shared by the local and the cluster batch)."""
+    if progress:
+        progress.advance(outcome.job.name, _describe(outcome), _graded_seconds(outcome), outcome.problem)
 
 
 def _graded_seconds(outcome: Outcome) -> float | None:
