@@ -81,7 +81,8 @@ def test_reports_from_the_cluster_equal_the_local_ones(cluster, setup, local):
     graded = reports(out)
     assert_same_as_local(graded, local)
     workers = {r.environment.model_extra["dask_worker"] for r in graded.values()}
-    assert workers <= set(Client(cluster.address).scheduler_info()["workers"]) and len(workers) == 2
+    with Client(cluster.address) as client:
+        assert workers <= set(client.scheduler_info()["workers"]) and len(workers) == 2
     assert {r.isolation for n, r in graded.items() if n != "erin"} == {local["alice"].isolation}
     assert SECRET not in cluster.logs()
     assert "Removing Worker plugin cnngrade-" in cluster.logs()  # the secret does not stay behind
