@@ -38,24 +38,22 @@ TRIVIAL_TASKS = 500
 
 
 def grade(klass: Path, out: Path, where: list[str], rubric: Path | None, env: dict[str, str]) -> float:
-    command = [
-        sys.executable,
-        "-m",
-        "grader.cli",
+    """Seconds for `cnngrade grade` of the class; `where` is --jobs N or the cluster's address."""
+    args = [
         "grade",
-        str(klass),
+        klass,
         "--out",
-        str(out),
+        out,
         "--secret",
         "bench",
+        *where,
+        *(["--rubric", rubric] if rubric else []),
     ]
-    command += [*where, *(["--rubric", str(rubric)] if rubric else [])]
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
-    seconds = time.perf_counter() - start
+    done = subprocess.run([sys.executable, "-m", "grader.cli", *map(str, args)], capture_output=True, env=env)
     if done.returncode != 0:
-        sys.exit(f"grading failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return seconds
+        sys.exit(f"grading failed ({done.returncode}):\n{done.stdout.decode()}\n{done.stderr.decode()}")
+    return time.perf_counter() - start
 
 
 def _one(x: int) -> int:

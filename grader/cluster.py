@@ -23,6 +23,7 @@ submission that kills every worker that grades it is given up after the schedule
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import socket
@@ -40,7 +41,7 @@ from typing import Any, TextIO
 from distributed import Client, Future, KilledWorker, WorkerPlugin, as_completed, get_worker
 from pydantic import ValidationError
 
-from grader import data_cache
+from grader import __version__, data_cache
 from grader.archive import DEFAULT_LIMITS
 from grader.batch import Job, Outcome, already_graded, report_progress
 from grader.console import Progress
@@ -141,6 +142,7 @@ class GradingPlugin(WorkerPlugin):
         self.rubric = rubric
         self.options = options.model_copy(update={"secret": None, "scratch_dir": None})
         self.secret = _Secret(options.secret)
+        self.code = code_fingerprint()
         self._prepared: GradeOptions | None = None
         self._lock = threading.Lock()
 
@@ -158,6 +160,8 @@ class GradingPlugin(WorkerPlugin):
         (made by the worker's first task, under a lock; later tasks find them)."""
         with self._lock:
             if self._prepared is None:
+                if code_fingerprint() != self.code:
+                    raise RuntimeError("this worker runs other cnngrade code than the client")
                 options = self.options.model_copy(
                     update={"secret": self.secret.value, "cache_dir": data_cache.default_cache_dir()}
                 )
@@ -242,18 +246,44 @@ def connect(address: str | None, scheduler_file: Path | None) -> Client:
         raise ClusterError(f"cannot reach the Dask scheduler at {where}: {reason}") from None
 
 
-def check_isolation(client: Client, min_isolation: str | None) -> None:
-    """Refuse the batch, in one line, if a worker's sandbox is weaker than `min_isolation`.
-    (A worker that joins later is held to it by `grade_submission` itself.)"""
+def code_fingerprint() -> str:
+    """cnngrade's version and a hash of its code (grader and reference): a worker must grade with
+    the very code the client has, or its reports would not be the ones a local run writes."""
+    import reference
+
+    digest = hashlib.sha256(__version__.encode())
+    for package in (Path(__file__).parent, Path(reference.__file__).parent):
+        for path in sorted(package.rglob("*.py")):
+            digest.update(path.relative_to(package.parent).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _worker_facts() -> tuple[str, str]:
+    """(code fingerprint, strongest sandbox level) of the worker this runs on."""
+    return code_fingerprint(), available_levels()[0]
+
+
+def check_workers(client: Client, min_isolation: str | None) -> None:
+    """Refuse the batch, in one line, if a worker runs other cnngrade code than this client or
+    offers a sandbox weaker than `min_isolation`. (A worker that joins later is held to both by
+    its tasks: `GradingPlugin.prepared` and `grade_submission`.)"""
+    facts = client.run(_worker_facts)
+    mine = code_fingerprint()
+    other = sorted(a for a, (code, _) in facts.items() if code != mine)
+    if other:
+        raise ClusterError(f"worker {other[0]}{_more(other)} runs other cnngrade code than this client")
     if min_isolation is None:
         return
-    best = {address: levels[0] for address, levels in client.run(available_levels).items()}
-    weak = sorted(a for a, level in best.items() if RANK[level] < RANK[min_isolation])
+    weak = sorted(a for a, (_, level) in facts.items() if RANK[level] < RANK[min_isolation])
     if weak:
-        more = f" (and {len(weak) - 1} more)" if len(weak) > 1 else ""
+        best = facts[weak[0]][1]
         raise ClusterError(
-            f"--min-isolation {min_isolation}: worker {weak[0]} offers at most {best[weak[0]]!r}{more}"
+            f"--min-isolation {min_isolation}: worker {weak[0]}{_more(weak)} offers at most {best!r}"
         )
+
+
+def _more(items: list[str]) -> str:
+    return f" (and {len(items) - 1} more)" if len(items) > 1 else ""
 
 
 def _scheduler_settings(dask_scheduler: Any) -> tuple[int, float]:
@@ -279,10 +309,10 @@ def grade_on_cluster(
     jobs: list[Job], rubric: Rubric, options: GradeOptions, client: Client, stream: TextIO | None = None
 ) -> list[Outcome]:
     """Grade every job on the cluster; outcomes in the jobs' order, reports written by this process."""
-    check_isolation(client, options.min_isolation)
+    check_workers(client, options.min_isolation)
     tries, warnings = scheduler_warnings(client)
-    for warning in warnings if stream else []:
-        print(f"cnngrade: warning: {warning}", file=stream)
+    if stream:
+        print(describe(client), *(f"cnngrade: warning: {w}" for w in warnings), sep="\n", file=stream)
     threads = max(1, sum(client.nthreads().values()))
     progress = Progress(len(jobs), min(threads, len(jobs)), stream) if stream else None
     batch = _ClusterBatch(client, rubric, options, progress, tries)
@@ -386,7 +416,6 @@ def grade_batch(
 ) -> list[Outcome]:
     """`cnngrade grade --cluster`: connect, say where, grade, disconnect."""
     with connect(address, scheduler_file) as client:
-        print(describe(client), file=stream)
         return grade_on_cluster(jobs, rubric, options, client, stream)
 
 
