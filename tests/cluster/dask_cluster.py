@@ -7,6 +7,7 @@ output in a log file the tests can read; `stop` ends exactly the processes this 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -25,6 +26,7 @@ START_TIMEOUT_S = 120.0  # a loaded two-core machine takes its time to start Pyt
 class LocalCluster:
     root: Path
     scheduler_file: Path
+    client_env: dict[str, str] = field(default_factory=dict)  # what a client needs to connect
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -68,19 +70,47 @@ def _environment(root: Path, extra: dict[str, str]) -> dict[str, str]:
     return env | extra
 
 
+def tls_files(root: Path) -> dict[str, Path]:
+    """A private CA and a certificate it signed for 127.0.0.1 (openssl), as the docs make them."""
+    ca, key, cert = root / "ca.pem", root / "cert.key", root / "cert.pem"
+    run = functools.partial(subprocess.run, check=True, capture_output=True, cwd=root)
+    run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test-ca",
+         "-keyout", "ca.key", "-out", ca])  # fmt: skip
+    run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", key,
+         "-out", "cert.csr"])  # fmt: skip
+    run(["openssl", "x509", "-req", "-in", "cert.csr", "-CA", ca, "-CAkey", "ca.key", "-CAcreateserial",
+         "-days", "1", "-out", cert])  # fmt: skip
+    return {"ca": ca, "cert": cert, "key": key}
+
+
+def tls_client_env(tls: dict[str, Path]) -> dict[str, str]:
+    """Dask's configuration for a client that must use TLS with these certificates."""
+    return {
+        "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": str(tls["ca"]),
+        "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": str(tls["cert"]),
+        "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": str(tls["key"]),
+        "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
+    }
+
+
 @contextlib.contextmanager
 def local_cluster(
-    root: Path, workers: int = 2, worker_env: dict[str, str] | None = None
+    root: Path, workers: int = 2, worker_env: dict[str, str] | None = None, tls: dict[str, Path] | None = None
 ) -> Iterator[LocalCluster]:
-    """A scheduler and `workers` one-thread workers (each with its own cache folder), torn down after."""
+    """A scheduler and `workers` one-thread workers (each with its own cache folder), torn down after.
+    With `tls` (from `tls_files`), every connection is TLS with those certificates."""
     root.mkdir(parents=True, exist_ok=True)
-    cluster = LocalCluster(root, root / "scheduler.json")
+    cluster = LocalCluster(root, root / "scheduler.json", client_env=tls_client_env(tls) if tls else {})
+    secure = []
+    if tls:
+        secure = ["--protocol", "tls", "--tls-ca-file", str(tls["ca"]), "--tls-cert", str(tls["cert"])]
+        secure += ["--tls-key", str(tls["key"])]
     env = _environment(root, {})
     try:
         cluster.start(
             "scheduler",
             ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-             "--scheduler-file", str(cluster.scheduler_file)],
+             "--scheduler-file", str(cluster.scheduler_file), *secure],
             env,
         )  # fmt: skip
         _wait_for(cluster.scheduler_file.exists, "the scheduler file")
@@ -90,7 +120,7 @@ def local_cluster(
                 f"worker-{i}",
                 ["worker", "--scheduler-file", str(cluster.scheduler_file), "--nthreads", "1",
                  "--host", "127.0.0.1", "--no-dashboard", "--name", f"w{i}",
-                 "--local-directory", str(root / f"dask-{i}")],
+                 "--local-directory", str(root / f"dask-{i}"), *secure],
                 _environment(root, {"CNNGRADE_CACHE": str(cache), **(worker_env or {})}),
             )  # fmt: skip
         _wait_for(lambda: _workers(cluster) >= workers, f"{workers} workers")
@@ -100,9 +130,11 @@ def local_cluster(
 
 
 def _workers(cluster: LocalCluster) -> int:
+    import dask
     from distributed import Client
 
-    with Client(cluster.address, timeout=10) as client:
+    config = {k.removeprefix("DASK_").lower().replace("__", "."): v for k, v in cluster.client_env.items()}
+    with dask.config.set(config), Client(cluster.address, timeout=10) as client:
         return len(client.scheduler_info()["workers"])
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from classroom import SUBMISSIONS, lean_rubric, make_class
-from dask_cluster import LocalCluster, local_cluster
+from dask_cluster import LocalCluster, local_cluster, tls_files
 from distributed import Client
 
 from grader.report import Report, read_report
@@ -21,9 +21,15 @@ SECRET = "cluster-secret-7f3a9c"
 CLASS = ("alice", "bob", "carol", "dave", "erin")
 
 
-def cnngrade(*args: object, timeout: float = 900) -> subprocess.CompletedProcess:
+def cnngrade(
+    *args: object, timeout: float = 900, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "grader.cli", *map(str, args)], capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "grader.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -178,3 +184,15 @@ def test_a_cluster_that_cannot_be_used_is_one_line(setup, tmp_path, where, says)
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"cnngrade: error: {says}"), done.stderr
+
+
+def test_a_tls_cluster_grades_only_for_a_client_with_a_certificate(setup, local, tmp_path):
+    alice = setup["class"] / "alice.py"
+    command = ["grade", alice, "--out", tmp_path / "out", "--secret", SECRET, "--rubric", setup["rubric"]]
+    with local_cluster(tmp_path / "dask", workers=1, tls=tls_files(tmp_path)) as cluster:
+        assert cluster.address.startswith("tls://127.0.0.1:")
+        refused = cnngrade(*command, "--cluster", cluster.address, timeout=120)
+        assert refused.returncode == 2 and "cannot reach the Dask scheduler at tls://" in refused.stderr
+        done = cnngrade(*command, "--cluster", cluster.address, env=cluster.client_env)
+    assert done.returncode == 0, done.stderr
+    assert read_report(tmp_path / "out" / "alice.json").comparable() == local["alice"].comparable()
