@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import socket
 import tarfile
 import tempfile
@@ -54,6 +55,8 @@ from grader.submission import LoadError, load
 
 CODE_SUFFIXES = (".py", ".ipynb", ".zip")  # what the loader reads in a folder; the rest stays home
 MAX_PAYLOAD_BYTES = DEFAULT_LIMITS.max_total_bytes  # the loader refuses more anyway
+LINK_EXISTS = "CNNGRADE.link_exists"  # a tar header: a link out of a folder led somewhere on the client
+MAX_LINK_UPS = 64
 CONNECT_TIMEOUT_S = 10.0
 IN_FLIGHT_PER_THREAD = 4  # submissions held by the cluster at once, per worker thread
 
@@ -86,17 +89,27 @@ def pack(job: Job) -> Payload:
     else:
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-            tar.add(source, arcname=source.name, filter=_code_only)
+            tar.add(source, arcname=source.name, filter=lambda member: _code_only(member, source))
         data = buffer.getvalue()
     return Payload(job.name, str(source), source.name, source.is_dir(), data)
 
 
-def _code_only(member: tarfile.TarInfo) -> tarfile.TarInfo | None:
+def _code_only(member: tarfile.TarInfo, source: Path) -> tarfile.TarInfo | None:
+    """What of a folder travels: its folders, code files and links. A link whose target lies inside
+    the folder is made relative, so it still points there when unpacked elsewhere; one pointing
+    outside stays as it is (and, as locally, the loader will not follow it)."""
     parts = Path(member.name).parts
     if "site-packages" in parts or "node_modules" in parts:
         return None
     if member.isfile() and not member.name.lower().endswith(CODE_SUFFIXES):
         return None
+    if member.issym():
+        here = source.parent / member.name
+        target = Path(os.path.realpath(here))
+        if target.is_relative_to(os.path.realpath(source)) and target.exists():
+            member.linkname = os.path.relpath(target, os.path.realpath(here.parent))
+        else:  # the loader says whether it leads somewhere: so must the unpacked link
+            member.pax_headers = {**member.pax_headers, LINK_EXISTS: str(int(target.exists()))}
     return member
 
 
@@ -107,10 +120,28 @@ def unpack(payload: Payload, into: Path) -> Path:
         target.write_bytes(payload.data)
         return target
     with tarfile.open(fileobj=io.BytesIO(payload.data), mode="r:gz") as tar:
-        # "tar": no absolute paths, nothing outside `into`, no devices; links are kept as links
+        members = tar.getmembers()
+        # Deep enough that a relative link out of the submission still ends inside `into`.
+        ups = max((Path(m.linkname).parts.count("..") for m in members if m.issym()), default=0)
+        home = into.joinpath(*["up"] * min(ups, MAX_LINK_UPS))
+        home.mkdir(parents=True, exist_ok=True)
+        # "tar": no absolute paths, nothing outside `home`, no devices; links are kept as links
         # (the loader follows only those that stay inside the submission, as it does locally).
-        tar.extractall(into, filter="tar")
-    return into / payload.basename
+        tar.extractall(home, filter="tar")
+    for member in members:
+        if member.issym() and member.pax_headers.get(LINK_EXISTS) == "1":
+            _stand_in(home / member.name, into)
+    return home / payload.basename
+
+
+def _stand_in(link: Path, into: Path) -> None:
+    """An empty file where a link out of the submission leads, if that is inside `into`: on the
+    client it led to something, and the loader reports such a link unlike a broken one."""
+    text = os.readlink(link)
+    target = Path(os.path.normpath(link.parent / text))
+    if not os.path.exists(link) and not os.path.isabs(text) and target.is_relative_to(into):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.touch()
 
 
 # ---------------------------------------------------------------------------------------------
