@@ -29,6 +29,7 @@ from bench_batch import make_class, outcome
 
 from grader.batch import Job, plan
 from grader.cluster import pack
+from grader.report import read_report
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "cluster"))
@@ -109,18 +110,23 @@ def main() -> None:
                 "dask 2": ["--scheduler-file", str(cluster.scheduler_file)],
             }
             times: dict[str, list[float]] = {s: [] for s in settings}
+            busy: dict[str, list[float]] = {s: [] for s in settings}  # seconds inside grade_submission
             first = None
             for r in range(args.repeats):
                 order = list(settings) if r % 2 == 0 else list(reversed(settings))
                 for name in order:
                     out = Path(tmp) / f"out-{name.replace(' ', '')}-{r}"
                     times[name].append(grade(klass, out, settings[name], args.rubric, env))
+                    busy[name].append(sum(read_report(p).duration_s for p in out.glob("*.json")))
                     graded = outcome(out)
                     first = first or graded
                     if graded != first or len(graded) != args.count:
                         sys.exit(f"{name} graded differently from the first run: not comparable")
+                    share = busy[name][-1] / (2 * times[name][-1])
+                    load = os.getloadavg()[0]
                     print(
-                        f"repeat {r + 1}: {name}: {times[name][-1]:.1f} s (load {os.getloadavg()[0]:.2f})",
+                        f"repeat {r + 1}: {name}: {times[name][-1]:.1f} s, "
+                        f"workers busy grading {100 * share:.0f} % (load {load:.2f})",
                         flush=True,
                     )
             round_trip = scheduler_round_trip(cluster.address)
@@ -131,10 +137,17 @@ def main() -> None:
     per_submission = dask * 2 / args.count  # one worker's seconds per submission
     projected = 10_000 * max(per_submission / 50, round_trip, pack_s)
     overhead = 100 * (dask / local - 1)
+    # Load-robust: the share of the two workers' wall time not spent inside grade_submission.
+    idle = {
+        n: statistics.median(1 - b / (2 * t) for b, t in zip(busy[n], times[n], strict=True)) for n in times
+    }
     print(f"\n{args.count} submissions, cores {os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")
     print(f"--jobs 2: {local:.1f} s   two Dask workers: {dask:.1f} s   overhead {overhead:+.1f} %")
     print(
         f"per submission on one worker {per_submission:.2f} s; scheduler round trip {1e3 * round_trip:.1f} ms"
+    )
+    print(
+        f"not grading: --jobs 2 {100 * idle['jobs 2']:.1f} %, two Dask workers {100 * idle['dask 2']:.1f} %"
     )
     print(f"client: {1e3 * pack_s:.1f} ms and {payload / 1024:.0f} KiB per submission packed")
     print(f"10,000 submissions on 50 workers: about {projected / 60:.0f} min")
@@ -142,6 +155,7 @@ def main() -> None:
         results = {
             "count": args.count,
             "times": times,
+            "busy": busy,
             "startup_s": startup,
             "round_trip_s": round_trip,
             "pack_s": pack_s,

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import socket
 import tarfile
@@ -53,6 +54,7 @@ from grader.sandbox import IsolationError, available_levels
 from grader.sandbox.isolation import RANK
 from grader.submission import LoadError, load
 
+logger = logging.getLogger(__name__)
 CODE_SUFFIXES = (".py", ".ipynb", ".zip")  # what the loader reads in a folder; the rest stays home
 MAX_PAYLOAD_BYTES = DEFAULT_LIMITS.max_total_bytes  # the loader refuses more anyway
 LINK_EXISTS = "CNNGRADE.link_exists"  # a tar header: a link out of a folder led somewhere on the client
@@ -245,6 +247,8 @@ def grade_task(batch: str, payload: Payload) -> TaskResult:
     except IsolationError as e:
         return TaskResult(host, error=f"{host}: {e}")
     except Exception as e:  # a grader bug or a broken worker: one line to the client
+        # The traceback goes to the worker's log for the maintainer (as a local batch prints it).
+        logger.exception("cnngrade: grading task %s failed", get_worker().get_current_task())
         first = str(e).splitlines()[0] if str(e) else ""
         return TaskResult(host, error=f"the grader failed on {host}: {type(e).__name__}: {first}")
     return TaskResult(host, report_json=report.model_dump_json())
