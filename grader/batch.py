@@ -148,6 +148,13 @@ def _die_with_parent(batch_pid: int) -> None:
         os._exit(1)
 
 
+def _existing_key(target: Path) -> str | None:
+    try:
+        return read_report(target).inputs_key
+    except (OSError, ValidationError, ValueError):
+        return None
+
+
 def _current_key(source: Path, rubric: Rubric, options: GradeOptions) -> str | None:
     """The inputs key a grading of `source` would have now; None if it does not load (grade it again)."""
     with tempfile.TemporaryDirectory(prefix="cnngrade-key-", dir=options.scratch_dir) as scratch:
@@ -158,21 +165,12 @@ def _current_key(source: Path, rubric: Rubric, options: GradeOptions) -> str | N
     return inputs_key(rubric, options, bundle.sha256, dataset_label(options.cifar_dir))
 
 
-def already_graded(job: Job, rubric: Rubric, options: GradeOptions) -> Report | None:
-    """The job's existing report if it has the inputs key a grading would have now (skip the job)."""
-    try:
-        existing = read_report(job.target)
-    except (OSError, ValidationError, ValueError):
-        return None
-    same = existing.inputs_key and existing.inputs_key == _current_key(job.source, rubric, options)
-    return existing if same else None
-
-
 def _child(job: Job, rubric: Rubric, options: GradeOptions, batch_pid: int, conn: Connection) -> None:
     """Grade one submission in this child process and write its report."""
     _die_with_parent(batch_pid)
     os.setpgid(0, 0)  # the parent kills the whole group (sandbox workers included) on timeout
-    if already_graded(job, rubric, options):
+    existing = _existing_key(job.target)
+    if existing and existing == _current_key(job.source, rubric, options):
         conn.send("skipped")
         return
     try:
@@ -315,3 +313,12 @@ def summary(outcomes: list[Outcome], wall_s: float) -> str:
         slowest = sorted(graded, key=lambda o: o.seconds, reverse=True)[:3]
         lines.append("slowest: " + ", ".join(f"{o.job.name} {o.seconds:.1f}s" for o in slowest))
     return "\n".join(lines)
+
+
+def already_graded(job: Job, rubric: Rubric, options: GradeOptions) -> Report | None:
+    """The job's existing report if it has the inputs key a grading would have now, so the job is
+    skipped (as `_child` does; the cluster batch asks before sending a job)."""
+    existing = _existing_key(job.target)
+    if existing and existing == _current_key(job.source, rubric, options):
+        return read_report(job.target)
+    return None
