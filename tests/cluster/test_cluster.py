@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from classroom import SUBMISSIONS, lean_rubric, make_class
+from classroom import ROOT, SUBMISSIONS, lean_rubric, make_class
 from dask_cluster import LocalCluster, local_cluster, tls_files
 from distributed import Client
 
@@ -196,3 +197,20 @@ def test_a_tls_cluster_grades_only_for_a_client_with_a_certificate(setup, local,
         done = cnngrade(*command, "--cluster", cluster.address, env=cluster.client_env)
     assert done.returncode == 0, done.stderr
     assert read_report(tmp_path / "out" / "alice.json").comparable() == local["alice"].comparable()
+
+
+def test_a_worker_with_other_grader_code_is_refused(setup, tmp_path):
+    """A worker whose answer key differs from the client's would write other reports: refused."""
+    other = tmp_path / "other"
+    for package in ("grader", "reference"):
+        shutil.copytree(ROOT / package, other / package, ignore=shutil.ignore_patterns("__pycache__"))
+    with (other / "reference" / "layers.py").open("a") as f:
+        f.write("\n# an answer key edited on one machine\n")
+    with local_cluster(tmp_path / "dask", workers=1, worker_env={"PYTHONPATH": str(other)}) as cluster:
+        done = cnngrade(
+            "grade", setup["class"], "--out", tmp_path / "out", "--secret", SECRET,
+            "--rubric", setup["rubric"], "--cluster", cluster.address,
+        )  # fmt: skip
+    assert done.returncode == 2 and not list((tmp_path / "out").glob("*.json"))
+    assert done.stderr.startswith("cnngrade: error: worker tcp://127.0.0.1:")
+    assert done.stderr.strip().endswith("runs other cnngrade code than this client")
