@@ -323,14 +323,17 @@ def grade_all(
                 run.conn.close()
                 del running[sentinel]
                 outcomes[run.job] = outcome
-                if progress:
-                    progress.advance(
-                        run.job.name, _describe(outcome), _graded_seconds(outcome), outcome.problem
-                    )
+                report_progress(progress, outcome)
     finally:
         for run in running.values():  # interrupted (Ctrl-C): stop the children, keep finished reports
             _kill(run)
     return [outcomes[j] for j in jobs]
+
+
+def report_progress(progress: Progress | None, outcome: Outcome) -> None:
+    """One job finished: advance the progress line (shared by the local and the cluster batch)."""
+    if progress:
+        progress.advance(outcome.job.name, _describe(outcome), _graded_seconds(outcome), outcome.problem)
 
 
 def _graded_seconds(outcome: Outcome) -> float | None:
@@ -377,3 +380,12 @@ def summary(outcomes: list[Outcome], wall_s: float) -> str:
         slowest = sorted(graded, key=lambda o: o.seconds, reverse=True)[:3]
         lines.append(one_line("slowest: " + ", ".join(f"{o.job.name} {o.seconds:.1f}s" for o in slowest)))
     return "\n".join(lines)
+
+
+def already_graded(job: Job, rubric: Rubric, options: GradeOptions) -> Report | None:
+    """The job's existing report if it has the inputs key a grading would have now, so the job is
+    skipped (as `_child` does; the cluster batch asks before sending a job)."""
+    existing = None if job.force else _existing_key(job.target)
+    if existing and existing == _current_key(job.source, rubric, options):
+        return read_report(job.target)
+    return None

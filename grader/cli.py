@@ -159,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade everything again, even if DIR was graded with another secret or rubric (default: refuse)",
     )
     _add_grading_options(grade)
+    where = grade.add_mutually_exclusive_group()
+    where.add_argument("--cluster", metavar="ADDRESS", help="grade on a Dask cluster (docs/scale.md)")
+    where.add_argument("--scheduler-file", type=Path, metavar="FILE", help="a Dask scheduler file")
 
     report = _command(
         commands,
@@ -233,7 +236,7 @@ def _grade_options(args: argparse.Namespace) -> GradeOptions:
 
     if args.cifar is not None and not args.cifar.is_dir():
         raise UserError(f"--cifar: no such folder: {args.cifar}")
-    if args.min_isolation is not None:
+    if args.min_isolation is not None and not _on_cluster(args):  # the cluster checks its workers
         # Checked once here, so a batch fails in one line instead of once per submission.
         best = available_levels()[0]
         if RANK[best] < RANK[args.min_isolation]:
@@ -384,10 +387,13 @@ def _grade(args: argparse.Namespace) -> int:
     options = _grade_options(args)
     remember(args.out, jobs, graded_with)
     start = time.monotonic()
-    progress = Progress(len(chosen), min(args.jobs, len(chosen)), sys.stderr)
-    outcomes = grade_all(
-        chosen, rubric, options, workers=args.jobs, timeout_s=args.timeout, progress=progress
-    )
+    if _on_cluster(args):
+        outcomes = _grade_on_cluster(args, chosen, rubric, options)
+    else:
+        progress = Progress(len(chosen), min(args.jobs, len(chosen)), sys.stderr)
+        outcomes = grade_all(
+            chosen, rubric, options, workers=args.jobs, timeout_s=args.timeout, progress=progress
+        )
     print(summary(outcomes, time.monotonic() - start))
     print(f"reports in {args.out}")
     return 0 if all(o.report is not None for o in outcomes) else 1
@@ -395,6 +401,24 @@ def _grade(args: argparse.Namespace) -> int:
 
 def _warn(message: str) -> None:
     print(f"cnngrade: warning: {message}", file=sys.stderr)
+
+
+def _on_cluster(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "cluster", None) or getattr(args, "scheduler_file", None))
+
+
+def _grade_on_cluster(args: argparse.Namespace, jobs: list, rubric: Rubric, options: GradeOptions) -> list:
+    """`grade --cluster`: the same batch, graded by Dask workers (grader/cluster.py)."""
+    try:
+        from grader import cluster
+    except ImportError as e:
+        if e.name not in ("dask", "distributed"):
+            raise
+        raise UserError("--cluster needs Dask distributed: pip install 'cnngrade[cluster]'") from None
+    try:
+        return cluster.grade_batch(jobs, rubric, options, args.cluster, args.scheduler_file, sys.stderr)
+    except cluster.ClusterError as e:
+        raise UserError(str(e)) from None
 
 
 def _report(args: argparse.Namespace) -> int:

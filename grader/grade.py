@@ -78,15 +78,15 @@ def grade_submission(
             bundle = load(Path(source), Path(scratch), run_notebook=options.run_notebook)
         except LoadError as exc:
             error = str(exc)
-            return _not_graded(source, rubric, options, name, error, started_at, start, dataset)
+            return not_graded(source, rubric, options, name, error, started_at, start, dataset)
         if not any(bundle.manifest.symbols.values()):
             # Nothing importable (e.g. one module that does not parse): a problem for a person to see.
             findings = "; ".join(f.message for f in bundle.manifest.findings[:2])
             error = "the submission defines none of the functions the rubric needs" + (
                 f" ({findings})" if findings else ""
             )
-            return _not_graded(source, rubric, options, name, error, started_at, start, dataset, bundle)
-        data_dir = _training_data(rubric, options)
+            return not_graded(source, rubric, options, name, error, started_at, start, dataset, bundle)
+        data_dir = training_data(rubric, options)
         try:
             worker = Worker(
                 _with_starter_fast_layers(bundle),
@@ -98,7 +98,7 @@ def grade_submission(
             raise  # the machine, not the submission: the caller says so in one line
         except RuntimeError as exc:  # e.g. a file in the submission shadows a module Python needs
             error = f"the submission's worker could not start: {exc}"
-            return _not_graded(
+            return not_graded(
                 source, rubric, options, name, error, started_at, start, dataset, bundle, Status.error
             )
         with worker:
@@ -255,7 +255,7 @@ def _with_starter_fast_layers(bundle: Bundle) -> Bundle:
     return bundle.model_copy(update={"manifest": manifest})
 
 
-def _training_data(rubric: Rubric, options: GradeOptions) -> Path | None:
+def training_data(rubric: Rubric, options: GradeOptions) -> Path | None:
     """The dataset directory (prepared on first use) when a training check will run."""
     checks = [c for c in rubric.checks if isinstance(c, TrainCheck)]
     runs = [c for c in checks if c.visibility == Visibility.public or options.runs_hidden]
@@ -283,7 +283,7 @@ def _not_run(spec: CheckSpec, status: Status, message: str) -> CheckResult:
     )
 
 
-def _not_graded(
+def not_graded(
     source: Path,
     rubric: Rubric,
     options: GradeOptions,
