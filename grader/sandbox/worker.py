@@ -447,11 +447,18 @@ class Worker:
             raise StudentFailure("error", str(reply.get("error", "unknown error"))[:8000], output.text())
         try:
             value = decode(reply.get("value"), reply_blobs, max_array_bytes=max_array)
-            duration = float(reply.get("duration_s", 0.0))
-        except (ProtocolError, TypeError, ValueError) as e:
+            duration = _duration(reply.get("duration_s"))
+        except ProtocolError as e:
             self._stop()
             raise StudentFailure("error", f"the result cannot be used: {e}", output.text()) from None
         return Reply(self._from_wire(value), output.text(), duration, wall)
+
+
+def _duration(value: Any) -> float:
+    """The child's own time for the call: a finite number of seconds, or the reply is malformed."""
+    if type(value) not in (int, float) or not 0 <= value < 1e9:  # also refuses NaN
+        raise ProtocolError("the reply's duration is not a number of seconds")
+    return float(value)
 
 
 def _keep(keep: Iterable[int] | bool) -> list[int] | bool:
