@@ -35,7 +35,8 @@ NEEDS_NAMESPACES = {
 # Attacks on the wire format and the grader's checks do not depend on how the process is confined:
 # they run at the strongest level only, which keeps the suite lean.
 LEVEL_INDEPENDENT = {
-    "pickle_payload", "forged_reply", "forged_npy_header", "object_array", "huge_broadcast", "nan_result", "wrong_shape",
+    "pickle_payload", "forged_reply", "forged_npy_header", "object_array", "huge_broadcast", "nan_result",
+    "wrong_shape",
     "wrong_type", "returns_none", "monkeypatch_numpy",
 }  # fmt: skip
 CASES = sorted(p.stem for p in HOSTILE.glob("*.py"))
