@@ -139,7 +139,9 @@ def flush_output() -> None:
             stream.flush()
 
 
-def serve(fd_in: int, fd_out: int, session: Session, max_message_bytes: int, shared: memoryview) -> None:
+def serve(
+    fd_in: int, fd_out: int, session: Session, max_message_bytes: int, shared: memoryview | None
+) -> None:
     reader = FrameReader(max_message_bytes=max_message_bytes, shared=shared)
     limit = session.max_array_bytes
     while True:
@@ -170,6 +172,8 @@ def main(config_json: str) -> None:
     sys.argv = ["worker"]
     hello = {"ok": True, "pid": os.getpid(), "uid": os.getuid(), "numpy": np.__version__}
     write_frame(config["fd_out"], frame(hello, []))
-    shared = memoryview(mmap.mmap(config["fd_shared"], config["shared_bytes"]))
-    os.close(config["fd_shared"])
+    shared = None  # the portable level has no shared region: everything crosses through the pipes
+    if config["fd_shared"] is not None:
+        shared = memoryview(mmap.mmap(config["fd_shared"], config["shared_bytes"]))
+        os.close(config["fd_shared"])
     serve(config["fd_in"], config["fd_out"], session, config["max_message_bytes"], shared)
