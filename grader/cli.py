@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=900.0, metavar="S", help="wall-clock budget per submission (s)"
     )
     _add_grading_options(grade)
+    grade.add_argument(
+        "--allow-process-isolation",
+        action="store_true",
+        help="grade even where only the process level works (students could read the answer key)",
+    )
 
     report = commands.add_parser(
         "report", help="render a folder of reports for Gradescope, CI, a sheet, the web"
@@ -98,19 +103,22 @@ def _load_rubric(path: Path) -> Rubric:
         raise UserError(str(e)) from None
 
 
-def _grade_options(args: argparse.Namespace) -> GradeOptions:
+def _grade_options(args: argparse.Namespace, *, refuse_process: bool = False) -> GradeOptions:
     from grader.grade import GradeOptions
-    from grader.sandbox import available_levels
-    from grader.sandbox.isolation import RANK
+    from grader.sandbox import IsolationError
+    from grader.sandbox.worker import select_level
 
     if args.cifar is not None and not args.cifar.is_dir():
         raise UserError(f"--cifar: no such folder: {args.cifar}")
-    if args.min_isolation is not None:
-        # Checked once here, so a batch fails in one line instead of once per submission.
-        best = available_levels()[0]
-        if RANK[best] < RANK[args.min_isolation]:
-            raise UserError(f"--min-isolation {args.min_isolation}: this machine offers at most {best!r}")
-    return GradeOptions(secret=args.secret, cifar_dir=args.cifar, min_isolation=args.min_isolation)
+    minimum = args.min_isolation
+    if refuse_process and minimum in (None, "process"):
+        minimum = "unshare"  # grades that count: the process level hides nothing (docs/security.md)
+    try:  # a real worker is started once here: a batch fails in one line, its graders inherit the probe
+        select_level(None, minimum)
+    except IsolationError as e:
+        hint = "; pass --allow-process-isolation to grade anyway" if refuse_process else ""
+        raise UserError(f"{e}{hint}") from None
+    return GradeOptions(secret=args.secret, cifar_dir=args.cifar, min_isolation=minimum)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -197,7 +205,7 @@ def _grade(args: argparse.Namespace) -> int:
         prepare_out(args.out)
     except BatchError as e:
         raise UserError(str(e)) from None
-    options = _grade_options(args)
+    options = _grade_options(args, refuse_process=not args.allow_process_isolation)
     start = time.monotonic()
     progress = Progress(len(jobs), min(args.jobs, len(jobs)), sys.stderr)
     outcomes = grade_all(jobs, rubric, options, workers=args.jobs, timeout_s=args.timeout, progress=progress)

@@ -85,6 +85,7 @@ def check_table(report: Report) -> str:
             f" ({len(not_run)} hidden checks worth {hidden_points:g} more run when the instructor grades)"
         )
     lines = [f"{report.submission.name} ({report.submission.kind})"]
+    lines += [report.confinement.line()] if report.confinement else []
     if report.error:
         lines.append(f"error: {report.error}")
     lines += [f"note: {f.message}" for f in report.findings]

@@ -16,6 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from grader.confinement import Confinement
+
 # Fields that change between two gradings of the same submission with the
 # same rubric and secret; everything else in a report must be identical.
 TIMING_FIELDS = frozenset({"started_at", "duration_s", "student_time_s", "environment"})
@@ -110,6 +112,7 @@ class Report(BaseModel):
     student_time_s: float = 0.0  # time spent inside the student's code
     environment: Environment
     isolation: str  # bwrap | unshare | process
+    confinement: Confinement | None = None  # the level and limits in force (None: older reports)
     dataset: str = ""  # builtin | cifar10:<path>
     # sha256 over (grader version, rubric hash, secret hash, submission hash, dataset):
     # a batch re-run skips a submission whose existing report has the same key.

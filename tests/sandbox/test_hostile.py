@@ -30,7 +30,7 @@ RELU = np.maximum(0, X)
 # (docs/security.md), so they are only run where the level claims to stop them.
 NEEDS_NAMESPACES = {
     "reference_by_sys_path", "reference_by_walk", "write_outside_scratch", "overwrite_reports",
-    "network", "kill_parent", "chdir_and_delete",
+    "network", "kill_parent", "chdir_and_delete", "overwrite_cache",
 }  # fmt: skip
 # Attacks on the wire format and the grader's checks do not depend on how the process is confined:
 # they run at the strongest level only, which keeps the suite lean.
@@ -100,6 +100,7 @@ def test_hostile_submission_is_contained(case, level, tmp_path, bystanders):
             "write_outside_scratch": marker,
             "setsid_daemon": str(daemon_file),
             "chdir_and_delete": str(data),
+            "overwrite_cache": str(tmp_path),  # the data and the other reports stand in for the cache
         }
         worker = Worker(bundle, limits, isolation=level, ro_dirs=[data])
         try:
@@ -120,6 +121,7 @@ def test_hostile_submission_is_contained(case, level, tmp_path, bystanders):
         assert not daemon_file.exists()
     assert report.read_text() == '{"score": 3}'
     assert (data / "X_train.npy").read_bytes() == b"keep me"
+    assert not list(tmp_path.rglob("planted.json"))
     assert {p: p.read_bytes() for p in Path(bundle.root).rglob("*.py")} == code_before
     for place in ("/tmp", "/var/tmp", "/work", "/root", "/", "/etc", str(bundle.root)):
         assert not os.path.exists(os.path.join(place, marker))
@@ -176,7 +178,7 @@ def check_result(case: str, reply, failure: StudentFailure | None) -> None:
         assert value[1] == "answer key not found" and value[0].shape != ANSWER.shape
     elif case == "fork_bomb":
         assert value[0] < FAST.nproc
-    elif case in ("write_outside_scratch", "overwrite_reports", "chdir_and_delete"):
+    elif case in ("write_outside_scratch", "overwrite_reports", "chdir_and_delete", "overwrite_cache"):
         assert all(p.startswith(("/dev/shm", "/tmp/cnngrade-worker-")) for p in value[0]), value[0]
     elif case == "kill_parent":
         assert value[0] in ("killed the parent", "could not: [Errno 1] Operation not permitted")
