@@ -115,18 +115,25 @@ def missing_prerequisite(level: str) -> str | None:
     return f"{', '.join(missing)} not found" if missing else None
 
 
+def _tool(name: str) -> str:
+    """A program as found on the grader's PATH (the child's minimal PATH must not pick another one),
+    with links resolved: setpriv runs inside the sandbox, where only system dirs are visible."""
+    found = shutil.which(name)
+    return os.path.realpath(found) if found else name
+
+
 def _drop_privileges(uid: int) -> list[str]:
     """setpriv to an unprivileged uid with no capabilities and no_new_privs (only possible as root)."""
     if not _is_root():
         return []
     return [
-        shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+        _tool("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
         "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
     ]  # fmt: skip
 
 
 def bwrap_command(layout: Layout, limits: Limits, uid: int, python_cmd: list[str]) -> list[str]:
-    cmd = ["bwrap"]
+    cmd = [_tool("bwrap")]
     if not _is_root():
         cmd += ["--unshare-user", "--cap-drop", "ALL"]  # unprivileged: the user namespace is the only way in
     for path in SYSTEM_DIRS:
@@ -197,9 +204,9 @@ def unshare_command(layout: Layout, limits: Limits, uid: int, python_cmd: list[s
     # Not exec (and not last, which sh may exec anyway): this shell stays pid 1 of the namespace with
     # unshare's parent-death signal, which setpriv's change of uid would clear in the child itself.
     # When the grader dies, unshare, this shell and with it the whole namespace die.
-    chroot = q(shutil.which("chroot") or "chroot")
+    chroot = q(_tool("chroot"))
     lines += [f"{chroot} {r} " + shlex.join(_drop_privileges(uid) + python_cmd), "exit $?"]
-    unshare = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--net", "--ipc", "--uts"]
+    unshare = [_tool("unshare"), "--mount", "--pid", "--fork", "--kill-child", "--net", "--ipc", "--uts"]
     return [*unshare, "--propagation", "private", "--", "/bin/sh", "-c", "\n".join(lines)]
 
 

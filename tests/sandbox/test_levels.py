@@ -1,0 +1,122 @@
+"""Choosing the level by starting a real worker, falling back, and saying what was in force.
+
+The machine's tools are hidden or broken for real: a PATH without bwrap, or with a `bwrap` that
+cannot start anything. Each case runs in a fresh interpreter, since the probe is cached per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.sandbox.worker import select_level
+
+from .conftest import LEVELS, REPO, write_module
+
+pytestmark = pytest.mark.skipif(
+    "bwrap" not in LEVELS or "unshare" not in LEVELS, reason="needs root with bubblewrap installed"
+)
+
+SELECT = """
+import json, sys
+from grader.sandbox.worker import select_level
+from grader.sandbox import IsolationError
+try:
+    level, not_used = select_level(None, sys.argv[1] or None)
+    print(json.dumps({"level": level, "not_used": not_used}))
+except IsolationError as e:
+    print(json.dumps({"refused": str(e)}))
+"""
+
+
+def path_without(tmp: Path, name: str, replacement: str | None = None) -> str:
+    """A PATH with every program of the usual one except `name` (or a `replacement` script for it)."""
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir()
+    for d in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
+        for entry in os.scandir(d) if os.path.isdir(d) else []:
+            target = bin_dir / entry.name
+            if entry.name != name and not target.exists():
+                target.symlink_to(entry.path)
+    if replacement is not None:
+        (bin_dir / name).write_text(replacement)
+        (bin_dir / name).chmod(0o755)
+    return str(bin_dir)
+
+
+def select_in_fresh_process(path: str, min_isolation: str = "") -> dict:
+    env = {**os.environ, "PATH": path}
+    out = subprocess.run(
+        [sys.executable, "-c", SELECT, min_isolation], env=env, cwd=REPO, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_without_bwrap_the_next_level_is_used_and_the_reason_recorded(tmp_path):
+    result = select_in_fresh_process(path_without(tmp_path, "bwrap"))
+    assert result == {"level": "unshare", "not_used": {"bwrap": "bubblewrap (bwrap) is not installed"}}
+
+
+def test_a_bwrap_that_cannot_start_a_worker_falls_back(tmp_path):
+    # The probe command of old (bwrap ... true) would pass here; only starting a real worker fails.
+    broken = '#!/bin/sh\ncase "$*" in *python*) echo "bwrap: Can\'t mkdir /nowhere: Read-only file system" >&2; exit 1;; esac\nexit 0\n'  # noqa: E501
+    result = select_in_fresh_process(path_without(tmp_path, "bwrap", broken))
+    assert result["level"] == "unshare"
+    assert "did not start" in result["not_used"]["bwrap"]
+    assert "Read-only file system" in result["not_used"]["bwrap"]
+
+
+def test_min_isolation_still_refuses_below_its_level_and_says_why(tmp_path):
+    result = select_in_fresh_process(path_without(tmp_path, "bwrap"), "bwrap")
+    assert "below the required 'bwrap'" in result["refused"]
+    assert "bubblewrap (bwrap) is not installed" in result["refused"]
+
+
+def test_a_forced_level_that_cannot_start_is_refused_not_replaced():
+    with pytest.raises(ValueError, match="unknown isolation level"):
+        select_level("docker", None)
+    assert select_level("process", None) == ("process", {})
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_the_confinement_says_what_is_in_force(level, tmp_path, worker_for):
+    bundle = write_module(tmp_path, "m", "def ok():\n    return 'ok'\n", ["ok"])
+    worker = worker_for(bundle, level)
+    c = worker.confinement
+    assert c is not None and c.level == level and not c.portable
+    confined = level != "process"
+    assert (c.network_isolated, c.answer_key_hidden, c.read_only_outside_scratch) == (confined,) * 3
+    assert c.private_uid == confined  # the tests run as root
+    assert c.memory == c.pids == c.cpu_share == worker._state["child"].cgroup.kind
+    assert c.cpu_time == "rlimit"
+    assert level in c.line() and c.memory in c.line()
+
+
+def test_the_portable_process_level_crosses_large_arrays_through_pipes_alone(tmp_path, worker_for):
+    code = "import os\n\ndef echo(x):\n    return x, [os.path.realpath(f'/proc/self/fd/{fd}') for fd in os.listdir('/proc/self/fd')]\n"  # noqa: E501
+    bundle = write_module(tmp_path, "echo", code, ["echo"])
+    worker = worker_for(bundle, "process", portable=True)
+    x = np.random.default_rng(0).standard_normal((100, 3, 32, 32))  # 2.4 MB: the shared region's size class
+    value, fds = worker.call("echo", x).value
+    np.testing.assert_array_equal(value, x)
+    assert not any("memfd" in fd for fd in fds), fds
+    assert worker._state["child"].shared is None
+    c = worker.confinement
+    assert c.portable and c.level == "process" and "portable" in c.line()
+    assert (c.memory, c.pids, c.cpu_share, c.cpu_time) == ("rlimit", "none", "none", "rlimit")
+
+
+def test_the_portable_mode_is_only_the_process_level(tmp_path, worker_for, monkeypatch):
+    monkeypatch.setenv("CNNGRADE_PORTABLE", "1")
+    level, not_used = select_level(None, None)
+    assert level == "process" and set(not_used) == {"bwrap", "unshare"}
+    bundle = write_module(tmp_path, "m", "def ok():\n    return 'ok'\n", ["ok"])
+    assert worker_for(bundle, None).confinement.portable
