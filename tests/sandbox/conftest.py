@@ -77,3 +77,9 @@ def worker_for(tmp_path: Path):
     yield start
     for worker in started:
         worker.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "matrix: grades in fresh venvs across Pythons, installs, users and levels (minutes)"
+    )

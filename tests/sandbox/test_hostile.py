@@ -136,6 +136,7 @@ def check_result(case: str, reply, failure: StudentFailure | None) -> None:
         "loop_at_import": ("timeout", "timed out"),
         "loop_in_call": ("timeout", "timed out"),
         "sleep_forever": ("timeout", "timed out"),
+        "cpu_hog": ("timeout", "timed out"),
         "stderr_flood": ("timeout", "timed out"),
         "memory_bomb": ("error", "MemoryError"),
         "exit_at_import": ("error", "exited with status 3"),
