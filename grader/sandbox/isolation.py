@@ -210,6 +210,13 @@ def unshare_command(layout: Layout, limits: Limits, uid: int, python_cmd: list[s
     return [*unshare, "--propagation", "private", "--", "/bin/sh", "-c", "\n".join(lines)]
 
 
+def process_command(python_cmd: list[str]) -> list[str]:
+    """The process level's worker under a keeper shell, as bwrap's init and unshare's shell are at
+    theirs: code that kills its parent (`kill_parent.py`) hits the keeper, not the grader. (It does
+    not stop code that looks for the grader's pid: same uid, see docs/security.md.)"""
+    return ["/bin/sh", "-c", '"$@"\nexit $?', "cnngrade-keeper", *python_cmd]
+
+
 def python_command(layout: Layout, config: dict) -> list[str]:
     config = {**config, "path": [str(layout.runtime), layout.site], "scratch": str(layout.scratch)}
     return [layout.python, "-I", "-S", "-B", "-u", "-c", BOOT, json.dumps(config)]

@@ -189,7 +189,7 @@ class _Child:
         elif level == "unshare":
             cmd = iso.unshare_command(layout, limits, uid, python_cmd)
         else:
-            cmd = python_cmd
+            cmd = iso.process_command(python_cmd)
         self.private_uid = iso._is_root() and level != "process"
         self.cgroup = None if portable else Cgroup.create(limits)
         passed = [fd for fd in (req_r, rep_w, shm_fd) if fd is not None]
@@ -297,8 +297,9 @@ class _Child:
             return "the worker closed its reply pipe"
         if self.cgroup is not None and self.cgroup.memory_exceeded():
             return f"killed: memory limit of {self.limits.memory_mb} MB exceeded"
-        # bwrap and unshare report a child killed by signal N as exit status 128 + N.
-        sig = -rc if rc < 0 else rc - 128 if rc > 128 and self.level != "process" else None
+        # Every level's keeper (bwrap, unshare's shell, process_command's shell) reports a child
+        # killed by signal N as exit status 128 + N.
+        sig = -rc if rc < 0 else rc - 128 if rc > 128 else None
         if sig == signal.SIGXCPU:
             return f"killed: CPU time limit of {self.limits.cpu_s} s exceeded"
         if sig is not None:
