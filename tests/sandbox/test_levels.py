@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from grader.batch import plan
 from grader.sandbox.worker import select_level
 
-from .conftest import LEVELS, REPO, write_module
+from .conftest import LEVELS, REPO, path_without, write_module
 
 pytestmark = pytest.mark.skipif(
     "bwrap" not in LEVELS or "unshare" not in LEVELS, reason="needs root with bubblewrap installed"
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.skipif(
 
 SELECT = """
 import json, sys
+from grader.batch import plan
 from grader.sandbox.worker import select_level
 from grader.sandbox import IsolationError
 try:
@@ -33,21 +35,6 @@ try:
 except IsolationError as e:
     print(json.dumps({"refused": str(e)}))
 """
-
-
-def path_without(tmp: Path, name: str, replacement: str | None = None) -> str:
-    """A PATH with every program of the usual one except `name` (or a `replacement` script for it)."""
-    bin_dir = tmp / "bin"
-    bin_dir.mkdir()
-    for d in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
-        for entry in os.scandir(d) if os.path.isdir(d) else []:
-            target = bin_dir / entry.name
-            if entry.name != name and not target.exists():
-                target.symlink_to(entry.path)
-    if replacement is not None:
-        (bin_dir / name).write_text(replacement)
-        (bin_dir / name).chmod(0o755)
-    return str(bin_dir)
 
 
 def select_in_fresh_process(path: str, min_isolation: str = "") -> dict:
@@ -61,21 +48,21 @@ def select_in_fresh_process(path: str, min_isolation: str = "") -> dict:
 
 
 def test_without_bwrap_the_next_level_is_used_and_the_reason_recorded(tmp_path):
-    result = select_in_fresh_process(path_without(tmp_path, "bwrap"))
+    result = select_in_fresh_process(path_without(tmp_path / "bin", "bwrap"))
     assert result == {"level": "unshare", "not_used": {"bwrap": "bubblewrap (bwrap) is not installed"}}
 
 
 def test_a_bwrap_that_cannot_start_a_worker_falls_back(tmp_path):
     # The probe command of old (bwrap ... true) would pass here; only starting a real worker fails.
     broken = '#!/bin/sh\ncase "$*" in *python*) echo "bwrap: Can\'t mkdir /nowhere: Read-only file system" >&2; exit 1;; esac\nexit 0\n'  # noqa: E501
-    result = select_in_fresh_process(path_without(tmp_path, "bwrap", broken))
+    result = select_in_fresh_process(path_without(tmp_path / "bin", "bwrap", replacements={"bwrap": broken}))
     assert result["level"] == "unshare"
     assert "did not start" in result["not_used"]["bwrap"]
     assert "Read-only file system" in result["not_used"]["bwrap"]
 
 
 def test_min_isolation_still_refuses_below_its_level_and_says_why(tmp_path):
-    result = select_in_fresh_process(path_without(tmp_path, "bwrap"), "bwrap")
+    result = select_in_fresh_process(path_without(tmp_path / "bin", "bwrap"), "bwrap")
     assert "below the required 'bwrap'" in result["refused"]
     assert "bubblewrap (bwrap) is not installed" in result["refused"]
 
@@ -120,3 +107,44 @@ def test_the_portable_mode_is_only_the_process_level(tmp_path, worker_for, monke
     assert level == "process" and set(not_used) == {"bwrap", "unshare"}
     bundle = write_module(tmp_path, "m", "def ok():\n    return 'ok'\n", ["ok"])
     assert worker_for(bundle, None).confinement.portable
+
+
+def cli(args: list[str], path: str, cache: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PATH": path, "CNNGRADE_CACHE": str(cache)}
+    command = [sys.executable, "-m", "grader.cli", *args]
+    return subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=3600)
+
+
+def test_grade_refuses_the_process_level_without_the_explicit_flag_in_one_line(tmp_path):
+    only_process = path_without(tmp_path / "bin", "bwrap", "unshare")
+    args = ["grade", "submissions/correct_module", "--out", str(tmp_path / "out"), "--secret", "s"]
+    refused = cli(args, only_process, tmp_path / "cache")
+    assert refused.returncode == 2 and refused.stdout == ""
+    (line,) = refused.stderr.splitlines()
+    assert "'process' is below the required 'unshare'" in line and "--allow-process-isolation" in line
+    assert "bubblewrap (bwrap) is not installed" in line and "unshare not found" in line
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.json"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "hidden, flags, level",
+    [(("bwrap",), [], "unshare"), (("bwrap", "unshare"), ["--allow-process-isolation"], "process")],
+    ids=["unshare", "process"],
+)
+def test_the_readmes_first_command_grades_everything_without_bubblewrap(hidden, flags, level, tmp_path):
+    """`cnngrade grade submissions --out DIR --secret demo-secret && cnngrade report DIR --format html`,
+    hostile examples and all, on a machine without bubblewrap (minutes: every submission is graded)."""
+    path = path_without(tmp_path / "bin", *hidden)
+    out = tmp_path / "reports"
+    cache = tmp_path / "cache"
+    graded = cli(["grade", "submissions", "--out", str(out), "--secret", "demo-secret", *flags], path, cache)
+    assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
+    rendered = cli(["report", str(out), "--format", "html", "--to", str(out / "html")], path, cache)
+    assert rendered.returncode == 0, rendered.stderr
+    assert (out / "html" / "index.html").is_file()
+    reports = [json.loads(p.read_text()) for p in out.glob("*.json")]
+    assert len(reports) == len(plan([REPO / "submissions"], out))  # every submission has its report
+    assert {r["confinement"]["level"] for r in reports if r["confinement"]} == {level}
+    correct = next(r for r in reports if r["submission"]["name"] == "correct_module")
+    assert correct["score"] == correct["max_score"]

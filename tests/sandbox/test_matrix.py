@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO
+from .conftest import REPO, path_without
 
 DEBIAN_PYTHON = "/usr/bin/python3"
 PROJECT_PYTHON = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
@@ -131,17 +131,6 @@ def venvs(world: Path) -> Venvs:
     return Venvs(world)
 
 
-def path_without_bwrap(base: Path) -> str:
-    bin_dir = base / "bin-without-bwrap"
-    if not bin_dir.exists():
-        bin_dir.mkdir()
-        for d in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
-            for entry in os.scandir(d) if os.path.isdir(d) else []:
-                if entry.name != "bwrap" and not (bin_dir / entry.name).exists():
-                    (bin_dir / entry.name).symlink_to(entry.path)
-    return str(bin_dir)
-
-
 def tree_hashes(root: Path) -> dict[str, str]:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
 
@@ -157,7 +146,7 @@ def test_check_grades_and_contains_in_every_cell(python, mode, who, bwrap, level
     cache = world / f"cnngrade-cache-{python}-{mode}-{who}-{bwrap}"
     env = {
         "PATH": f"{venv}/bin:" + ("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" if bwrap
-                                  else path_without_bwrap(world)),
+                                  else path_without(world / "bin", "bwrap")),
         "HOME": str(home), "TMPDIR": str(home), "CNNGRADE_CACHE": str(cache), "LANG": "C.UTF-8",
     }  # fmt: skip
     as_user = [] if uid == 0 else ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
