@@ -7,7 +7,8 @@ starts, root included, and lets the grader kill all of it at once. Two interface
   and `pids` controllers and the grader may create cgroups below it: as root, or in a
   delegated subtree (e.g. ``systemd-run --user --scope -p Delegate=yes cnngrade ...``).
   A v2 cgroup that holds processes cannot hand controllers to children ("no internal
-  processes"), so the grader's own processes first move into a leaf, ``cnngrade-grader``.
+  processes"), so when the grader is the only process in its cgroup it first moves into a
+  leaf, ``cnngrade-grader``; a cgroup shared with other processes is left alone.
 - cgroup v1 (one hierarchy per controller): as root on hosts that still mount it.
 
 `Cgroup.create` returns None where neither works; rlimits still apply (isolation.py) and
@@ -169,7 +170,7 @@ def _key_values(path: Path) -> dict[str, str]:
 
 
 def _enable_v2(parent: Path, controllers: list[str]) -> None:
-    """Hand `controllers` to parent's children; if the parent holds processes, move them to a leaf."""
+    """Hand `controllers` to parent's children; if the parent holds only us, move us to a leaf first."""
     enabled = set((parent / "cgroup.subtree_control").read_text().split())
     if set(controllers) <= enabled:
         return
@@ -179,11 +180,12 @@ def _enable_v2(parent: Path, controllers: list[str]) -> None:
     except OSError as e:
         if e.errno != errno.EBUSY:
             raise
+        others = set((parent / "cgroup.procs").read_text().split()) - {str(os.getpid())}
+        if others:  # not ours to rearrange (a login session, a service): use v1 or rlimits instead
+            raise OSError(f"cgroup v2 at {parent} holds other processes than the grader") from e
         leaf = parent / GRADER_LEAF
         leaf.mkdir(exist_ok=True)
-        for pid in (parent / "cgroup.procs").read_text().split():
-            with contextlib.suppress(OSError):  # a process that has just exited
-                (leaf / "cgroup.procs").write_text(pid)
+        (leaf / "cgroup.procs").write_text(str(os.getpid()))
         (parent / "cgroup.subtree_control").write_text(request)
 
 
