@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -148,3 +149,14 @@ def test_the_readmes_first_command_grades_everything_without_bubblewrap(hidden, 
     assert {r["confinement"]["level"] for r in reports if r["confinement"]} == {level}
     correct = next(r for r in reports if r["submission"]["name"] == "correct_module")
     assert correct["score"] == correct["max_score"]
+
+
+def test_a_students_check_at_the_portable_level_says_so_and_grades_in_full(tmp_path):
+    env = {**os.environ, "CNNGRADE_PORTABLE": "1", "CNNGRADE_CACHE": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "grader.cli", "check", "submissions/correct_module"]
+    result = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    line = next(x for x in result.stdout.splitlines() if x.startswith("sandbox:"))
+    assert line.startswith("sandbox: process (portable)") and "ANSWER KEY READABLE" in line
+    assert "bwrap: portable mode" in line
+    assert re.search(r"^total (\d+) / \1 points", result.stdout, re.M), result.stdout  # full public marks

@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -143,7 +144,7 @@ def test_check_grades_and_contains_in_every_cell(python, mode, who, bwrap, level
     uid = 0 if who == "root" else user
     home = Path(tempfile.mkdtemp(prefix="home-", dir=world))
     os.chown(home, uid, uid)
-    cache = world / f"cnngrade-cache-{python}-{mode}-{who}-{bwrap}"
+    cache = home / "cnngrade-cache"  # the user's own: the grader refuses a cache another user owns
     env = {
         "PATH": f"{venv}/bin:" + ("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" if bwrap
                                   else path_without(world / "bin", "bwrap")),
@@ -158,7 +159,7 @@ def test_check_grades_and_contains_in_every_cell(python, mode, who, bwrap, level
     honest = check("correct_module")
     assert honest.returncode == 0, honest.stdout[-3000:] + honest.stderr[-3000:]
     assert f"sandbox: {level}" in honest.stdout, honest.stdout[:500]
-    assert "total 52 / 52 points" in honest.stdout
+    assert re.search(r"^total (\d+) / \1 points", honest.stdout, re.M), honest.stdout  # full public marks
 
     before = tree_hashes(cache)  # the dataset and reference runs the honest check left in the cache
     for name in HOSTILE:
