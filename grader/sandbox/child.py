@@ -37,6 +37,7 @@ from . import ops
 from .protocol import FrameReader, ProtocolError, Ref, decode, encode, frame, write_frame
 
 TRACEBACK_LINES = 20
+PR_SET_PDEATHSIG = 1
 
 
 class StudentError(Exception):
@@ -164,8 +165,22 @@ def serve(
         write_frame(fd_out, frame(reply, out_blobs, shared))
 
 
+def die_with_parent() -> None:
+    """Linux: be killed when the process that started this one dies.
+
+    That parent is a keeper (bwrap's init, unshare's shell, the process level's shell) which dies
+    with the grader; without this, a worker busy in student code would spin on as an orphan.
+    """
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def main(config_json: str) -> None:
     config = json.loads(config_json)
+    if not config.get("portable"):
+        die_with_parent()
     os.chdir(config["scratch"])
     session = Session(config)
     sys.path.insert(0, config["root"])  # the submission's tree comes first, after numpy is imported

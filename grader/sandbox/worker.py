@@ -176,6 +176,7 @@ class _Child:
             "fd_out": rep_w,
             "fd_shared": shm_fd,
             "shared_bytes": shared_bytes,
+            "portable": portable,
             "root": str(layout.root),
             "symbols": symbols,
             "ro_dirs": [str(d) for d in layout.ro_dirs],
