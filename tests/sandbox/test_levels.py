@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from grader.batch import plan
 from grader.sandbox.worker import select_level
 
 from .conftest import LEVELS, REPO, path_without, write_module
+from .test_hostile import NEEDS_NAMESPACES
 
 pytestmark = pytest.mark.skipif(
     "bwrap" not in LEVELS or "unshare" not in LEVELS, reason="needs root with bubblewrap installed"
@@ -134,18 +136,30 @@ def test_grade_refuses_the_process_level_without_the_explicit_flag_in_one_line(t
     ids=["unshare", "process"],
 )
 def test_the_readmes_first_command_grades_everything_without_bubblewrap(hidden, flags, level, tmp_path):
-    """`cnngrade grade submissions --out DIR --secret demo-secret && cnngrade report DIR --format html`,
-    hostile examples and all, on a machine without bubblewrap (minutes: every submission is graded)."""
+    """`cnngrade grade submissions --out DIR --secret demo-secret && cnngrade report DIR --format html`
+    on a machine without bubblewrap (minutes: every submission is graded).
+
+    At the process level the examples that attack the host itself (the ones test_hostile skips
+    there) are left out: they succeed by design at that level, and run as root on a shared machine
+    they do real damage -- this test once let overwrite_reports.py rewrite every .json under /tmp.
+    """
+    submissions = REPO / "submissions"
+    if level == "process":
+        submissions = tmp_path / "submissions"
+        shutil.copytree(REPO / "submissions", submissions)
+        for name in NEEDS_NAMESPACES:
+            (submissions / "hostile" / f"{name}.py").unlink()
     path = path_without(tmp_path / "bin", *hidden)
     out = tmp_path / "reports"
     cache = tmp_path / "cache"
-    graded = cli(["grade", "submissions", "--out", str(out), "--secret", "demo-secret", *flags], path, cache)
+    command = ["grade", str(submissions), "--out", str(out), "--secret", "demo-secret", *flags]
+    graded = cli(command, path, cache)
     assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
     rendered = cli(["report", str(out), "--format", "html", "--to", str(out / "html")], path, cache)
     assert rendered.returncode == 0, rendered.stderr
     assert (out / "html" / "index.html").is_file()
     reports = [json.loads(p.read_text()) for p in out.glob("*.json")]
-    assert len(reports) == len(plan([REPO / "submissions"], out))  # every submission has its report
+    assert len(reports) == len(plan([submissions], out))  # every submission has its report
     assert {r["confinement"]["level"] for r in reports if r["confinement"]} == {level}
     correct = next(r for r in reports if r["submission"]["name"] == "correct_module")
     assert correct["score"] == correct["max_score"]
