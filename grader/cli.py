@@ -162,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     where = grade.add_mutually_exclusive_group()
     where.add_argument("--cluster", metavar="ADDRESS", help="grade on a Dask cluster (docs/scale.md)")
     where.add_argument("--scheduler-file", type=Path, metavar="FILE", help="a Dask scheduler file")
+    grade.add_argument(
+        "--allow-process-isolation",
+        action="store_true",
+        help="grade even where only the process level works (students could read the answer key)",
+    )
 
     report = _command(
         commands,
@@ -229,19 +234,23 @@ def _secret(args: argparse.Namespace) -> str | None:
     return args.secret or os.environ.get(SECRET_ENV) or None
 
 
-def _grade_options(args: argparse.Namespace) -> GradeOptions:
+def _grade_options(args: argparse.Namespace, *, refuse_process: bool = False) -> GradeOptions:
     from grader.grade import GradeOptions
-    from grader.sandbox import available_levels
-    from grader.sandbox.isolation import RANK
+    from grader.sandbox import IsolationError
+    from grader.sandbox.worker import select_level
 
     if args.cifar is not None and not args.cifar.is_dir():
         raise UserError(f"--cifar: no such folder: {args.cifar}")
-    if args.min_isolation is not None and not _on_cluster(args):  # the cluster checks its workers
-        # Checked once here, so a batch fails in one line instead of once per submission.
-        best = available_levels()[0]
-        if RANK[best] < RANK[args.min_isolation]:
-            raise UserError(f"--min-isolation {args.min_isolation}: this machine offers at most {best!r}")
-    return GradeOptions(secret=_secret(args), cifar_dir=args.cifar, min_isolation=args.min_isolation)
+    minimum = args.min_isolation
+    if refuse_process and minimum in (None, "process"):
+        minimum = "unshare"  # grades that count: the process level hides nothing (docs/security.md)
+    if not _on_cluster(args):  # the cluster checks its workers
+        try:  # a real worker is started once here: a batch fails in one line, its graders inherit it
+            select_level(None, minimum)
+        except IsolationError as e:
+            hint = "; pass --allow-process-isolation to grade anyway" if refuse_process else ""
+            raise UserError(f"{e}{hint}") from None
+    return GradeOptions(secret=_secret(args), cifar_dir=args.cifar, min_isolation=minimum)
 
 
 def _only_matching(rubric: Rubric, keywords: list[str]) -> Rubric:
@@ -384,7 +393,7 @@ def _grade(args: argparse.Namespace) -> int:
         chosen = select(jobs, args.only, [j.name for j in jobs] if args.regrade_all else args.force)
     except BatchError as e:
         raise UserError(str(e)) from None
-    options = _grade_options(args)
+    options = _grade_options(args, refuse_process=not args.allow_process_isolation)
     remember(args.out, jobs, graded_with)
     start = time.monotonic()
     if _on_cluster(args):

@@ -134,6 +134,8 @@ def check_table(report: Report, *, width: int = 80, color: bool = False, verbose
     middle = width - (MARK_WIDTH + 2 + ids + 2 + 2 + points)
     indent = " " * (MARK_WIDTH + 2)
     lines = _wrapped(one_line(f"{report.submission.name} ({report.submission.kind})"), width, "")
+    if report.confinement:
+        lines += _wrapped(one_line(report.confinement.line()), width, "")
     if report.error:
         lines += _wrapped(f"error: {one_line(report.error)}", width, "")
     for finding in report.findings:

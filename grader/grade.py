@@ -104,6 +104,7 @@ def grade_submission(
         with worker:
             results, student_time = _run_checks(worker, bundle, rubric, options, data_dir, dataset)
             isolation = worker.isolation
+            confinement = worker.confinement
     score = round(sum(r.points for r in results), 6)
     max_score = round(sum(r.max_points for r in results), 6)
     return Report(
@@ -118,6 +119,7 @@ def grade_submission(
         student_time_s=student_time,
         environment=environment(),
         isolation=isolation,
+        confinement=confinement,
         dataset=dataset,
         inputs_key=inputs_key(rubric, options, bundle.sha256, dataset),
         score=score,

@@ -33,6 +33,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from grader.confinement import Confinement
 from grader.text import valid_utf8
 
 # Fields that change between two gradings of the same submission with the
@@ -219,6 +220,7 @@ class Report(BaseModel):
     student_time_s: float | None = 0.0  # time spent inside the student's code, as the worker claims it
     environment: Environment
     isolation: Name  # bwrap | unshare | process | none (not graded)
+    confinement: Confinement | None = None  # the level and limits in force (None: older reports)
     dataset: Text = ""  # builtin | cifar10:<path>
     # sha256 over (grader version, rubric hash, secret hash, submission hash, dataset):
     # a batch re-run skips a submission whose existing report has the same key.

@@ -1,9 +1,9 @@
 """Run student code in a sandboxed worker process; only plain data crosses (see docs/security.md)."""
 
-from .isolation import IsolationError, available_levels
+from .isolation import IsolationError
 from .limits import Limits
 from .protocol import ProtocolError
-from .worker import Handle, Reply, StaleHandleError, StudentFailure, Worker
+from .worker import Handle, Reply, StaleHandleError, StudentFailure, Worker, available_levels
 
 __all__ = [
     "Handle",

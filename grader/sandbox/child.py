@@ -39,6 +39,7 @@ from .protocol import FrameReader, ProtocolError, Ref, decode, encode, frame, wr
 TRACEBACK_LINES = 20
 _WORKER_DIR = os.path.dirname(os.path.abspath(__file__))
 _STUDENT_ROOT = ""  # the submission's tree, set by main; shortens paths in tracebacks
+PR_SET_PDEATHSIG = 1
 
 
 class StudentError(Exception):
@@ -156,7 +157,9 @@ def flush_output() -> None:
             stream.flush()
 
 
-def serve(fd_in: int, fd_out: int, session: Session, max_message_bytes: int, shared: memoryview) -> None:
+def serve(
+    fd_in: int, fd_out: int, session: Session, max_message_bytes: int, shared: memoryview | None
+) -> None:
     reader = FrameReader(max_message_bytes=max_message_bytes, shared=shared)
     limit = session.max_array_bytes
     while True:
@@ -179,8 +182,22 @@ def serve(fd_in: int, fd_out: int, session: Session, max_message_bytes: int, sha
         write_frame(fd_out, frame(reply, out_blobs, shared))
 
 
+def die_with_parent() -> None:
+    """Linux: be killed when the process that started this one dies.
+
+    That parent is a keeper (bwrap's init, unshare's shell, the process level's shell) which dies
+    with the grader; without this, a worker busy in student code would spin on as an orphan.
+    """
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def main(config_json: str) -> None:
     config = json.loads(config_json)
+    if not config.get("portable"):
+        die_with_parent()
     os.chdir(config["scratch"])
     session = Session(config)
     compat.install()  # numpy 1.x names older course years use, before any student code runs
@@ -190,6 +207,8 @@ def main(config_json: str) -> None:
     sys.argv = ["worker"]
     hello = {"ok": True, "pid": os.getpid(), "uid": os.getuid(), "numpy": np.__version__}
     write_frame(config["fd_out"], frame(hello, []))
-    shared = memoryview(mmap.mmap(config["fd_shared"], config["shared_bytes"]))
-    os.close(config["fd_shared"])
+    shared = None  # the portable level has no shared region: everything crosses through the pipes
+    if config["fd_shared"] is not None:
+        shared = memoryview(mmap.mmap(config["fd_shared"], config["shared_bytes"]))
+        os.close(config["fd_shared"])
     serve(config["fd_in"], config["fd_out"], session, config["max_message_bytes"], shared)

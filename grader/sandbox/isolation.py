@@ -11,35 +11,41 @@ Levels, strongest first:
 - ``unshare``: the same namespaces and view made with util-linux ``unshare``, a
   shell script of ``mount`` calls, ``chroot`` and ``setpriv``. Needs root.
 - ``process``: a plain child process in its own session with rlimits; it sees
-  and may write whatever the grader's user may.
+  and may write whatever the grader's user may. Off Linux (or when forced, so the
+  tests keep it working) it is *portable*: no memfd, no prctl, no cgroups.
 
-All levels get the same rlimits and, where one can be created, a memory+pids
-cgroup (cgroup v1; it binds root too).
+All levels get the same rlimits and, where one can be created, a memory+pids+cpu
+cgroup (v2 where the grader may write a v2 subtree, else v1; it binds root too).
+Which level a machine offers is decided by starting a real worker (worker.py),
+not by these commands alone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import functools
 import json
 import os
-import resource
 import secrets
 import shlex
 import shutil
 import signal
-import subprocess
+import site
 import sys
 import sysconfig
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .cgroups import Cgroup
 from .limits import Limits
+
+try:
+    import resource
+except ImportError:  # Windows: no rlimits
+    resource = None  # type: ignore[assignment]
 
 LEVELS = ("bwrap", "unshare", "process")  # strongest first
 RANK = {"process": 0, "unshare": 1, "bwrap": 2}
@@ -76,9 +82,12 @@ class Layout:
     def site_dirs(self) -> list[str]:
         return [p for name in SITE_PACKAGES if os.path.isdir(p := os.path.join(self.site, name))]
 
-    def base_site(self) -> str:
-        """The interpreter's own site-packages: hidden, it may hold anything (even `reference`)."""
-        return sysconfig.get_paths(vars={"base": self.prefix, "platbase": self.prefix})["purelib"]
+    def hidden_sites(self) -> list[str]:
+        """The interpreter's own package dirs that exist: hidden, they may hold anything (even
+        `reference`). Debian's Python keeps them in dist-packages, some under /usr/local."""
+        paths = sysconfig.get_paths(vars={"base": self.prefix, "platbase": self.prefix})
+        found = [paths["purelib"], paths["platlib"], *site.getsitepackages([self.prefix])]
+        return sorted({os.path.realpath(p) for p in found if os.path.isdir(p)})
 
     def readonly(self) -> list[str]:
         dirs = [self.prefix, *self.site_dirs(), str(self.runtime), str(self.root)]
@@ -86,44 +95,31 @@ class Layout:
 
 
 def _is_root() -> bool:
-    return os.geteuid() == 0
+    return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-@functools.cache
-def available_levels() -> tuple[str, ...]:
-    """The levels this machine can provide, strongest first (probed once per process)."""
-    levels = []
-    bwrap_probe = ["bwrap", "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "true"]
-    if shutil.which("bwrap") and _probe(bwrap_probe):
-        levels.append("bwrap")
-    has_tools = all(shutil.which(t) for t in ("unshare", "setpriv", "chroot", "mount"))
-    if _is_root() and has_tools and _probe(["unshare", "--mount", "--pid", "--net", "--fork", "true"]):
-        levels.append("unshare")
-    levels.append("process")
-    return tuple(levels)
+LINUX = sys.platform == "linux"
 
 
-def _probe(cmd: list[str]) -> bool:
-    try:
-        return subprocess.run(cmd, capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+def missing_prerequisite(level: str) -> str | None:
+    """Why `level` cannot even be tried here (None: try it by starting a worker)."""
+    if level == "process":
+        return None
+    if not LINUX:
+        return "needs Linux namespaces"
+    if level == "bwrap":
+        return None if shutil.which("bwrap") else "bubblewrap (bwrap) is not installed"
+    if not _is_root():
+        return "needs root"
+    missing = [t for t in ("unshare", "setpriv", "chroot", "mount") if not shutil.which(t)]
+    return f"{', '.join(missing)} not found" if missing else None
 
 
-def choose_level(requested: str | None, min_isolation: str | None) -> str:
-    """The strongest available level (or `requested`), refusing anything below `min_isolation`."""
-    for name in (requested, min_isolation):
-        if name is not None and name not in RANK:
-            raise ValueError(f"unknown isolation level {name!r}; use one of {', '.join(LEVELS)}")
-    available = available_levels()
-    level = requested or available[0]
-    if level not in available:
-        raise IsolationError(
-            f"isolation level {level!r} is not available (available: {', '.join(available)})"
-        )
-    if min_isolation is not None and RANK[level] < RANK[min_isolation]:
-        raise IsolationError(f"isolation level {level!r} is below the required {min_isolation!r}")
-    return level
+def _tool(name: str) -> str:
+    """A program as found on the grader's PATH (the child's minimal PATH must not pick another one),
+    with links resolved: setpriv runs inside the sandbox, where only system dirs are visible."""
+    found = shutil.which(name)
+    return os.path.realpath(found) if found else name
 
 
 def _drop_privileges(uid: int) -> list[str]:
@@ -131,13 +127,13 @@ def _drop_privileges(uid: int) -> list[str]:
     if not _is_root():
         return []
     return [
-        shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+        _tool("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
         "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
     ]  # fmt: skip
 
 
 def bwrap_command(layout: Layout, limits: Limits, uid: int, python_cmd: list[str]) -> list[str]:
-    cmd = ["bwrap"]
+    cmd = [_tool("bwrap")]
     if not _is_root():
         cmd += ["--unshare-user", "--cap-drop", "ALL"]  # unprivileged: the user namespace is the only way in
     for path in SYSTEM_DIRS:
@@ -150,13 +146,16 @@ def bwrap_command(layout: Layout, limits: Limits, uid: int, python_cmd: list[str
     scratch = str(layout.scratch)
     for path in _ancestors([*layout.readonly(), scratch]):
         cmd += ["--perms", "0755", "--dir", path]  # else bwrap makes them 0700, closed to the sandbox uid
-    # The interpreter first, its site-packages covered by an empty tmpfs, then the rest: numpy may live
-    # in that very site-packages (no venv), and its bind then lands on the tmpfs.
+    # The interpreter first, its package dirs covered by empty tmpfs, then the rest: numpy may live
+    # in one of those very dirs (no venv), and its bind then lands on the tmpfs.
     prefix, *others = layout.readonly()
-    cmd += ["--ro-bind", prefix, prefix, "--tmpfs", layout.base_site()]
+    cmd += ["--ro-bind", prefix, prefix]
+    for hidden in layout.hidden_sites():
+        cmd += ["--tmpfs", hidden]
     for path in others:
         cmd += ["--ro-bind", path, path]
-    cmd += ["--remount-ro", layout.base_site()]
+    for hidden in layout.hidden_sites():
+        cmd += ["--remount-ro", hidden]
     cmd += ["--perms", "1777", "--size", str(limits.scratch_mb << 20), "--tmpfs", scratch]
     cmd += ["--proc", "/proc", "--dev", "/dev", "--chdir", scratch]
     cmd += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
@@ -191,12 +190,12 @@ def unshare_command(layout: Layout, limits: Limits, uid: int, python_cmd: list[s
         lines += [f"mkdir -p {r}{q(os.path.dirname(path))}", f"touch {r}{q(path)}"]
         lines.append(f"mount -o bind,ro {q(path)} {r}{q(path)}" if path.startswith("/etc") else
                      f"mount --bind {q(path)} {r}{q(path)}")  # fmt: skip
-    site = f"{r}{q(layout.base_site())}"
-    for i, path in enumerate(layout.readonly()):  # the interpreter first, then its site-packages hidden
+    hidden = [f"{r}{q(h)}" for h in layout.hidden_sites()]
+    for i, path in enumerate(layout.readonly()):  # the interpreter first, then its package dirs hidden
         lines += [f"mkdir -p {r}{q(path)}", f"mount -o bind,ro,nosuid,nodev {q(path)} {r}{q(path)}"]
         if i == 0:
-            lines.append(f"mount -t tmpfs -o size=1m,mode=755 none {site}")
-    lines.append(f"mount -o remount,ro {site}")
+            lines += [f"mount -t tmpfs -o size=1m,mode=755 none {h}" for h in hidden]
+    lines += [f"mount -o remount,ro {h}" for h in hidden]
     scratch = q(str(layout.scratch))
     scratch_opts = f"size={limits.scratch_mb}m,mode=1777"
     lines += [f"mkdir -p {r}{scratch}", f"mount -t tmpfs -o {scratch_opts} none {r}{scratch}"]
@@ -205,10 +204,17 @@ def unshare_command(layout: Layout, limits: Limits, uid: int, python_cmd: list[s
     # Not exec (and not last, which sh may exec anyway): this shell stays pid 1 of the namespace with
     # unshare's parent-death signal, which setpriv's change of uid would clear in the child itself.
     # When the grader dies, unshare, this shell and with it the whole namespace die.
-    chroot = q(shutil.which("chroot") or "chroot")
+    chroot = q(_tool("chroot"))
     lines += [f"{chroot} {r} " + shlex.join(_drop_privileges(uid) + python_cmd), "exit $?"]
-    unshare = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--net", "--ipc", "--uts"]
+    unshare = [_tool("unshare"), "--mount", "--pid", "--fork", "--kill-child", "--net", "--ipc", "--uts"]
     return [*unshare, "--propagation", "private", "--", "/bin/sh", "-c", "\n".join(lines)]
+
+
+def process_command(python_cmd: list[str]) -> list[str]:
+    """The process level's worker under a keeper shell, as bwrap's init and unshare's shell are at
+    theirs: code that kills its parent (`kill_parent.py`) hits the keeper, not the grader. (It does
+    not stop code that looks for the grader's pid: same uid, see docs/security.md.)"""
+    return ["/bin/sh", "-c", '"$@"\nexit $?', "cnngrade-keeper", *python_cmd]
 
 
 def python_command(layout: Layout, config: dict) -> list[str]:
@@ -231,6 +237,8 @@ def unprivileged_uid() -> int:
 
 
 def rlimits(limits: Limits, *, per_uid: bool) -> list[tuple[int, int]]:
+    if resource is None:
+        return []
     mb = 1 << 20
     out = [
         (resource.RLIMIT_AS, limits.memory_mb * mb),
@@ -244,114 +252,28 @@ def rlimits(limits: Limits, *, per_uid: bool) -> list[tuple[int, int]]:
     return out
 
 
-class Cgroup:
-    """A memory + pids cgroup (v1) for one worker; its limits bind root and every descendant."""
-
-    def __init__(self, dirs: dict[str, Path]) -> None:
-        self.dirs = dirs
-
-    @classmethod
-    def create(cls, limits: Limits) -> Cgroup | None:
-        """None when cgroups cannot be created here (not root, no v1 hierarchy): rlimits still apply."""
-        name = f"cnngrade-{os.getpid()}-{secrets.token_hex(4)}"
-        dirs: dict[str, Path] = {}
-        try:
-            for controller in ("memory", "pids"):
-                parent = _own_cgroup(controller)
-                _remove_orphans(parent)
-                dirs[controller] = parent / name
-                dirs[controller].mkdir()
-            mem = limits.memory_mb << 20
-            (dirs["memory"] / "memory.limit_in_bytes").write_text(str(mem))
-            with contextlib.suppress(OSError):  # absent without swap accounting
-                (dirs["memory"] / "memory.memsw.limit_in_bytes").write_text(str(mem))
-            (dirs["pids"] / "pids.max").write_text(str(limits.nproc))
-        except OSError:
-            cls(dirs).remove()
-            return None
-        return cls(dirs)
-
-    def join(self) -> None:
-        """Move the calling process in (runs in the child between fork and exec)."""
-        pid = str(os.getpid()).encode()
-        for d in self.dirs.values():
-            fd = os.open(d / "cgroup.procs", os.O_WRONLY)
-            os.write(fd, pid)
-            os.close(fd)
-
-    def pids(self) -> set[int]:
-        found: set[int] = set()
-        for d in self.dirs.values():
-            with contextlib.suppress(OSError):
-                found |= {int(p) for p in (d / "cgroup.procs").read_text().split()}
-        return found
-
-    def memory_exceeded(self) -> bool:
-        """Whether the kernel's OOM killer acted in this cgroup (or an allocation hit the limit)."""
-        with contextlib.suppress(OSError, ValueError):
-            d = self.dirs["memory"]
-            stats = dict(line.split() for line in (d / "memory.oom_control").read_text().splitlines())
-            return int(stats.get("oom_kill", 0)) > 0 or int((d / "memory.failcnt").read_text()) > 0
-        return False
-
-    def kill_all(self, deadline_s: float = 5.0) -> None:
-        """SIGKILL every process inside until none is left (a fork bomb is capped by pids.max)."""
-        end = time.monotonic() + deadline_s
-        while (pids := self.pids()) and time.monotonic() < end:
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.002)
-
-    def remove(self) -> None:
-        for d in self.dirs.values():
-            for _ in range(200):  # a killed task may take a moment to leave
-                try:
-                    d.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.005)
-
-
-def _remove_orphans(parent: Path) -> None:
-    """Remove empty cgroups left by graders that were killed (their pid, in the name, is gone)."""
-    for d in parent.glob("cnngrade-*-*"):
-        pid = d.name.split("-")[1]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
-            with contextlib.suppress(OSError):
-                d.rmdir()  # fails while a process is still inside: then it is not an orphan yet
-
-
-def _own_cgroup(controller: str) -> Path:
-    """Our own cgroup in a v1 hierarchy, so workers nest under whatever limits the grader runs in."""
-    for line in Path("/proc/self/cgroup").read_text().splitlines():
-        _, controllers, path = line.split(":", 2)
-        if controller in controllers.split(","):
-            base = Path("/sys/fs/cgroup") / controller / path.lstrip("/")
-            if base.is_dir():
-                return base
-    raise OSError(f"no cgroup v1 {controller} hierarchy")
-
-
 PR_SET_PDEATHSIG = 1
 
 
-def preexec(limits: Limits, cgroup: Cgroup | None, *, per_uid: bool) -> Callable[[], None]:
+def preexec(limits: Limits, cgroup: Cgroup | None, *, per_uid: bool, portable: bool) -> Callable[[], None]:
     """What the child does between fork and exec: die with the grader, join the cgroup, lower rlimits.
 
     The parent-death signal matters when the grader itself is killed: bwrap and unshare then take
-    their namespace down with them, and a process-level child does not spin on unattended.
+    their namespace down with them, and a process-level child does not spin on unattended. It is
+    Linux's prctl, so the portable process level goes without (its child sees the request pipe
+    close instead, and exits).
     """
     pairs = rlimits(limits, per_uid=per_uid)
-    libc = ctypes.CDLL(None, use_errno=True)
+    libc = None if portable else ctypes.CDLL(None, use_errno=True)
 
     def setup() -> None:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if libc is not None:
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if cgroup is not None:
             cgroup.join()
         for which, value in pairs:
-            resource.setrlimit(which, (value, value + 1 if which == resource.RLIMIT_CPU else value))
+            # Off Linux some are refused (macOS: RLIMIT_AS): there they are best effort.
+            with contextlib.nullcontext() if LINUX else contextlib.suppress(ValueError, OSError):
+                resource.setrlimit(which, (value, value + 1 if which == resource.RLIMIT_CPU else value))
 
     return setup

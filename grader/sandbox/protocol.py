@@ -124,8 +124,10 @@ def _load_npy(blob: memoryview, max_array_bytes: int) -> np.ndarray:
             np.lib.format.read_array_header_1_0 if version[0] == 1 else np.lib.format.read_array_header_2_0
         )
         shape, fortran, dtype = read_header(head)
-    except (ValueError, SyntaxError, TypeError) as e:
-        raise ProtocolError(f"malformed array header: {e}") from None
+    except Exception as e:
+        # numpy's reader is not written for hostile bytes: besides ValueError it lets through
+        # tokenize.TokenError, MemoryError, RecursionError, ... Whatever it raises, the header is bad.
+        raise ProtocolError(f"malformed array header: {type(e).__name__}") from None
     count = math.prod(shape)
     _check_array(dtype, shape, count * dtype.itemsize, max_array_bytes)
     if len(blob) - start - hlen != count * dtype.itemsize:
@@ -276,6 +278,8 @@ class FrameReader:
         if type(header) is not dict:
             raise ProtocolError("malformed message header")
         table = json_len + _pad(json_len, 8)
+        if table + 8 * n_blobs > len(body):  # the prefix's size check does not count the padding
+            raise ProtocolError("malformed message frame")
         lengths = [_U64.unpack_from(body, table + 8 * i)[0] for i in range(n_blobs)]
         source = self.shared if flags & SHARED else memoryview(body)
         offsets = _blob_offsets(lengths, 0 if flags & SHARED else table + 8 * n_blobs)

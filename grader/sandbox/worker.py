@@ -12,7 +12,7 @@ everything it started; the next call starts a fresh one.
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import functools
 import mmap
 import os
 import selectors
@@ -28,14 +28,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from grader.confinement import Confinement
+
 from . import isolation as iso
-from .isolation import Cgroup, Layout
+from .cgroups import Cgroup
+from .isolation import LEVELS, RANK, IsolationError, Layout
 from .limits import Limits
 from .protocol import FrameReader, ProtocolError, Ref, decode, encode, frame
 
 CHILD_FILES = ("child.py", "protocol.py", "ops.py", "compat.py")
 START_TIMEOUT_S = 20.0  # generous: a loaded machine may take seconds to start Python and numpy
 PIPE_BYTES = 1 << 20
+PORTABLE_ENV = "CNNGRADE_PORTABLE"
 SHARED_BYTES = 32 << 20  # counts against the child's RLIMIT_AS: big enough for the layers' arrays
 
 
@@ -126,30 +130,56 @@ class _DeadlineError(Exception):
     pass
 
 
-class _Child:
-    """One running child process and its pipes."""
+def _shared_region(limits: Limits) -> tuple[int, int]:
+    """A sealed memfd for large arrays (a 2.4 MB round trip is ~5x faster than the pipes).
 
-    def __init__(self, level: str, layout: Layout, limits: Limits, symbols: dict[str, str]) -> None:
+    Sealed, so the child cannot shrink it under the grader's reads (SIGBUS). Linux only.
+    """
+    import fcntl
+
+    fd = os.memfd_create("cnngrade-worker", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    size = min(SHARED_BYTES, int(limits.max_message_mb * 2**20))
+    os.ftruncate(fd, size)
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
+    return fd, size
+
+
+def _widen(fds: Iterable[int]) -> None:
+    """Bigger pipe buffers where the system allows (Linux's F_SETPIPE_SZ): fewer wake-ups per array."""
+    with contextlib.suppress(ImportError):
+        import fcntl
+
+        for fd in fds:
+            with contextlib.suppress(OSError, AttributeError):
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
+class _Child:
+    """One running child process and its pipes.
+
+    `portable`: the process level with nothing Linux-only (no memfd, prctl or cgroup); every
+    array then crosses through the pipes.
+    """
+
+    def __init__(
+        self, level: str, layout: Layout, limits: Limits, symbols: dict[str, str], *, portable: bool = False
+    ) -> None:
         self.level = level
         self.limits = limits
+        self.portable = portable
         req_r, self.req_w = os.pipe()
         self.rep_r, rep_w = os.pipe()
         self.out_r, out_w = os.pipe()
-        for fd in (self.req_w, rep_w, out_w):
-            with contextlib.suppress(OSError):
-                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-        # Large arrays travel through a shared region instead of the pipes (a 2.4 MB round trip is
-        # ~5x faster). Sealed, so the child cannot shrink it under the grader's reads (SIGBUS).
-        shm_fd = os.memfd_create("cnngrade-worker", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
-        shared_bytes = min(SHARED_BYTES, int(limits.max_message_mb * 2**20))
-        os.ftruncate(shm_fd, shared_bytes)
-        fcntl.fcntl(shm_fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
-        self.shared = memoryview(mmap.mmap(shm_fd, shared_bytes))
+        if not portable:
+            _widen((self.req_w, rep_w, out_w))
+        shm_fd, shared_bytes = (None, 0) if portable else _shared_region(limits)
+        self.shared = None if shm_fd is None else memoryview(mmap.mmap(shm_fd, shared_bytes))
         config = {
             "fd_in": req_r,
             "fd_out": rep_w,
             "fd_shared": shm_fd,
             "shared_bytes": shared_bytes,
+            "portable": portable,
             "root": str(layout.root),
             "symbols": symbols,
             "ro_dirs": [str(d) for d in layout.ro_dirs],
@@ -163,27 +193,52 @@ class _Child:
         elif level == "unshare":
             cmd = iso.unshare_command(layout, limits, uid, python_cmd)
         else:
-            cmd = python_cmd
-        private_uid = os.geteuid() == 0 and level != "process"
-        self.cgroup = Cgroup.create(limits)
+            cmd = iso.process_command(python_cmd)
+        self.private_uid = iso._is_root() and level != "process"
+        self.cgroup = None if portable else Cgroup.create(limits)
+        passed = [fd for fd in (req_r, rep_w, shm_fd) if fd is not None]
         try:
             self.proc = subprocess.Popen(
                 cmd,
                 stdin=subprocess.DEVNULL,
                 stdout=out_w,
                 stderr=out_w,
-                pass_fds=(req_r, rep_w, shm_fd),
+                pass_fds=passed,
                 cwd=layout.scratch,
                 env=iso.child_env(layout),
                 start_new_session=True,
-                preexec_fn=iso.preexec(limits, self.cgroup, per_uid=private_uid),
+                preexec_fn=iso.preexec(limits, self.cgroup, per_uid=self.private_uid, portable=portable),
             )
+        except BaseException:
+            if self.cgroup is not None:
+                self.cgroup.remove()
+            raise
         finally:
-            for fd in (req_r, rep_w, out_w, shm_fd):
+            for fd in (*passed, out_w):
                 os.close(fd)
         for fd in (self.req_w, self.rep_r, self.out_r):
             os.set_blocking(fd, False)
         self.reader = FrameReader(max_message_bytes=int(limits.max_message_mb * 2**20), shared=self.shared)
+        self.replied_at = 0.0  # monotonic time the last reply was complete
+
+    def confinement(self, not_used: dict[str, str]) -> Confinement:
+        """What this child runs under, as the report states it."""
+        group = self.cgroup
+        rlimit = "none" if iso.resource is None else "rlimit"
+        confined = self.level != "process"
+        return Confinement(
+            level=self.level,  # type: ignore[arg-type]
+            portable=self.portable,
+            not_used=not_used,
+            memory=group.kind if group is not None and "memory" in group.dirs else rlimit,  # type: ignore[arg-type]
+            pids=group.kind if group is not None else "rlimit" if self.private_uid else "none",  # type: ignore[arg-type]
+            cpu_share=group.kind if group is not None and group.has_cpu else "none",  # type: ignore[arg-type]
+            cpu_time=rlimit,  # type: ignore[arg-type]
+            network_isolated=confined,
+            answer_key_hidden=confined,
+            read_only_outside_scratch=confined,
+            private_uid=self.private_uid,
+        )
 
     def exchange(self, chunks: list[Any], timeout: float, output: Output) -> tuple[dict[str, Any], list[Any]]:
         """Send a frame (may be empty) and wait for one reply, collecting output meanwhile."""
@@ -210,6 +265,7 @@ class _Child:
                         with contextlib.suppress(BlockingIOError):
                             if not self.reader.read_from(self.rep_r):
                                 raise _ChildDiedError
+        self.replied_at = time.monotonic()  # before draining output: Reply.wall_s ends here
         # Output written before the reply is already in its pipe: take it (boundedly, against floods).
         for _ in range(64):
             if not self._read_output(output):
@@ -245,8 +301,9 @@ class _Child:
             return "the worker closed its reply pipe"
         if self.cgroup is not None and self.cgroup.memory_exceeded():
             return f"killed: memory limit of {self.limits.memory_mb} MB exceeded"
-        # bwrap and unshare report a child killed by signal N as exit status 128 + N.
-        sig = -rc if rc < 0 else rc - 128 if rc > 128 and self.level != "process" else None
+        # Every level's keeper (bwrap, unshare's shell, process_command's shell) reports a child
+        # killed by signal N as exit status 128 + N.
+        sig = -rc if rc < 0 else rc - 128 if rc > 128 else None
         if sig == signal.SIGXCPU:
             return f"killed: CPU time limit of {self.limits.cpu_s} s exceeded"
         if sig is not None:
@@ -286,6 +343,97 @@ def _make_readable(path: Path) -> None:
         dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
 
 
+def _prepare(base: Path, root: Path, ro_dirs: list[Path], level: str) -> Layout:
+    """The worker's own files under `base` (the runtime package), and the host paths it needs."""
+    runtime = base / "runtime"
+    package = runtime / "cnngrade_worker"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    for name in CHILD_FILES:
+        shutil.copyfile(Path(__file__).with_name(name), package / name)
+    if iso._is_root() and level != "process":
+        for tree in (base, root, *ro_dirs):
+            _make_readable(tree)
+    return Layout(runtime=runtime, root=root, scratch=base, ro_dirs=ro_dirs)
+
+
+@functools.cache
+def probe(level: str, portable: bool = False) -> str | None:
+    """Start a real worker at `level` end to end (an empty submission, one request answered).
+
+    None when it works, else why not in one line. Cached per process: a batch forks its graders
+    after the first probe, so each level is tried once per run.
+    """
+    if reason := iso.missing_prerequisite(level):
+        return reason
+    base = Path(tempfile.mkdtemp(prefix="cnngrade-probe-"))
+    child = None
+    try:
+        (base / "empty").mkdir()
+        (base / "data").mkdir()
+        layout = _prepare(base, base / "empty", [base / "data"], level)
+        layout.scratch = base / "scratch"
+        layout.scratch.mkdir(mode=0o700)
+        output = Output(4)
+        child = _Child(level, layout, Limits(), {}, portable=portable)
+        child.exchange([], START_TIMEOUT_S, output)  # hello
+        args, _ = encode(([], {}), max_array_bytes=1 << 20)
+        request = {"kind": "call", "symbol": "probe", "keep": [], "payload": args}
+        reply, _ = child.exchange(frame(request, [], child.shared), START_TIMEOUT_S, output)
+        if reply.get("ok") is not False or "does not define" not in str(reply.get("error")):
+            return f"the probe worker answered wrongly: {str(reply)[:200]}"
+        return None
+    except (_ChildDiedError, _DeadlineError, ProtocolError):
+        reason = child.death_reason() if child is not None and child.proc.poll() is not None else "no answer"
+        last = [line for line in output.text().splitlines() if line.strip()][-1:]
+        return f"a worker did not start ({reason}{': ' + last[0] if last else ''})"
+    except OSError as e:
+        return f"a worker did not start: {e}"
+    finally:
+        if child is not None:
+            child.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def portable_default() -> bool:
+    """Off Linux, or with $CNNGRADE_PORTABLE=1 (so tests keep that path working on Linux)."""
+    return not iso.LINUX or os.environ.get(PORTABLE_ENV) == "1"
+
+
+def select_level(
+    requested: str | None, min_isolation: str | None, *, portable: bool | None = None
+) -> tuple[str, dict[str, str]]:
+    """The strongest level that starts a worker here (or `requested`), and why stronger ones were not used.
+
+    Raises IsolationError when the level found is below `min_isolation`, or nothing starts.
+    """
+    portable = portable_default() if portable is None else portable
+    for name in (requested, min_isolation):
+        if name is not None and name not in RANK:
+            raise ValueError(f"unknown isolation level {name!r}; use one of {', '.join(LEVELS)}")
+    not_used: dict[str, str] = {}
+    for level in [requested] if requested else list(LEVELS):
+        if portable and level != "process":
+            reason: str | None = "portable mode: only the process level"
+        else:
+            reason = probe(level, portable)
+        if reason is None:
+            break
+        not_used[level] = reason
+    else:
+        why = "; ".join(f"{k}: {v}" for k, v in not_used.items())
+        raise IsolationError(f"no isolation level can start a worker here ({why})")
+    if min_isolation is not None and RANK[level] < RANK[min_isolation]:
+        why = "".join(f"; {k}: {v}" for k, v in not_used.items())
+        raise IsolationError(f"isolation level {level!r} is below the required {min_isolation!r}{why}")
+    return level, not_used
+
+
+def available_levels() -> tuple[str, ...]:
+    """The levels that start a worker on this machine, strongest first (each probed once per process)."""
+    return tuple(level for level in LEVELS if probe(level) is None)
+
+
 def _cleanup(state: dict[str, Any]) -> None:
     if state.get("child") is not None:
         state["child"].stop()
@@ -297,8 +445,10 @@ class Worker:
     """A sandboxed process that runs one submission's code and answers calls.
 
     `isolation` forces a level ("bwrap", "unshare", "process"); by default the
-    strongest available is used. `min_isolation` refuses to start below a level
-    (`IsolationError`). When the level switches to an unprivileged
+    strongest level that starts a real worker here is used, and `confinement` says
+    which and why no stronger one. `min_isolation` refuses to start below a level
+    (`IsolationError`). `portable` forces the process level without Linux-only
+    features (the default off Linux). When the level switches to an unprivileged
     uid, the bundle tree and `ro_dirs` are made world-readable (o+rX) so that
     uid can read them.
     """
@@ -311,26 +461,20 @@ class Worker:
         ro_dirs: Iterable[Path] = (),
         min_isolation: str | None = None,
         isolation: str | None = None,
+        portable: bool | None = None,
     ) -> None:
         self.limits = limits or Limits()
-        self.isolation = iso.choose_level(isolation, min_isolation)
+        self._portable = portable_default() if portable is None else portable
+        self.isolation, self._not_used = select_level(isolation, min_isolation, portable=self._portable)
         self._token = uuid.uuid4().hex
         self._symbols = symbol_table(bundle)
         self._generation = 0
         base = Path(tempfile.mkdtemp(prefix="cnngrade-worker-"))
         self._state: dict[str, Any] = {"base": base, "child": None}
         self._finalizer = weakref.finalize(self, _cleanup, self._state)
-        runtime = base / "runtime"
-        package = runtime / "cnngrade_worker"
-        package.mkdir(parents=True)
-        (package / "__init__.py").write_text("")
-        for name in CHILD_FILES:
-            shutil.copyfile(Path(__file__).with_name(name), package / name)
         ro = [Path(d).resolve() for d in ro_dirs]
-        self._layout = Layout(runtime=runtime, root=Path(bundle.root).resolve(), scratch=base, ro_dirs=ro)
-        if os.geteuid() == 0 and self.isolation != "process":
-            for tree in (base, self._layout.root, *ro):
-                _make_readable(tree)
+        self._layout = _prepare(base, Path(bundle.root).resolve(), ro, self.isolation)
+        self.confinement: Confinement | None = None  # what the current child runs under
         self._start()
 
     # --- the public calls -------------------------------------------------------------------
@@ -380,8 +524,9 @@ class Worker:
         self._generation += 1
         self._layout.scratch = self._state["base"] / f"scratch-{self._generation}"
         self._layout.scratch.mkdir(mode=0o700)
-        child = _Child(self.isolation, self._layout, self.limits, self._symbols)
+        child = _Child(self.isolation, self._layout, self.limits, self._symbols, portable=self._portable)
         self._state["child"] = child
+        self.confinement = child.confinement(self._not_used)
         output = Output(self.limits.output_kib)
         try:
             child.exchange([], START_TIMEOUT_S, output)  # the child's hello: numpy is imported, it is ready
@@ -431,7 +576,7 @@ class Worker:
         timeout = timeout_s or self.limits.call_timeout_s
         output = Output(self.limits.output_kib)
         child = self._state["child"]
-        start = time.monotonic()
+        start = time.monotonic()  # after the restart and the copy into shared memory: only the exchange
         try:
             reply, reply_blobs = child.exchange(data, timeout, output)
         except _DeadlineError:
@@ -444,18 +589,25 @@ class Worker:
         except ProtocolError as e:
             self._stop()
             raise StudentFailure("error", f"the worker sent a malformed reply: {e}", output.text()) from None
-        wall = time.monotonic() - start
+        wall = child.replied_at - start
         if reply.get("ok") is not True:
             self._stop()
             message = str(reply.get("error", "unknown error"))[:8000]
             raise StudentFailure("error", message, output.text(), origin="student")
         try:
             value = decode(reply.get("value"), reply_blobs, max_array_bytes=max_array)
-            duration = float(reply.get("duration_s", 0.0))
-        except (ProtocolError, TypeError, ValueError) as e:
+            duration = _duration(reply.get("duration_s"))
+        except ProtocolError as e:
             self._stop()
             raise StudentFailure("error", f"the result cannot be used: {e}", output.text()) from None
         return Reply(self._from_wire(value), output.text(), duration, wall)
+
+
+def _duration(value: Any) -> float:
+    """The child's own time for the call: a finite number of seconds, or the reply is malformed."""
+    if type(value) not in (int, float) or not 0 <= value < 1e9:  # also refuses NaN
+        raise ProtocolError("the reply's duration is not a number of seconds")
+    return float(value)
 
 
 def _keep(keep: Iterable[int] | bool) -> list[int] | bool:

@@ -59,6 +59,21 @@ def write_module(tmp: Path, name: str, code: str, symbols: list[str]) -> Bundle:
     return make_bundle(source, tmp, symbols)
 
 
+def path_without(bin_dir: Path, *names: str, replacements: dict[str, str] | None = None) -> str:
+    """A PATH (one dir of links) with every program of the usual one except `names`, each
+    replaced by a script from `replacements` when given: hides or breaks tools for real."""
+    if not bin_dir.exists():
+        bin_dir.mkdir(parents=True)
+        for d in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
+            for entry in os.scandir(d) if os.path.isdir(d) else []:
+                if entry.name not in names and not (bin_dir / entry.name).exists():
+                    (bin_dir / entry.name).symlink_to(entry.path)
+        for name, script in (replacements or {}).items():
+            (bin_dir / name).write_text(script)
+            (bin_dir / name).chmod(0o755)
+    return str(bin_dir)
+
+
 @pytest.fixture(params=LEVELS)
 def level(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -77,3 +92,9 @@ def worker_for(tmp_path: Path):
     yield start
     for worker in started:
         worker.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "matrix: grades in fresh venvs across Pythons, installs, users and levels (minutes)"
+    )

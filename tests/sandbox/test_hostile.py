@@ -32,12 +32,13 @@ RELU = np.maximum(0, X)
 # (docs/security.md), so they are only run where the level claims to stop them.
 NEEDS_NAMESPACES = {
     "reference_by_sys_path", "reference_by_walk", "write_outside_scratch", "overwrite_reports",
-    "network", "kill_parent", "chdir_and_delete",
+    "network", "chdir_and_delete", "overwrite_cache",
 }  # fmt: skip
 # Attacks on the wire format and the grader's checks do not depend on how the process is confined:
 # they run at the strongest level only, which keeps the suite lean.
 LEVEL_INDEPENDENT = {
-    "pickle_payload", "forged_reply", "object_array", "huge_broadcast", "nan_result", "wrong_shape",
+    "pickle_payload", "forged_reply", "forged_npy_header", "object_array", "huge_broadcast", "nan_result",
+    "wrong_shape",
     "wrong_type", "returns_none", "monkeypatch_numpy",
 }  # fmt: skip
 CASES = sorted(p.stem for p in HOSTILE.glob("*.py"))
@@ -101,14 +102,15 @@ def test_hostile_submission_is_contained(case, level, tmp_path, bystanders):
             "write_outside_scratch": marker,
             "setsid_daemon": str(daemon_file),
             "chdir_and_delete": str(data),
+            "overwrite_cache": str(tmp_path),  # the data and the other reports stand in for the cache
         }
         worker = Worker(bundle, limits, isolation=level, ro_dirs=[data])
         try:
             reply, failure = outcome(worker, (args[case],) if case in args else ARGS)
-            check_result(case, reply, failure)
+            check_result(case, level, reply, failure)
             if case == "setsid_daemon":
                 assert processes_of(worker.directory)  # the daemon is alive while the worker is
-            if case == "kill_parent":  # its parent (bwrap's init, or nothing at pid 1) survived
+            if case == "kill_parent" and level != "process":  # its parent (bwrap's init, unshare's sh) lived
                 assert worker.call("conv_forward_naive", *ARGS).value == reply.value
         finally:
             worker.close()
@@ -121,6 +123,7 @@ def test_hostile_submission_is_contained(case, level, tmp_path, bystanders):
         assert not daemon_file.exists()
     assert report.read_text() == '{"score": 3}'
     assert (data / "X_train.npy").read_bytes() == b"keep me"
+    assert not list(tmp_path.rglob("planted.json"))
     assert {p: p.read_bytes() for p in Path(bundle.root).rglob("*.py")} == code_before
     for place in ("/tmp", "/var/tmp", "/work", "/root", "/", "/etc", str(bundle.root)):
         assert not os.path.exists(os.path.join(place, marker))
@@ -129,12 +132,18 @@ def test_hostile_submission_is_contained(case, level, tmp_path, bystanders):
     np.testing.assert_array_equal(out, RELU)
 
 
-def check_result(case: str, reply, failure: StudentFailure | None) -> None:
+def check_result(case: str, level: str, reply, failure: StudentFailure | None) -> None:
     """The grader never accepts the attacker's result as a correct answer."""
+    if case == "kill_parent" and level == "process":
+        # The parent is the keeper shell, not the grader; the worker dies with its keeper, before or
+        # just after its reply is out (the grader, running this test, is alive either way).
+        assert reply.value[0] == "killed the parent" if failure is None else "SIGKILL" in failure.message
+        return
     expected_failure = {
         "loop_at_import": ("timeout", "timed out"),
         "loop_in_call": ("timeout", "timed out"),
         "sleep_forever": ("timeout", "timed out"),
+        "cpu_hog": ("timeout", "timed out"),
         "stderr_flood": ("timeout", "timed out"),
         "memory_bomb": ("error", "MemoryError"),
         "exit_at_import": ("error", "exited with status 3"),
@@ -146,6 +155,7 @@ def check_result(case: str, reply, failure: StudentFailure | None) -> None:
         "network": ("error", "Error"),
         "pickle_payload": ("error", "builtins.bytes cannot cross"),
         "forged_reply": ("error", ""),
+        "forged_npy_header": ("error", "malformed array header"),
         "object_array": ("error", "dtype object"),
         "huge_broadcast": ("error", "larger than"),
         "wrong_type": ("error", "builtins.set cannot cross"),
@@ -176,7 +186,7 @@ def check_result(case: str, reply, failure: StudentFailure | None) -> None:
         assert value[1] == "answer key not found" and value[0].shape != ANSWER.shape
     elif case == "fork_bomb":
         assert value[0] < FAST.nproc
-    elif case in ("write_outside_scratch", "overwrite_reports", "chdir_and_delete"):
+    elif case in ("write_outside_scratch", "overwrite_reports", "chdir_and_delete", "overwrite_cache"):
         assert all(p.startswith(("/dev/shm", "/tmp/cnngrade-worker-")) for p in value[0]), value[0]
     elif case == "kill_parent":
         assert value[0] in ("killed the parent", "could not: [Errno 1] Operation not permitted")

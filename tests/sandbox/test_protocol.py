@@ -163,3 +163,40 @@ def test_a_shared_frame_is_refused_without_a_region_or_beyond_its_end():
         finally:
             os.close(r)
             os.close(w)
+
+
+def npy_with_header(text: bytes) -> memoryview:
+    """A version 1.0 .npy blob whose header dict is exactly `text` (padded as numpy pads it)."""
+    text += b" " * (-(10 + len(text) + 1) % 64) + b"\n"
+    return memoryview(bytearray(b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text + bytes(24)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"{'descr': '<f8', 'fortran_order': False, 'shape': (3,",  # numpy's tokenizer: TokenError
+        b"{'descr': '<f8', 'fortran_order': False, 'shape': " + b"(" * 5000 + b")" * 5000 + b"}",
+        b"[1, 2, 3]",
+        b"{'descr': {'x': 1}, 'fortran_order': False, 'shape': (3,)}",
+        b"\xff\xfe not text",
+    ],
+)
+def test_any_malformed_npy_header_is_a_protocol_error_never_another_exception(text):
+    with pytest.raises(ProtocolError, match="malformed"):
+        decode({"a": 0}, [npy_with_header(text)], max_array_bytes=LIMIT)
+
+
+def test_a_frame_too_short_for_its_padded_blob_table_is_refused():
+    r, w = os.pipe()
+    try:  # json_len 2 pads to 8, so one blob length needs 16 bytes of body; 10 are declared
+        os.write(w, struct.pack("<4sIIIQ", MAGIC, 2, 1, 0, 10) + b"{}" + bytes(8))
+        reader = FrameReader(max_message_bytes=LIMIT)
+        while reader.next_message() is None and reader.read_from(r):
+            pass
+    except ProtocolError as e:
+        assert "malformed" in str(e)
+    else:
+        raise AssertionError("the frame was accepted")
+    finally:
+        os.close(r)
+        os.close(w)

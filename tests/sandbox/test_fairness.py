@@ -1,0 +1,66 @@
+"""One submission cannot take another's CPU: graded beside a CPU hog (`--jobs 2`), an honest
+submission gets the report it gets on a quiet machine.
+
+The hog is a correct submission that forks 40 busy processes at import, which then spin for as long
+as its worker lives; without a CPU share per worker it left the honest sibling a twentieth of the
+machine and cost it a timed-out check.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from grader.batch import grade_all, plan
+from grader.cli import DEFAULT_RUBRIC
+from grader.grade import GradeOptions
+from grader.report import read_report
+from grader.rubric import load_rubric
+from grader.sandbox import available_levels
+from grader.sandbox.cgroups import v1_parent, v2_parent
+
+from .conftest import REPO
+
+SPINNERS = """
+import os as _os, time as _time
+
+for _ in range(40):
+    if _os.fork() == 0:
+        _end = _time.monotonic() + 900
+        while _time.monotonic() < _end:
+            pass
+        _os._exit(0)
+"""
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        os.geteuid() != 0 or (v1_parent("cpu") is None and v2_parent() is None),
+        reason="a CPU share needs a cgroup the grader can write",
+    ),
+]
+
+
+def test_an_honest_submission_beside_a_cpu_hog_gets_its_quiet_report(tmp_path):
+    rubric = load_rubric(DEFAULT_RUBRIC)
+    options = GradeOptions(cache_dir=tmp_path / "cache", min_isolation=available_levels()[0])
+    honest = tmp_path / "correct_module"
+    shutil.copytree(REPO / "submissions" / "correct_module", honest)
+    hog = tmp_path / "cpu_hog"
+    shutil.copytree(honest, hog)
+    module = hog / "convnet_hw.py"
+    module.write_text(SPINNERS + module.read_text())
+
+    quiet = grade_all(plan([honest], tmp_path / "quiet"), rubric, options, workers=1, timeout_s=600)
+    busy = grade_all(plan([hog, honest], tmp_path / "busy"), rubric, options, workers=2, timeout_s=600)
+
+    assert all(o.report is not None for o in quiet + busy)
+    alone = read_report(tmp_path / "quiet" / "correct_module.json")
+    beside = read_report(tmp_path / "busy" / "correct_module.json")
+    assert alone.score == alone.max_score - sum(c.max_points for c in alone.checks if c.status == "skipped")
+    assert beside.confinement is not None and beside.confinement.cpu_share != "none"
+    assert beside.comparable() == alone.comparable()
+    hogged = read_report(tmp_path / "busy" / "cpu_hog.json")
+    assert hogged.duration_s > 0.5 * beside.duration_s  # it did spin while the honest one was graded
