@@ -1,0 +1,151 @@
+"""The trusted side of the training checks: judging trained parameters, and the reference's spread.
+
+Nothing here runs student code. `accuracy` scores any parameters with the reference
+ThreeLayerConvNet's forward pass, so a student's trained parameters are judged by the grader, not by
+the student's `loss` or the worker's Solver. `distribution` trains the reference net as a student's
+net is trained, once per seed and weight-initialisation order, and judges each run the same way:
+the training checks' thresholds come from that spread, so that every correct net passes them,
+whatever order it draws its weights in (drawing W3 first is, in effect, another seed).
+
+`python -m grader.reference_runs DATA_DIR JUDGE_DIR PARAMS_JSON NUM_TRAIN SEED ...` prints one
+JSON line: the accuracies of each seed's run (`grader.data_cache` runs it in a child process with
+one BLAS thread, like a worker).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.rubric import ModelConfig, TrainParams
+
+WEIGHTS = ("W1", "W2", "W3")
+# Every order a student may draw the three weight matrices in (biases start at zero and draw nothing).
+INIT_ORDERS: tuple[tuple[str, ...], ...] = tuple(itertools.permutations(WEIGHTS))
+BATCH = 100  # images scored at once
+
+
+def reference_net(config: ModelConfig) -> Any:
+    """A reference ThreeLayerConvNet of this configuration, without touching numpy's global RNG."""
+    from reference.cnn import ThreeLayerConvNet
+
+    kwargs = config.model_dump()
+    kwargs["input_dim"] = tuple(kwargs["input_dim"])
+    kwargs["dtype"] = np.dtype(kwargs["dtype"]).type
+    state = np.random.get_state()
+    try:
+        return ThreeLayerConvNet(**kwargs)
+    finally:
+        np.random.set_state(state)
+
+
+def accuracy(config: ModelConfig, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of X the reference forward pass with exactly these parameters labels y.
+
+    The parameters must already be validated (names, shapes, finite floats); they are cast to the
+    configuration's dtype, as the student's net holds them.
+    """
+    net = reference_net(config)
+    net.params = {name: np.asarray(value, dtype=config.dtype) for name, value in params.items()}
+    X = np.asarray(X, dtype=config.dtype)
+    correct = 0
+    for start in range(0, len(X), BATCH):
+        scores = net.loss(X[start : start + BATCH])
+        correct += int(np.sum(np.argmax(scores, axis=1) == y[start : start + BATCH]))
+    return correct / len(X) if len(X) else 0.0
+
+
+def solver_kwargs(p: TrainParams) -> dict[str, Any]:
+    """The Solver's arguments for a training check, the same for the student and the reference."""
+    return {
+        "num_epochs": p.num_epochs,
+        "batch_size": p.batch_size,
+        "update_rule": "adam",
+        "optim_config": {"learning_rate": p.learning_rate},
+        "num_train_samples": 1000,
+        "num_val_samples": p.num_val,
+        "verbose": False,
+    }
+
+
+def solver_data(data: dict[str, np.ndarray], p: TrainParams, num_train: int) -> dict[str, np.ndarray]:
+    """What the Solver trains on: the first num_train training samples, and the split it keeps its
+    best parameters by (the val split, or for overfitting the training samples themselves)."""
+    X_train, y_train = data["X_train"][:num_train], data["y_train"][:num_train]
+    if p.solver_val_split == "train":
+        return {"X_train": X_train, "y_train": y_train, "X_val": X_train, "y_val": y_train}
+    return {"X_train": X_train, "y_train": y_train, "X_val": data["X_val"], "y_val": data["y_val"]}
+
+
+def judge(
+    config: ModelConfig, params: dict[str, np.ndarray], judging: dict[str, np.ndarray], num_train: int
+) -> dict[str, float]:
+    """{"train_acc", "val_acc"} of these parameters: on the first training samples (at most as many
+    as the parent-only copy holds) and on the held-out split the worker never sees."""
+    n = min(num_train, len(judging["y_fit"]))
+    return {
+        "train_acc": accuracy(config, params, judging["X_fit"][:n], judging["y_fit"][:n]),
+        "val_acc": accuracy(config, params, judging["X_heldout"], judging["y_heldout"]),
+    }
+
+
+def train_once(
+    data: dict[str, np.ndarray],
+    judging: dict[str, np.ndarray],
+    p: TrainParams,
+    num_train: int,
+    seed: int,
+    order: tuple[str, ...] = WEIGHTS,
+) -> dict[str, float]:
+    """Train the reference net as a student's is trained (seeded, then the Solver seeded again),
+    with its weights drawn in `order`; judged as a student's parameters are."""
+    from reference.solver import Solver
+
+    net = reference_net(p.model)
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        for name in order:
+            shape = net.params[name].shape
+            net.params[name] = (p.model.weight_scale * np.random.randn(*shape)).astype(p.model.dtype)
+        np.random.seed(seed)
+        Solver(net, solver_data(data, p, num_train), **solver_kwargs(p)).train()
+    finally:
+        np.random.set_state(state)
+    return judge(p.model, net.params, judging, num_train)
+
+
+def init_order(seed: int) -> tuple[str, ...]:
+    """The weight order a run with this seed draws in: seed mod 6, so six seeds cover every order
+    and seed 0 draws as the reference itself does."""
+    return INIT_ORDERS[seed % len(INIT_ORDERS)]
+
+
+def distribution(
+    data: dict[str, np.ndarray],
+    judging: dict[str, np.ndarray],
+    p: TrainParams,
+    num_train: int,
+    seeds: list[int],
+) -> list[dict[str, float]]:
+    return [train_once(data, judging, p, num_train, s, init_order(s)) for s in seeds]
+
+
+if __name__ == "__main__":
+    from grader import data_cache
+
+    data_dir, judge_dir = Path(sys.argv[1]), Path(sys.argv[2])
+    params = TrainParams.model_validate_json(sys.argv[3])
+    runs = distribution(
+        data_cache.read_arrays(data_dir, data_cache.WORKER_ARRAYS),
+        data_cache.read_arrays(judge_dir, data_cache.JUDGING_ARRAYS),
+        params,
+        int(sys.argv[4]),
+        [int(s) for s in sys.argv[5:]],
+    )
+    print(json.dumps(runs))
