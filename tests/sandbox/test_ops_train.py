@@ -39,7 +39,9 @@ def test_train_runs_the_starter_solver_on_the_students_model(tmp_path, data_dir)
             np.testing.assert_array_equal(result["params"][name], value)
         # val_split="train": the Solver validates on the training samples, so its val history is
         # its training accuracy on those same 40 images
-        again = worker.op("train", model=model, data_dir=str(data_dir), solver=solver, val_split="train").value
+        again = worker.op(
+            "train", model=model, data_dir=str(data_dir), solver=solver, val_split="train"
+        ).value
         assert again["val_acc_history"] == again["train_acc_history"]
         with pytest.raises(StudentFailure, match="not one of the worker's read-only dirs"):
             worker.op("train", model=model, data_dir=str(tmp_path), solver=solver)
