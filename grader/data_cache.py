@@ -29,8 +29,6 @@ import math
 import os
 import secrets
 import stat
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from grader import __version__
+from grader import __version__, reference_runs
 from grader.rubric import TrainParams
 
 WORKER_ARRAYS = ("X_train", "y_train", "X_val", "y_val")
@@ -48,7 +46,6 @@ JUDGE_SAMPLES = 1000  # training samples and held-out samples the grader scores 
 MANIFEST = "manifest.json"
 # The parameters that decide a reference run (its thresholds do not): the cache key of its runs.
 TRAINING_FIELDS = {"model", "num_val", "solver_val_split", "num_epochs", "batch_size", "learning_rate"}
-BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class CacheError(Exception):
@@ -318,16 +315,24 @@ def valid_runs(runs: Any, count: int) -> bool:
 def train_reference_runs(
     data_dir: Path, judge_dir: Path, p: TrainParams, num_train: int, seeds: list[int]
 ) -> list[dict[str, float]]:
-    """`grader.reference_runs` in child processes with one BLAS thread each, like a worker, the
-    seeds shared out over the machine's cores.
-
-    In the grader's process BLAS may use every core, which on a busy machine is several times
-    slower (threads wait for each other), and the thread count could change the result's last bits.
-    """
+    """`grader.reference_runs` in child processes (one BLAS thread each, like a worker), the seeds
+    shared out over the machine's cores."""
     jobs = max(1, min(len(seeds), os.cpu_count() or 1))
     shares = [seeds[i::jobs] for i in range(jobs)]
     with ThreadPoolExecutor(jobs) as pool:
-        parts = list(pool.map(lambda share: _child_runs(data_dir, judge_dir, p, num_train, share), shares))
+        parts = list(
+            pool.map(
+                lambda share: reference_runs.in_child(
+                    "train",
+                    str(data_dir),
+                    str(judge_dir),
+                    p.model_dump_json(),
+                    str(num_train),
+                    *map(str, share),
+                ),
+                shares,
+            )
+        )
     by_seed = {}
     for share, part in zip(shares, parts, strict=True):
         by_seed.update(zip(share, part, strict=True))
@@ -335,23 +340,3 @@ def train_reference_runs(
     if not valid_runs(runs, len(seeds)):
         raise RuntimeError(f"the reference training runs gave implausible results: {runs}")
     return runs
-
-
-def _child_runs(
-    data_dir: Path, judge_dir: Path, p: TrainParams, num_train: int, seeds: list[int]
-) -> list[dict[str, float]]:
-    env = {**os.environ, **{var: "1" for var in BLAS_THREAD_VARS}}
-    command = [
-        sys.executable,
-        "-m",
-        "grader.reference_runs",
-        str(data_dir),
-        str(judge_dir),
-        p.model_dump_json(),
-        str(num_train),
-        *map(str, seeds),
-    ]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"the reference training run failed: {done.stderr.strip()[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -7,16 +7,20 @@ net is trained, once per seed and weight-initialisation order, and judges each r
 the training checks' thresholds come from that spread, so that every correct net passes them,
 whatever order it draws its weights in (drawing W3 first is, in effect, another seed).
 
-`python -m grader.reference_runs DATA_DIR JUDGE_DIR PARAMS_JSON NUM_TRAIN SEED ...` prints one
-JSON line: the accuracies of each seed's run (`grader.data_cache` runs it in a child process with
-one BLAS thread, like a worker).
+`in_child` runs this module as a child process with one BLAS thread, like a worker, and reads the
+JSON line it prints (`main`): the accuracies of each seed's training run, or the time of one
+reference loss call (the yardstick of the slow-net hint after a training timeout).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
+import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,7 @@ WEIGHTS = ("W1", "W2", "W3")
 # Every order a student may draw the three weight matrices in (biases start at zero and draw nothing).
 INIT_ORDERS: tuple[tuple[str, ...], ...] = tuple(itertools.permutations(WEIGHTS))
 BATCH = 100  # images scored at once
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def reference_net(config: ModelConfig) -> Any:
@@ -136,16 +141,51 @@ def distribution(
     return [train_once(data, judging, p, num_train, s, init_order(s)) for s in seeds]
 
 
-if __name__ == "__main__":
+def loss_seconds(config: ModelConfig, count: int, repeats: int = 3) -> float:
+    """The fastest of `repeats` reference loss calls on the `count` probe images of
+    `model_io.inputs` (seeded 0): the yardstick for a student's net that timed out."""
+    from grader.checks import model_io
+
+    X, y = model_io.inputs(np.random.default_rng(0), config, count)
+    net = reference_net(config)
+    fastest = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        net.loss(X, y)
+        fastest = min(fastest, time.perf_counter() - start)
+    return fastest
+
+
+def in_child(*args: str) -> Any:
+    """`python -m grader.reference_runs ARGS` with one BLAS thread, like a worker; its JSON answer.
+
+    In the grader's process BLAS may use every core, which on a busy machine is several times
+    slower (threads spin waiting for each other: one reference loss call took 0.3-1.4 s instead of
+    0.1 s at load 28), and the thread count could change a training run's last bits.
+    """
+    env = {**os.environ, **{var: "1" for var in BLAS_THREAD_VARS}}
+    command = [sys.executable, "-m", "grader.reference_runs", *args]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the reference run failed: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str]) -> Any:
+    """`train DATA_DIR JUDGE_DIR PARAMS_JSON NUM_TRAIN SEED ...` or `loss-seconds CONFIG_JSON COUNT`."""
+    if argv[0] == "loss-seconds":
+        return loss_seconds(ModelConfig.model_validate_json(argv[1]), int(argv[2]))
     from grader import data_cache
 
-    data_dir, judge_dir = Path(sys.argv[1]), Path(sys.argv[2])
-    params = TrainParams.model_validate_json(sys.argv[3])
-    runs = distribution(
+    data_dir, judge_dir = Path(argv[1]), Path(argv[2])
+    return distribution(
         data_cache.read_arrays(data_dir, data_cache.WORKER_ARRAYS),
         data_cache.read_arrays(judge_dir, data_cache.JUDGING_ARRAYS),
-        params,
-        int(sys.argv[4]),
-        [int(s) for s in sys.argv[5:]],
+        TrainParams.model_validate_json(argv[3]),
+        int(argv[4]),
+        [int(s) for s in argv[5:]],
     )
-    print(json.dumps(runs))
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1:])))

@@ -18,7 +18,6 @@ lowest accuracy, so that every correct net passes whatever its seed or init orde
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 import numpy as np
@@ -173,12 +172,7 @@ def _slow_net_hint(ctx: CheckContext, config: ModelConfig) -> str | None:
         student_s = PROBE_TIMEOUT_S
     finally:
         worker.limits = limits
-    net = reference_runs.reference_net(config)
-    reference_s = math.inf
-    for _ in range(3):
-        start = time.perf_counter()
-        net.loss(X.astype(config.dtype), y)
-        reference_s = min(reference_s, time.perf_counter() - start)
+    reference_s = reference_runs.in_child("loss-seconds", config.model_dump_json(), str(PROBE_IMAGES))
     if student_s < SLOW_FACTOR * reference_s:
         return None
     return (
