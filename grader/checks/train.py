@@ -82,8 +82,6 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
             f"reference runs, {lowest:.3f}, over seeds and init orders; at least {p.min_accuracy:g})"
         )
         metrics |= {f"reference_{p.metric}_min": lowest}
-    loss = display_history(claim.get("loss_history"))
-    metrics["final_loss"] = loss[-1] if loss else None
     ok = achieved >= threshold
     label = {"train_acc": "training", "val_acc": "held-out validation"}[p.metric]
     return Outcome.graded(
@@ -95,7 +93,7 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
         + ("" if ok else f", below the threshold {threshold:.3f}"),
         artifacts=Artifacts(
             series=[
-                Series(name="loss", x_label="iteration", y=loss),
+                Series(name="loss", x_label="iteration", y=display_history(claim.get("loss_history"))),
                 Series(name="train_acc", x_label="epoch", y=display_history(claim.get("train_acc_history"))),
                 Series(name="val_acc", x_label="epoch", y=display_history(claim.get("val_acc_history"))),
             ],
