@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from grader import __version__, reference_runs
-from grader.rubric import TrainParams
+from grader.rubric import ModelConfig, TrainParams
 
 WORKER_ARRAYS = ("X_train", "y_train", "X_val", "y_val")
 JUDGING_ARRAYS = ("X_fit", "y_fit", "X_heldout", "y_heldout")
@@ -245,12 +245,23 @@ def _load(cifar_dir: Path | None, num_train: int, num_val: int) -> dict[str, np.
     }
 
 
-def judging_split(cache_dir: Path, data_dir: Path) -> dict[str, np.ndarray]:
-    """The grader's judging arrays for a dataset `prepare_dataset` made (authenticated)."""
-    try:
-        return read_arrays(judging_dir(cache_dir, data_dir), JUDGING_ARRAYS)
-    except PoisonedEntryError as exc:
-        raise CacheError(f"the judging data changed after it was checked: {exc}") from None
+def judged(
+    cache_dir: Path, data_dir: Path, config: ModelConfig, params: dict[str, np.ndarray], num_train: int
+) -> dict[str, float]:
+    """`reference_runs.judge` of validated parameters on the dataset's judging split, in a child
+    with one BLAS thread (as the reference runs are); CacheError if that split fails its HMAC."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **params)
+    answer = reference_runs.in_child(
+        "judge",
+        config.model_dump_json(),
+        str(num_train),
+        str(judging_dir(cache_dir, data_dir)),
+        stdin=buffer.getvalue(),
+    )
+    if "poisoned" in answer:
+        raise CacheError(f"the judging data changed after it was checked: {answer['poisoned']}")
+    return answer
 
 
 def reference_seeds(p: TrainParams) -> list[int]:

@@ -14,6 +14,7 @@ reference loss call (the yardstick of the slow-net hint after a training timeout
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import math
@@ -156,7 +157,7 @@ def loss_seconds(config: ModelConfig, count: int, repeats: int = 3) -> float:
     return fastest
 
 
-def in_child(*args: str) -> Any:
+def in_child(*args: str, stdin: bytes = b"") -> Any:
     """`python -m grader.reference_runs ARGS` with one BLAS thread, like a worker; its JSON answer.
 
     In the grader's process BLAS may use every core, which on a busy machine is several times
@@ -165,18 +166,28 @@ def in_child(*args: str) -> Any:
     """
     env = {**os.environ, **{var: "1" for var in BLAS_THREAD_VARS}}
     command = [sys.executable, "-m", "grader.reference_runs", *args]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, env=env, input=stdin, capture_output=True, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"the reference run failed: {done.stderr.strip()[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        raise RuntimeError(
+            f"the reference run failed: {done.stderr.decode(errors='replace').strip()[-2000:]}"
+        )
+    return json.loads(done.stdout.decode().strip().splitlines()[-1])
 
 
 def main(argv: list[str]) -> Any:
-    """`train DATA_DIR JUDGE_DIR PARAMS_JSON NUM_TRAIN SEED ...` or `loss-seconds CONFIG_JSON COUNT`."""
-    if argv[0] == "loss-seconds":
-        return loss_seconds(ModelConfig.model_validate_json(argv[1]), int(argv[2]))
+    """`train DATA_DIR JUDGE_DIR PARAMS_JSON NUM_TRAIN SEED ...`, `loss-seconds CONFIG_JSON COUNT`
+    or `judge CONFIG_JSON NUM_TRAIN JUDGE_DIR` (the parameters as .npz on stdin)."""
     from grader import data_cache
 
+    if argv[0] == "loss-seconds":
+        return loss_seconds(ModelConfig.model_validate_json(argv[1]), int(argv[2]))
+    if argv[0] == "judge":
+        params = dict(np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False))
+        try:
+            judging = data_cache.read_arrays(Path(argv[3]), data_cache.JUDGING_ARRAYS)
+        except data_cache.PoisonedEntryError as exc:
+            return {"poisoned": str(exc)}
+        return judge(ModelConfig.model_validate_json(argv[1]), params, judging, int(argv[2]))
     data_dir, judge_dir = Path(argv[1]), Path(argv[2])
     return distribution(
         data_cache.read_arrays(data_dir, data_cache.WORKER_ARRAYS),

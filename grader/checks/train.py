@@ -65,9 +65,7 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
             ctx.calls.outputs.append(failure.output)
         return Outcome(Status.timeout, message=failure.message, hint=_slow_net_hint(ctx, p.model))
     params = trained_params(claim, p.model)
-    judged = reference_runs.judge(
-        p.model, params, data_cache.judging_split(ctx.cache_dir, ctx.data_dir), num_train
-    )
+    judged = data_cache.judged(ctx.cache_dir, ctx.data_dir, p.model, params, num_train)
     achieved = judged[p.metric]
     metrics: dict[str, float | int | str | bool | None] = {**judged, "num_train": num_train}
     if cifar:

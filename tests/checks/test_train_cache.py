@@ -51,7 +51,7 @@ def test_the_worker_gets_the_solvers_data_and_the_judging_split_stays_apart(data
     )
     judging = data_cache.judging_dir(cache, data_dir)
     assert not judging.is_relative_to(data_dir) and judging.stat().st_mode & 0o777 == 0o700
-    split = data_cache.judging_split(cache, data_dir)
+    split = data_cache.read_arrays(judging, data_cache.JUDGING_ARRAYS)
     worker = data_cache.read_arrays(data_dir, data_cache.WORKER_ARRAYS)
     np.testing.assert_array_equal(split["X_fit"], worker["X_train"])  # the first training samples
     held_out = {image.tobytes() for image in split["X_heldout"]}
@@ -69,6 +69,20 @@ def test_a_relabelled_dataset_file_is_detected_and_written_again(dataset, where,
         data_cache.read_arrays(directory, (name,))
     assert data_cache.prepare_dataset(cache, None, TINY.num_train, TINY.num_val) == data_dir
     np.testing.assert_array_equal(data_cache.read_arrays(directory, (name,))[name], original)
+
+
+def test_parameters_are_judged_on_the_authentic_split_only(dataset):
+    cache, data_dir = dataset
+    params = params_for(TINY.model)  # all zero: every score ties, argmax says class 0
+    judged = data_cache.judged(cache, data_dir, TINY.model, params, TINY.num_train)
+    split = data_cache.read_arrays(data_cache.judging_dir(cache, data_dir), data_cache.JUDGING_ARRAYS)
+    assert judged == {
+        "train_acc": float(np.mean(split["y_fit"][: TINY.num_train] == 0)),
+        "val_acc": float(np.mean(split["y_heldout"] == 0)),
+    }
+    np.save(data_cache.judging_dir(cache, data_dir) / "y_heldout.npy", np.zeros(data_cache.JUDGE_SAMPLES))
+    with pytest.raises(data_cache.CacheError, match="judging data changed"):
+        data_cache.judged(cache, data_dir, TINY.model, params, TINY.num_train)
 
 
 def test_a_swapped_manifest_does_not_authenticate_another_file(dataset):
