@@ -48,6 +48,10 @@ MANIFEST = "manifest.json"
 TRAINING_FIELDS = {"model", "num_val", "solver_val_split", "num_epochs", "batch_size", "learning_rate"}
 
 
+# data dir -> how prepare_dataset made it, to write it again if it is altered while in use
+_PREPARED: dict[Path, tuple[Path, Path | None, int, int]] = {}
+
+
 class CacheError(Exception):
     """The cache directory cannot be trusted or used; the message is one line for the user."""
 
@@ -201,6 +205,7 @@ def prepare_dataset(cache_dir: Path, cifar_dir: Path | None, num_train: int, num
     entry = _key(label, num_train, num_val, JUDGE_SAMPLES, __version__, reference_fingerprint())
     target = _readable_dir(_readable_dir(cache / "data") / entry)
     judging = _readable_dir(_readable_dir(cache / "judging", 0o700) / entry, 0o700)
+    _PREPARED[target] = (Path(cache_dir), cifar_dir, num_train, num_val)
     if _authentic(target, judging):
         return target
     with _locked(target / MANIFEST):
@@ -249,19 +254,24 @@ def judged(
     cache_dir: Path, data_dir: Path, config: ModelConfig, params: dict[str, np.ndarray], num_train: int
 ) -> dict[str, float]:
     """`reference_runs.judge` of validated parameters on the dataset's judging split, in a child
-    with one BLAS thread (as the reference runs are); CacheError if that split fails its HMAC."""
+    with one BLAS thread (as the reference runs are). A split altered since `prepare_dataset`
+    checked it (a process-level worker, say, scribbling over every JSON file in /tmp) is written
+    again and the judging repeated; CacheError if that cannot be done."""
     buffer = io.BytesIO()
     np.savez(buffer, **params)
-    answer = reference_runs.in_child(
-        "judge",
-        config.model_dump_json(),
-        str(num_train),
-        str(judging_dir(cache_dir, data_dir)),
-        stdin=buffer.getvalue(),
-    )
-    if "poisoned" in answer:
-        raise CacheError(f"the judging data changed after it was checked: {answer['poisoned']}")
-    return answer
+    for attempt in range(2):
+        answer = reference_runs.in_child(
+            "judge",
+            config.model_dump_json(),
+            str(num_train),
+            str(judging_dir(cache_dir, data_dir)),
+            stdin=buffer.getvalue(),
+        )
+        if "poisoned" not in answer:
+            return answer
+        if attempt == 0 and data_dir in _PREPARED:
+            prepare_dataset(*_PREPARED[data_dir])  # discards the altered entry and writes it again
+    raise CacheError(f"the judging data changed while in use: {answer['poisoned']}")
 
 
 def reference_seeds(p: TrainParams) -> list[int]:

@@ -80,8 +80,13 @@ def test_parameters_are_judged_on_the_authentic_split_only(dataset):
         "train_acc": float(np.mean(split["y_fit"][: TINY.num_train] == 0)),
         "val_acc": float(np.mean(split["y_heldout"] == 0)),
     }
+    # altered while in use (here: every held-out label set to 0): written again, judged the same
     np.save(data_cache.judging_dir(cache, data_dir) / "y_heldout.npy", np.zeros(data_cache.JUDGE_SAMPLES))
-    with pytest.raises(data_cache.CacheError, match="judging data changed"):
+    assert data_cache.judged(cache, data_dir, TINY.model, params, TINY.num_train) == judged
+    # a split no grading of this process prepared cannot be written again: never used
+    (data_cache.judging_dir(cache, data_dir) / "manifest.json").write_text('{"score": 100}')
+    data_cache._PREPARED.clear()
+    with pytest.raises(data_cache.CacheError, match="judging data changed while in use"):
         data_cache.judged(cache, data_dir, TINY.model, params, TINY.num_train)
 
 
