@@ -213,7 +213,7 @@ def _prepare_training(rubric: Rubric, options: GradeOptions) -> None:
     for check in rubric.checks:
         if isinstance(check, TrainCheck) and (options.runs_hidden or check.visibility == Visibility.public):
             p = check.params
-            data_cache.reference_run(
+            data_cache.reference_distribution(
                 options.cache_dir, data_dir, data_cache.dataset_label(None), p, p.num_train
             )
 

@@ -1,12 +1,20 @@
-"""The training checks' data on disk, and the cached reference training runs.
+"""The training checks' data on disk, and the cached reference training runs, both authenticated.
 
-The dataset is written once as .npy files (X_train, y_train, X_val, y_val) in
-a cache directory that every worker gets as a read-only dir. The reference
-net's run on the same data, seed and parameters sets the threshold on data
-other than CIFAR-10; it is cached as JSON keyed by all of those, so a class of
-submissions pays for it once. Parallel graders take a file lock, so the work
-is done by one of them and the others read its result; files appear whole
-(temp file + rename).
+Each dataset is written once as .npy files in two directories of the cache:
+- `data/<entry>/` (X_train, y_train, X_val, y_val) is what the Solver needs; every worker gets it
+  as a read-only dir. Its val split is only the Solver's bookkeeping, never the judging split.
+- `judging/<entry>/` (X_fit, y_fit: a copy of the first training samples; X_heldout, y_heldout: a
+  split the worker never sees) is read only by the grader, to score trained parameters.
+
+The reference net's runs over several seeds (`grader.reference_runs`), which set the thresholds on
+data other than CIFAR-10, are cached as JSON keyed by the dataset, the parameters, the seeds and a
+hash of `reference/*.py`, so a class of submissions pays for them once.
+
+Everything the worker could reach is checked when it is read: each file carries an HMAC-SHA256
+under a key only the grader's user can read (`key_path`, mode 0600, outside every directory a
+worker is given), and reference runs must be accuracies in [0, 1]. A cache entry that fails is
+discarded and computed again, never used. Parallel graders take a file lock, so the work is done
+by one of them and the others read its result; files appear whole (temp file + rename).
 """
 
 from __future__ import annotations
@@ -14,27 +22,42 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import hmac
+import io
 import json
+import math
 import os
+import secrets
 import stat
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from grader import __version__
-from grader.rubric import TrainParams
+from grader import __version__, reference_runs
+from grader.rubric import ModelConfig, TrainParams
 
-ARRAYS = ("X_train", "y_train", "X_val", "y_val")
-BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+WORKER_ARRAYS = ("X_train", "y_train", "X_val", "y_val")
+JUDGING_ARRAYS = ("X_fit", "y_fit", "X_heldout", "y_heldout")
+JUDGE_SAMPLES = 1000  # training samples and held-out samples the grader scores a net on
+MANIFEST = "manifest.json"
+# The parameters that decide a reference run (its thresholds do not): the cache key of its runs.
+TRAINING_FIELDS = {"model", "num_val", "solver_val_split", "num_epochs", "batch_size", "learning_rate"}
+
+
+# data dir -> how prepare_dataset made it, to write it again if it is altered while in use
+_PREPARED: dict[Path, tuple[Path, Path | None, int, int]] = {}
 
 
 class CacheError(Exception):
     """The cache directory cannot be trusted or used; the message is one line for the user."""
+
+
+class PoisonedEntryError(Exception):
+    """A cache entry whose authentication or content fails: discard it and compute it again."""
 
 
 def default_cache_dir() -> Path:
@@ -45,6 +68,42 @@ def default_cache_dir() -> Path:
     """
     configured = os.environ.get("CNNGRADE_CACHE")
     return Path(configured) if configured else Path(tempfile.gettempdir()) / f"cnngrade-cache-{os.getuid()}"
+
+
+def key_path() -> Path:
+    """The cache's HMAC key: in the user's config dir, which no worker's filesystem contains at the
+    bwrap / unshare levels (and which the worker's private uid could not read anyway)."""
+    config = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(config) / "cnngrade" / "cache.key"
+
+
+def cache_key() -> bytes:
+    """The HMAC key, created (32 random bytes, mode 0600) on first use."""
+    path = key_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as exc:
+        raise CacheError(f"cannot read the cache key {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd) as f:
+        info = os.fstat(f.fileno())
+        if info.st_uid != os.getuid() or not stat.S_ISREG(info.st_mode) or info.st_mode & 0o077:
+            raise CacheError(f"cache key {path} must be a file of this user's with mode 0600")
+        key = bytes.fromhex(f.read().strip())
+    if len(key) < 16:
+        raise CacheError(f"cache key {path} is too short; delete it to make a new one")
+    return key
+
+
+def _mac(*parts: bytes) -> str:
+    mac = hmac.new(cache_key(), digestmod=hashlib.sha256)
+    for part in parts:
+        mac.update(len(part).to_bytes(8, "little") + part)  # lengths first: parts cannot shift
+    return mac.hexdigest()
 
 
 def reference_fingerprint() -> str:
@@ -61,12 +120,12 @@ def _key(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
-def _readable_dir(path: Path) -> Path:
+def _readable_dir(path: Path, mode: int = 0o755) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     info = path.lstat()
     if info.st_uid != os.getuid() or not stat.S_ISDIR(info.st_mode):
         raise CacheError(f"cache directory {path} is not a directory owned by this user; set CNNGRADE_CACHE")
-    os.chmod(path, 0o755)
+    os.chmod(path, mode)
     return path
 
 
@@ -80,124 +139,225 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _write_atomic(path: Path, write: Any) -> None:
+def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.chmod(tmp, 0o644)
+            f.write(data)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def write_arrays(directory: Path, arrays: dict[str, np.ndarray], label: str, mode: int = 0o644) -> None:
+    """Each array as `<name>.npy`, then the manifest of their HMACs (its presence means complete)."""
+    (directory / MANIFEST).unlink(missing_ok=True)
+    macs = {}
+    for name, array in arrays.items():
+        data = _npy(array)
+        _write_atomic(directory / f"{name}.npy", data, mode)
+        macs[name] = _mac(directory.name.encode(), name.encode(), data)
+    _write_atomic(directory / MANIFEST, json.dumps({"label": label, "hmac": macs}).encode(), mode)
+
+
+def read_arrays(directory: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The named arrays of a directory written by `write_arrays`, each authenticated before it is
+    parsed (the bytes checked are the bytes parsed); PoisonedEntryError if any is missing or altered."""
+    try:
+        macs = json.loads((directory / MANIFEST).read_bytes())["hmac"]
+        arrays = {}
+        for name in names:
+            data = (directory / f"{name}.npy").read_bytes()
+            expected = macs[name]
+            if not (
+                isinstance(expected, str)
+                and hmac.compare_digest(expected, _mac(directory.name.encode(), name.encode(), data))
+            ):
+                raise PoisonedEntryError(f"{directory / name}.npy does not match its HMAC")
+            arrays[name] = np.load(io.BytesIO(data), allow_pickle=False)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise PoisonedEntryError(f"{directory}: {exc}") from None
+    return arrays
+
+
 def dataset_label(cifar_dir: Path | None) -> str:
     return "builtin" if cifar_dir is None else f"cifar10:{Path(cifar_dir).resolve()}"
 
 
+def judging_dir(cache_dir: Path, data_dir: Path) -> Path:
+    """The parent-only directory that goes with a worker's data dir."""
+    return Path(cache_dir) / "judging" / Path(data_dir).name
+
+
 def prepare_dataset(cache_dir: Path, cifar_dir: Path | None, num_train: int, num_val: int) -> Path:
-    """The directory holding the training data as .npy files, written on first use."""
+    """The worker's data directory (the Solver's .npy files), written on first use together with
+    the grader's judging split; an entry that fails authentication is written again."""
     label = dataset_label(cifar_dir)
-    root = _readable_dir(_readable_dir(Path(cache_dir)) / "data")
-    target = root / _key(label, num_train, num_val, __version__, reference_fingerprint())
-    done = target / "complete"
-    if done.exists():
+    cache = _readable_dir(Path(cache_dir))
+    entry = _key(label, num_train, num_val, JUDGE_SAMPLES, __version__, reference_fingerprint())
+    target = _readable_dir(_readable_dir(cache / "data") / entry)
+    judging = _readable_dir(_readable_dir(cache / "judging", 0o700) / entry, 0o700)
+    _PREPARED[target] = (Path(cache_dir), cifar_dir, num_train, num_val)
+    if _authentic(target, judging):
         return target
-    _readable_dir(target)
-    with _locked(done):
-        if not done.exists():
+    with _locked(target / MANIFEST):
+        if not _authentic(target, judging):
             data = _load(cifar_dir, num_train, num_val)
-            for name in ARRAYS:
-                _write_atomic(
-                    target / f"{name}.npy", lambda f, a=data[name]: np.save(f, a, allow_pickle=False)
-                )
-            _write_atomic(done, lambda f: f.write(label.encode()))
+            write_arrays(judging, {name: data[name] for name in JUDGING_ARRAYS}, label, 0o600)
+            write_arrays(target, {name: data[name] for name in WORKER_ARRAYS}, label)
     return target
+
+
+def _authentic(target: Path, judging: Path) -> bool:
+    try:
+        read_arrays(target, WORKER_ARRAYS)
+        read_arrays(judging, JUDGING_ARRAYS)
+    except PoisonedEntryError:
+        return False
+    return True
 
 
 def _load(cifar_dir: Path | None, num_train: int, num_val: int) -> dict[str, np.ndarray]:
     from reference import data
 
     if cifar_dir is None:
-        arrays = data.get_builtin_data(num_training=num_train, num_validation=num_val, num_test=0)
+        arrays = data.get_builtin_data(num_training=num_train, num_validation=num_val, num_test=JUDGE_SAMPLES)
     else:
-        arrays = data.get_CIFAR10_data(num_train, num_val, num_test=0, cifar10_dir=cifar_dir)
+        # A small CIFAR-format test batch (tests use one) holds fewer held-out images than we ask for.
+        available = len(data.load_CIFAR_batch(Path(cifar_dir) / "test_batch")[1])
+        arrays = data.get_CIFAR10_data(
+            num_train, num_val, num_test=min(JUDGE_SAMPLES, available), cifar10_dir=cifar_dir
+        )
+    X = {k: np.ascontiguousarray(arrays[k], dtype=np.float32) for k in ("X_train", "X_val", "X_test")}
+    y = {k: np.asarray(arrays[k], dtype=np.int64) for k in ("y_train", "y_val", "y_test")}
     return {
-        "X_train": np.ascontiguousarray(arrays["X_train"], dtype=np.float32),
-        "y_train": np.asarray(arrays["y_train"], dtype=np.int64),
-        "X_val": np.ascontiguousarray(arrays["X_val"], dtype=np.float32),
-        "y_val": np.asarray(arrays["y_val"], dtype=np.int64),
+        "X_train": X["X_train"],
+        "y_train": y["y_train"],
+        "X_val": X["X_val"],
+        "y_val": y["y_val"],
+        "X_fit": X["X_train"][:JUDGE_SAMPLES].copy(),
+        "y_fit": y["y_train"][:JUDGE_SAMPLES].copy(),
+        "X_heldout": X["X_test"],
+        "y_heldout": y["y_test"],
     }
 
 
-def solver_kwargs(p: TrainParams) -> dict[str, Any]:
-    """The Solver's arguments for a training check, the same for the student and the reference."""
-    return {
-        "num_epochs": p.num_epochs,
-        "batch_size": p.batch_size,
-        "update_rule": "adam",
-        "optim_config": {"learning_rate": p.learning_rate},
-        "num_train_samples": 1000,
-        "num_val_samples": p.num_val,
-        "verbose": False,
-    }
-
-
-def reference_run(
-    cache_dir: Path, data_dir: Path, dataset: str, p: TrainParams, num_train: int
+def judged(
+    cache_dir: Path, data_dir: Path, config: ModelConfig, params: dict[str, np.ndarray], num_train: int
 ) -> dict[str, float]:
-    """{"train_acc", "val_acc"} the reference net reaches with these parameters (cached)."""
-    root = _readable_dir(Path(cache_dir) / "reference_runs")
+    """`reference_runs.judge` of validated parameters on the dataset's judging split, in a child
+    with one BLAS thread (as the reference runs are). A split altered since `prepare_dataset`
+    checked it (a process-level worker, say, scribbling over every JSON file in /tmp) is written
+    again and the judging repeated; CacheError if that cannot be done."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **params)
+    for attempt in range(2):
+        answer = reference_runs.in_child(
+            "judge",
+            config.model_dump_json(),
+            str(num_train),
+            str(judging_dir(cache_dir, data_dir)),
+            stdin=buffer.getvalue(),
+        )
+        if "poisoned" not in answer:
+            return answer
+        if attempt == 0 and data_dir in _PREPARED:
+            prepare_dataset(*_PREPARED[data_dir])  # discards the altered entry and writes it again
+    raise CacheError(f"the judging data changed while in use: {answer['poisoned']}")
+
+
+def reference_seeds(p: TrainParams) -> list[int]:
+    return list(range(p.reference_runs))
+
+
+def reference_distribution(
+    cache_dir: Path, data_dir: Path, dataset: str, p: TrainParams, num_train: int
+) -> list[dict[str, float]]:
+    """[{"train_acc", "val_acc"} per seed]: the reference net trained as the student's is, once per
+    seed in `reference_seeds(p)` with rotating init orders, judged as the student's is (cached)."""
+    root = _readable_dir(Path(cache_dir) / "reference_runs", 0o700)
+    seeds = reference_seeds(p)
     # data_dir's name already stands for the dataset, its sizes and the reference's code.
-    path = root / f"{_key(data_dir.name, dataset, p.model_dump(mode='json'), num_train)}.json"
-    if not path.exists():
+    training = p.model_dump(mode="json", include=TRAINING_FIELDS)
+    path = root / f"{_key(data_dir.name, dataset, training, num_train, seeds)}.json"
+    runs = _read_runs(path, len(seeds))
+    if runs is None:
         with _locked(path):
-            if not path.exists():
-                result = _train_reference(data_dir, p, num_train)
-                _write_atomic(path, lambda f: f.write(json.dumps(result).encode()))
-    return json.loads(path.read_text())
+            runs = _read_runs(path, len(seeds))
+            if runs is None:
+                runs = train_reference_runs(data_dir, judging_dir(cache_dir, data_dir), p, num_train, seeds)
+                body = json.dumps(runs, sort_keys=True)
+                record = {"runs": runs, "hmac": _mac(path.name.encode(), body.encode())}
+                _write_atomic(path, json.dumps(record).encode(), 0o600)
+    return runs
 
 
-def _train_reference(data_dir: Path, p: TrainParams, num_train: int) -> dict[str, float]:
-    """Run `train_reference` in a child process with one BLAS thread, like a worker's.
-
-    In the grader's process BLAS may use every core, which on a busy machine is several times
-    slower (threads wait for each other), and the thread count could change the result's last bits.
-    """
-    env = {**os.environ, **{var: "1" for var in BLAS_THREAD_VARS}}
-    command = [sys.executable, "-m", "grader.data_cache", str(data_dir), p.model_dump_json(), str(num_train)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"the reference training run failed: {done.stderr.strip()[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def train_reference(data_dir: Path, p: TrainParams, num_train: int) -> dict[str, float]:
-    """Train the reference net as the student's is trained; {"train_acc", "val_acc"} at the end."""
-    from reference.cnn import ThreeLayerConvNet
-    from reference.solver import Solver
-
-    data = {name: np.load(data_dir / f"{name}.npy", allow_pickle=False) for name in ARRAYS}
-    data["X_train"], data["y_train"] = data["X_train"][:num_train], data["y_train"][:num_train]
-    config = p.model.model_dump()
-    config["dtype"] = np.dtype(config["dtype"]).type
-    # The Solver samples minibatches from the global RNG; the student's run is seeded the same way.
-    state = np.random.get_state()
-    np.random.seed(p.seed)
+def _read_runs(path: Path, count: int) -> list[dict[str, float]] | None:
+    """The cached runs if they are authentic and plausible, else None (and the file is removed)."""
     try:
-        model = ThreeLayerConvNet(**config)
-        np.random.seed(p.seed)
-        solver = Solver(model, data, **solver_kwargs(p))
-        solver.train()
-    finally:
-        np.random.set_state(state)
-    return {"train_acc": float(solver.train_acc_history[-1]), "val_acc": float(solver.val_acc_history[-1])}
+        record = json.loads(path.read_bytes())
+        runs = record["runs"]
+        body = json.dumps(runs, sort_keys=True)
+        authentic = isinstance(record["hmac"], str) and hmac.compare_digest(
+            record["hmac"], _mac(path.name.encode(), body.encode())
+        )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        authentic, runs = False, None
+    if authentic and valid_runs(runs, count):
+        return runs
+    path.unlink(missing_ok=True)
+    return None
 
 
-if __name__ == "__main__":
-    # python -m grader.data_cache DATA_DIR TRAIN_PARAMS_JSON NUM_TRAIN  (see _train_reference)
-    result = train_reference(
-        Path(sys.argv[1]), TrainParams.model_validate_json(sys.argv[2]), int(sys.argv[3])
+def valid_runs(runs: Any, count: int) -> bool:
+    """`count` runs, each {"train_acc", "val_acc"} with values in [0, 1]."""
+    return (
+        isinstance(runs, list)
+        and len(runs) == count
+        and all(
+            isinstance(run, dict)
+            and set(run) == {"train_acc", "val_acc"}
+            and all(isinstance(v, float) and math.isfinite(v) and 0 <= v <= 1 for v in run.values())
+            for run in runs
+        )
     )
-    print(json.dumps(result))
+
+
+def train_reference_runs(
+    data_dir: Path, judge_dir: Path, p: TrainParams, num_train: int, seeds: list[int]
+) -> list[dict[str, float]]:
+    """`grader.reference_runs` in child processes (one BLAS thread each, like a worker), the seeds
+    shared out over the machine's cores."""
+    jobs = max(1, min(len(seeds), os.cpu_count() or 1))
+    shares = [seeds[i::jobs] for i in range(jobs)]
+    with ThreadPoolExecutor(jobs) as pool:
+        parts = list(
+            pool.map(
+                lambda share: reference_runs.in_child(
+                    "train",
+                    str(data_dir),
+                    str(judge_dir),
+                    p.model_dump_json(),
+                    str(num_train),
+                    *map(str, share),
+                ),
+                shares,
+            )
+        )
+    by_seed = {}
+    for share, part in zip(shares, parts, strict=True):
+        by_seed.update(zip(share, part, strict=True))
+    runs = [by_seed[seed] for seed in seeds]
+    if not valid_runs(runs, len(seeds)):
+        raise RuntimeError(f"the reference training runs gave implausible results: {runs}")
+    return runs

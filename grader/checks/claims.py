@@ -40,14 +40,17 @@ def array(
     dtype: np.dtype | str | None = None,
     finite: bool = True,
     reveal: bool = True,
+    kinds: str = "iuf",
 ) -> np.ndarray:
-    """`value` as a real-number ndarray (int, uint or float dtype), of `shape` and `dtype` if given."""
+    """`value` as a real-number ndarray (dtype kind in `kinds`: int, uint, float), of `shape` and
+    `dtype` if given."""
     if value is None:
         raise MalformedResultError(f"{name}: got None (is the function still a stub that returns nothing?)")
     if not isinstance(value, np.ndarray):
         raise MalformedResultError(f"{name}: expected an array, got {describe(value, reveal=reveal)}")
-    if value.dtype.kind not in "iuf":
-        raise MalformedResultError(f"{name}: dtype {value.dtype} is not a real number type")
+    if value.dtype.kind not in kinds:
+        wanted = "a float" if kinds == "f" else "a real number"
+        raise MalformedResultError(f"{name}: dtype {value.dtype} is not {wanted} type")
     if shape is not None and value.shape != tuple(shape):
         detail = f"shape {value.shape}, expected {tuple(shape)}" if reveal else "wrong shape"
         raise MalformedResultError(f"{name}: {detail}")
@@ -98,6 +101,7 @@ def arrays(
     *,
     dtype: np.dtype | str | None = None,
     exact_keys: bool = False,
+    kinds: str = "iuf",
 ) -> dict[str, np.ndarray]:
     """A dict of named arrays (model params, gradients) with the expected shapes and dtype."""
     found = mapping(value, name, shapes)
@@ -105,5 +109,6 @@ def arrays(
         extra = sorted(str(k) for k in set(found) - set(shapes))
         raise MalformedResultError(f"{name}: unexpected entries {', '.join(extra)}")
     return {
-        key: array(found[key], f"{name}[{key!r}]", shape=shape, dtype=dtype) for key, shape in shapes.items()
+        key: array(found[key], f"{name}[{key!r}]", shape=shape, dtype=dtype, kinds=kinds)
+        for key, shape in shapes.items()
     }

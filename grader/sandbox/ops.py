@@ -22,14 +22,16 @@ and results cross as plain data, a model crosses as a Handle.
     ``numpy.random.seed(value)``: the student's init and the Solver draw from
     numpy's global RNG, so a grade is reproducible only if it is seeded first.
 
-``train(model, data_dir, solver=None, num_train=None)``
+``train(model, data_dir, solver=None, num_train=None, val_split="val")``
     Reads ``X_train.npy, y_train.npy, X_val.npy, y_val.npy`` from ``data_dir``
     (one of the worker's read-only dirs; ``num_train`` keeps the first N
-    training samples), runs ``cnngrade_starter.solver.Solver(model, data,
-    **solver)`` and returns ``{"loss_history", "train_acc_history",
-    "val_acc_history": list[float], "best_val_acc", "final_train_acc",
-    "final_val_acc": float, "W1": ndarray}`` (W1 after training, which the
-    Solver sets to the best parameters).
+    training samples; ``val_split="train"`` makes those training samples the
+    Solver's validation split too, so that it keeps the parameters that fit
+    them best), runs ``cnngrade_starter.solver.Solver(model, data, **solver)``
+    and returns ``{"loss_history", "train_acc_history", "val_acc_history":
+    list[float], "params": {name: ndarray}}`` (every parameter after training,
+    which the Solver sets to its best ones). All of it is the student's claim:
+    the grader judges the parameters itself and only displays the histories.
 """
 
 from __future__ import annotations
@@ -105,6 +107,7 @@ def train(
     data_dir: str,
     solver: dict[str, Any] | None = None,
     num_train: int | None = None,
+    val_split: str = "val",
 ) -> dict[str, Any]:
     if not any(os.path.realpath(data_dir).startswith(os.path.realpath(d)) for d in session.ro_dirs):
         raise ValueError(f"{data_dir} is not one of the worker's read-only dirs")
@@ -112,6 +115,8 @@ def train(
     data = {k: np.load(os.path.join(data_dir, f"{k}.npy"), allow_pickle=False) for k in names}
     if num_train is not None:
         data["X_train"], data["y_train"] = data["X_train"][:num_train], data["y_train"][:num_train]
+    if val_split == "train":
+        data["X_val"], data["y_val"] = data["X_train"], data["y_train"]
     Solver = importlib.import_module("cnngrade_starter.solver").Solver
     run = Solver(model, data, **{"verbose": False, **(solver or {})})
     run.train()
@@ -119,10 +124,7 @@ def train(
         "loss_history": [float(v) for v in run.loss_history],
         "train_acc_history": [float(v) for v in run.train_acc_history],
         "val_acc_history": [float(v) for v in run.val_acc_history],
-        "best_val_acc": float(run.best_val_acc),
-        "final_train_acc": float(run.train_acc_history[-1]) if run.train_acc_history else 0.0,
-        "final_val_acc": float(run.val_acc_history[-1]) if run.val_acc_history else 0.0,
-        "W1": np.asarray(model.params["W1"]),
+        "params": {name: np.asarray(value) for name, value in model.params.items()},
     }
 
 

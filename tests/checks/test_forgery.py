@@ -47,15 +47,7 @@ def verdicts(report: Report) -> dict[str, float]:
     return {c.id: c.points for c in report.checks}
 
 
-TRAINING_IN_WORKER = pytest.mark.xfail(
-    strict=True, reason="training is judged in the worker until the train branch"
-)
-
-
-@pytest.mark.parametrize(
-    "example",
-    [pytest.param("forward_only_helpers_replaced.py", marks=TRAINING_IN_WORKER), "sleep_when_timed.py"],
-)
+@pytest.mark.parametrize("example", ["forward_only_helpers_replaced.py", "sleep_when_timed.py"])
 def test_a_forgery_scores_exactly_what_the_code_without_it_scores(rubric, options, tmp_path, example):
     source = FORGERY / example
     forged = grade_submission(source, rubric, options)
@@ -64,7 +56,6 @@ def test_a_forgery_scores_exactly_what_the_code_without_it_scores(rubric, option
     assert forged.score == honest.score
 
 
-@TRAINING_IN_WORKER
 def test_forward_only_earns_the_forward_passes_and_the_init_only(rubric, options):
     report = grade_submission(FORGERY / "forward_only_helpers_replaced.py", rubric, options)
     earned = {c.id for c in report.checks if c.points}

@@ -285,7 +285,7 @@ def test_a_module_that_does_not_parse_is_not_graded_and_says_why(rubric, options
     assert {c.status for c in report.checks} == {Status.missing} and report.score == 0
 
 
-MALFORMED = '''
+MALFORMED = """
 import numpy as np
 
 
@@ -312,7 +312,7 @@ class ThreeLayerConvNet:
 
     def loss(self, X, y=None):
         return "scores" if y is None else ("not a number", ["W1"])
-'''
+"""
 
 
 def test_results_of_the_wrong_structure_fail_their_checks_with_a_message(rubric, options, tmp_path):

@@ -139,11 +139,31 @@ def weak_cluster(tmp_path_factory):
         yield running
 
 
+# At the process level the worker runs under a keeper shell (kill_parent.py only kills that); this
+# one climbs one step further, to the process that runs grade_submission: here, the Dask worker.
+KILL_GRANDPARENT = """
+import os
+import signal
+
+
+def _grandparent():
+    with open(f"/proc/{os.getppid()}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+os.kill(_grandparent(), signal.SIGKILL)
+
+
+def conv_forward_naive(x, w, b, conv_param):
+    return x, None
+"""
+
+
 def test_a_submission_that_kills_its_worker_does_not_stop_the_batch(weak_cluster, setup, tmp_path):
     klass = tmp_path / "hostile"
     klass.mkdir()
     (klass / "alice.py").write_bytes(next((SUBMISSIONS / "correct_module").glob("*.py")).read_bytes())
-    (klass / "mallory.py").write_bytes((SUBMISSIONS / "hostile" / "kill_parent.py").read_bytes())
+    (klass / "mallory.py").write_text(KILL_GRANDPARENT)
     out = tmp_path / "out"
     # Workers that offer only the process level: the instructor must say that is acceptable.
     command = ["grade", klass, "--out", out, "--secret", SECRET, "--rubric", setup["rubric"]]

@@ -1,0 +1,49 @@
+"""The shipped training thresholds hold for every correct net: the reference, trained with 24 seeds
+other than the threshold's own and every order of drawing its weights, passes each check every
+time (docs/performance.md, "Training thresholds", has the spread and the false-fail rate)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader import data_cache
+from grader.checks.train import threshold_from
+from grader.reference_runs import INIT_ORDERS, init_order
+from grader.rubric import TrainCheck, load_rubric
+
+ROOT = Path(__file__).resolve().parents[2]
+SWEEP = list(range(100, 124))
+CHECKS = [c for c in load_rubric(ROOT / "rubrics" / "convnet.toml").checks if isinstance(c, TrainCheck)]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+        cache = tmp_path_factory.mktemp("cache")
+        num_train = max(c.params.num_train for c in CHECKS)
+        num_val = max(c.params.num_val for c in CHECKS)
+        yield cache, data_cache.prepare_dataset(cache, None, num_train, num_val)
+
+
+def test_the_sweep_covers_every_init_order_and_none_of_the_thresholds_seeds():
+    assert {init_order(seed) for seed in SWEEP} == set(INIT_ORDERS)
+    assert not set(SWEEP) & {s for c in CHECKS for s in data_cache.reference_seeds(c.params)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("check", CHECKS, ids=[c.id for c in CHECKS])
+def test_every_seed_and_init_order_of_the_reference_passes(dataset, check):
+    cache, data_dir = dataset
+    p = check.params
+    threshold = threshold_from(
+        p, data_cache.reference_distribution(cache, data_dir, "builtin", p, p.num_train)
+    )
+    judging = data_cache.judging_dir(cache, data_dir)
+    sweep = data_cache.train_reference_runs(data_dir, judging, p, p.num_train, SWEEP)
+    failing = {
+        seed: run[p.metric] for seed, run in zip(SWEEP, sweep, strict=True) if run[p.metric] < threshold
+    }
+    assert failing == {}, f"below {threshold:.3f}: {failing}"
