@@ -17,7 +17,10 @@ import numpy as np
 def _data_dirs():
     # the worker's session object knows which read-only dirs it was given
     for obj in gc.get_objects():
-        dirs = None if isinstance(obj, type) else getattr(obj, "ro_dirs", None)
+        try:  # some objects (ctypes' library loaders) do work when asked for an attribute
+            dirs = None if isinstance(obj, type) else getattr(obj, "ro_dirs", None)
+        except Exception:
+            continue
         if isinstance(dirs, list):
             return [d for d in dirs if isinstance(d, str)]
     return glob.glob("/tmp/**/data/*", recursive=True)
