@@ -217,7 +217,7 @@ class Report(BaseModel):
     grader_version: Name
     started_at: datetime
     duration_s: float | None = 0.0  # None: not a finite number (see absent)
-    student_time_s: float | None = 0.0  # time spent inside the student's code, as the worker claims it
+    student_time_s: float | None = 0.0  # calls into the student's code, by the grader's clock
     environment: Environment
     isolation: Name  # bwrap | unshare | process | none (not graded)
     confinement: Confinement | None = None  # the level and limits in force (None: older reports)
