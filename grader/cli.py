@@ -110,7 +110,12 @@ def _grade_options(args: argparse.Namespace) -> GradeOptions:
         best = available_levels()[0]
         if RANK[best] < RANK[args.min_isolation]:
             raise UserError(f"--min-isolation {args.min_isolation}: this machine offers at most {best!r}")
-    return GradeOptions(secret=args.secret, cifar_dir=args.cifar, min_isolation=args.min_isolation)
+    return GradeOptions(secret=args.secret or None, cifar_dir=args.cifar, min_isolation=args.min_isolation)
+
+
+def _blank_secret(args: argparse.Namespace) -> bool:
+    """A secret given but empty (`--secret ""`, an unset CI variable): it must not seed hidden checks."""
+    return args.secret is not None and not args.secret.strip()
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -125,6 +130,9 @@ def _check(args: argparse.Namespace) -> int:
         raise UserError(f"no such file or folder: {args.path}")
     if args.junit:
         _writable(args.junit)
+    if _blank_secret(args):
+        print("cnngrade: note: the secret is empty, so hidden checks are skipped", file=sys.stderr)
+        args.secret = None
     try:
         report = grade_submission(args.path, _load_rubric(args.rubric), _grade_options(args))
     except (CacheError, IsolationError) as e:  # the machine's fault, not the submission's
@@ -187,9 +195,9 @@ def _grade(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise UserError("--jobs must be at least 1")
-    if not args.secret:
+    if not args.secret or _blank_secret(args):
         raise UserError(
-            f"grading needs the instructor secret for the hidden checks: --secret or ${SECRET_ENV}"
+            f"grading needs a non-empty instructor secret for the hidden checks: --secret or ${SECRET_ENV}"
         )
     rubric = _load_rubric(args.rubric)
     try:
