@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", required=True, choices=FORMATS)
     report.add_argument("--to", type=Path, metavar="PATH", help="output file or folder (default per format)")
 
+    from grader.release import command as release
+
+    release.add_parser(commands, DEFAULT_RUBRIC)
+
     schema = commands.add_parser("schema", help="print the JSON Schemas of the rubric and the report")
     schema.add_argument("which", nargs="?", choices=("rubric", "report"), help="only this one")
     return parser
@@ -243,7 +247,17 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"check": _check, "grade": _grade, "report": _report, "schema": _schema}
+def _release(args: argparse.Namespace) -> int:
+    from grader.release import ReleaseError
+    from grader.release.command import run
+
+    try:
+        return run(args)
+    except ReleaseError as e:
+        raise UserError(str(e)) from None
+
+
+COMMANDS = {"check": _check, "grade": _grade, "report": _report, "schema": _schema, "release": _release}
 
 
 def main(argv: list[str] | None = None) -> int:
