@@ -20,7 +20,7 @@ from grader.checks import expected, model_io, numeric
 from grader.checks.base import CheckContext, MalformedResultError, Outcome
 from grader.checks.cases import public_rng, seeded_rng
 from grader.checks.compare import compare, symmetric_error
-from grader.checks.diagnose import diagnose_model_loss, diagnose_reg_grads, diagnose_reg_loss
+from grader.checks.diagnose import diagnose_reg_grads, diagnose_reg_loss
 from grader.report import Visibility
 from grader.rubric import CnnGradientCheck, ModelConfig
 
@@ -43,10 +43,9 @@ def run(spec: CnnGradientCheck, ctx: CheckContext) -> Outcome:
 
     metrics: dict[str, float | int | str | bool | None] = {}
     problems: list[str] = []
-    for label, weights, student in (
-        ("at your initialization", net.params, net.grads),
-        ("with larger weights", net.probe, net.probe_grads),
-    ):
+    evaluations = [("at your initialization", net.params, net.grads)] if expected.full() else []
+    # The kit judges the grads at the grader's weights only: it has no reference at the student's.
+    for label, weights, student in (*evaluations, ("with larger weights", net.probe, net.probe_grads)):
         _, correct = expected.model_loss(config, weights, X, y)
         for name in expected.PARAM_NAMES:
             verdict = compare(
@@ -100,7 +99,7 @@ def _diagnose(
     y: np.ndarray,
 ) -> str | None:
     """A wrong reg term in the loss also makes the gradients disagree with it: look at the loss first."""
-    structural = diagnose_model_loss(config, params, X, y, loss)
+    structural = expected.diagnose_model_loss(config, params, X, y, loss)
     reg = config.reg
     if structural or reg <= 0:
         return structural

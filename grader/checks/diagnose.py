@@ -184,25 +184,39 @@ def correct_output(layer: str, direction: str, case: ConvCase | PoolCase) -> obj
     return max_pool_backward_naive(case.dout.astype(np.float64), (x, case.pool_param))
 
 
+VARIANTS = {
+    ("conv", "forward"): CONV_FORWARD,
+    ("conv", "backward"): CONV_BACKWARD,
+    ("max_pool", "forward"): POOL_FORWARD,
+    ("max_pool", "backward"): POOL_BACKWARD,
+}
+Variants = Callable[[str, str, ConvCase | PoolCase], Sequence[tuple[str, object]]]
+
+
+def distinct_variants(layer: str, direction: str, case: ConvCase | PoolCase) -> list[tuple[str, object]]:
+    """(bug id, output) of every known-bug variant that this case tells apart from the correct answer."""
+    correct = correct_output(layer, direction, case)
+    found = []
+    for bug_id, variant in VARIANTS[(layer, direction)].items():
+        try:
+            candidate = variant(case)  # type: ignore[arg-type]
+        except (ValueError, IndexError):
+            continue  # the variant makes no sense for this case (e.g. a negative output size)
+        if not _matches(candidate, correct, case.x.dtype):  # else indistinguishable on this case
+            found.append((bug_id, candidate))
+    return found
+
+
 def diagnose_layer(
-    layer: str, direction: str, failures: Sequence[tuple[ConvCase | PoolCase, object]]
+    layer: str,
+    direction: str,
+    failures: Sequence[tuple[ConvCase | PoolCase, object]],
+    variants: Variants = distinct_variants,
 ) -> str | None:
-    """The hint of the first known bug that reproduces the student's output on a failing case."""
-    variants = {
-        ("conv", "forward"): CONV_FORWARD,
-        ("conv", "backward"): CONV_BACKWARD,
-        ("max_pool", "forward"): POOL_FORWARD,
-        ("max_pool", "backward"): POOL_BACKWARD,
-    }[(layer, direction)]
+    """The hint of the first known bug that reproduces the student's output on a failing case.
+    `variants` gives the variants' outputs on a case (the student kit's are precomputed)."""
     for case, student in failures:
-        correct = correct_output(layer, direction, case)
-        for bug_id, variant in variants.items():
-            try:
-                candidate = variant(case)  # type: ignore[arg-type]
-            except (ValueError, IndexError):
-                continue  # the variant makes no sense for this case (e.g. a negative output size)
-            if _matches(candidate, correct, case.x.dtype):
-                continue  # indistinguishable from the correct answer on this case
+        for bug_id, candidate in variants(layer, direction, case):
             if _matches(student, candidate, case.x.dtype):
                 return BUGS[bug_id].hint
     return None
@@ -247,10 +261,10 @@ def diagnose_shapes(
     return None
 
 
-def diagnose_model_loss(
-    config: ModelConfig, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, student_loss: float
-) -> str | None:
-    """The student's loss on weights the grader chose equals a known-wrong net's on them."""
+def relu_missing_loss(
+    config: ModelConfig, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray
+) -> float:
+    """The loss of the known-wrong net without its hidden ReLU, on these weights."""
     W1, b1, W2, b2, W3, b3 = (params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
     conv_param = {"stride": 1, "pad": (config.filter_size - 1) // 2}
     pooled, _ = max_pool_forward_fast(
@@ -258,7 +272,20 @@ def diagnose_model_loss(
     )
     scores, _ = affine_forward(affine_relu_forward(pooled, W2, b2)[0], W3, b3)
     data_loss, _ = softmax_loss(scores, y)
-    loss = data_loss + 0.5 * config.reg * sum(float(np.sum(W**2)) for W in (W1, W2, W3))
+    return float(data_loss) + 0.5 * config.reg * sum(float(np.sum(W**2)) for W in (W1, W2, W3))
+
+
+def diagnose_model_loss(
+    config: ModelConfig,
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    student_loss: float,
+    wrong_loss: float | None = None,
+) -> str | None:
+    """The student's loss on weights the grader chose equals a known-wrong net's on them
+    (`wrong_loss`: that net's loss, when it was precomputed)."""
+    loss = relu_missing_loss(config, params, X, y) if wrong_loss is None else wrong_loss
     if abs(student_loss - loss) <= 1e-6 * max(1.0, abs(loss)):
         return BUGS["model_relu_missing"].hint
     return None

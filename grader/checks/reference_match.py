@@ -23,7 +23,6 @@ from grader.checks.cases import (
     seeded_rng,
 )
 from grader.checks.compare import compare, tolerance
-from grader.checks.diagnose import correct_output, diagnose_layer
 from grader.report import Status
 from grader.rubric import ReferenceMatchCheck
 from grader.sandbox import StudentFailure
@@ -76,7 +75,7 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
             problems.append(f"{where}{exc}")
             failures.append((case, None))
             continue
-        correct = correct_output(p.layer, p.direction, case)
+        correct = expected.correct_output(p.layer, p.direction, case)
         tol = tolerance(case.x.dtype, p.tol, p.tol_float32)
         names = ("out",) if p.direction == "forward" else layer_io.LAYERS[p.layer][2]
         actual_parts = (student,) if p.direction == "forward" else student
@@ -109,7 +108,9 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
         )
     message = _notebook_lines(spec, errors, metrics) if public and not problems else "\n".join(problems)
     hint = (
-        diagnose_layer(p.layer, p.direction, [f for f in failures if f[1] is not None]) if failures else None
+        expected.diagnose_layer(p.layer, p.direction, [f for f in failures if f[1] is not None])
+        if failures
+        else None
     )
     return Outcome.graded(
         passed, len(cases), metrics=metrics, threshold=threshold, message=message, hint=hint

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader import data_cache
-from grader.checks import model_io
+from grader.checks import expected, model_io
 from grader.checks.base import CheckContext, Outcome
 from grader.report import Artifacts, Series
 from grader.rubric import TrainCheck
@@ -42,7 +42,7 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
         threshold, threshold_text = p.cifar_threshold, f"{p.metric} >= {p.cifar_threshold:g} (CIFAR-10)"
         metrics: dict[str, float | int | str | bool | None] = {}
     else:
-        reference = data_cache.reference_run(ctx.cache_dir, ctx.data_dir, ctx.dataset, p, num_train)
+        reference = expected.reference_run(ctx.cache_dir, ctx.data_dir, ctx.dataset, p, num_train)
         threshold = max(p.relative_threshold * reference[p.metric], p.min_accuracy)
         threshold_text = (
             f"{p.metric} >= {threshold:.3f} ({p.relative_threshold:g} x the reference's "

@@ -36,7 +36,7 @@ def build_wheel(source: Path, out_dir: Path) -> Path:
 
 # What a wheel of the grader is built from (the rest of the checkout: tests, examples, docs).
 PROJECT_FILES = ("pyproject.toml", "README.md")
-PROJECT_DIRS = ("grader", "reference", "rubrics")
+PROJECT_DIRS = ("grader", "reference", "rubrics", "cnngrade")
 
 
 def stage_project(root: Path, target: Path) -> Path:
