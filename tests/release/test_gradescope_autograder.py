@@ -65,7 +65,7 @@ def run_upload(root: Path, files: dict[str, Path | str], *, path: str | None = N
             shutil.copytree(what, target)
         else:
             shutil.copy(what, target)
-    env = {**os.environ, "CNNGRADE_AUTOGRADER_ROOT": str(root), "CNNGRADE_CACHE": "/tmp/cache-kits"}
+    env = {**os.environ, "CNNGRADE_AUTOGRADER_ROOT": str(root)}  # its cache is the tree's own
     if path is not None:
         env["PATH"] = path
     done = subprocess.run(
