@@ -32,11 +32,14 @@ def release(*args: object) -> subprocess.CompletedProcess:
 def test_release_mistakes_are_one_line(args, says, tmp_path):
     (tmp_path / "secret").write_text("s3cret\n")
     (tmp_path / "blank").write_text("  \n")
-    paths = {"secret": tmp_path / "secret", "blank": tmp_path / "blank", "missing": tmp_path / "nope"}
-    done = release(
-        *(a.format(**paths) if "{" in a else tmp_path / a if "." in a or a == "out" else a for a in args)
-    )
+    paths = {
+        "tmp": tmp_path,
+        "secret": tmp_path / "secret",
+        "blank": tmp_path / "blank",
+        "missing": tmp_path / "no",
+    }
+    done = release(*(a.format(**paths) for a in args))
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("cnngrade: error: ") and says in line
-    assert not (tmp_path / "{tmp}/ag.zip").exists() and not (tmp_path / "out").exists()
+    assert not (tmp_path / "ag.zip").exists() and not (tmp_path / "out").exists()
