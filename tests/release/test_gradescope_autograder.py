@@ -18,6 +18,7 @@ from grader.release.autograder import NoSubmissionError, pick_submission
 
 pytestmark = pytest.mark.slow
 BASH = shutil.which("bash") or "/bin/bash"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def cnngrade(*args: object) -> subprocess.CompletedProcess:
@@ -176,3 +177,22 @@ def test_an_upload_of_hidden_files_only_is_empty(tmp_path):
     (tmp_path / "__MACOSX" / "._x.py").write_text("")
     with pytest.raises(NoSubmissionError, match="empty"):
         pick_submission(tmp_path)
+
+
+def test_the_image_build_warms_the_training_cache(tmp_path, monkeypatch):
+    """setup.sh's `--warm-up`: the data and the reference's training runs end up in the image."""
+    from grader.release.autograder import main
+
+    head, *blocks = (ROOT / "rubrics" / "convnet.toml").read_text().split("[[checks]]")
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "rubric.toml").write_text(
+        head + "".join("[[checks]]" + b for b in blocks if 'id = "overfit"' in b)
+    )
+    (source / "secret").write_text("s\n")
+    (source / "cnngrade.json").write_text(json.dumps({"rubric": "rubric.toml", "min_isolation": "process"}))
+    monkeypatch.setenv("CNNGRADE_AUTOGRADER_ROOT", str(tmp_path))
+    assert main(["--warm-up"]) == 0
+    (run,) = (tmp_path / "cnngrade-cache" / "reference_runs").glob("*.json")
+    assert json.loads(run.read_text())["train_acc"] > 0.5
+    assert not (tmp_path / "results").exists()  # warming up grades nothing
