@@ -62,3 +62,28 @@ def test_check_with_a_blank_secret_skips_hidden_checks_and_says_so(tmp_path):
     report = Report.model_validate_json(out.stdout)
     hidden = [c for c in report.checks if c.visibility == "hidden"]
     assert hidden and all(c.status is Status.skipped for c in hidden)
+
+
+@pytest.mark.parametrize(
+    ("flag", "environment", "secret", "blank"),
+    [
+        (None, None, None, False),
+        (None, "", None, True),
+        ("", "", None, True),  # an empty flag defers to the environment, as before
+        ("", "env", "env", False),
+        (" ", "env", None, True),  # a blank flag is not replaced by the environment's secret
+        ("s", "", "s", False),
+    ],
+)
+def test_the_secret_the_command_line_uses(flag, environment, secret, blank, monkeypatch):
+    import argparse
+
+    from grader import cli
+
+    if environment is None:
+        monkeypatch.delenv("CNNGRADE_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("CNNGRADE_SECRET", environment)
+    args = argparse.Namespace(secret=flag)
+    assert cli._secret(args) == secret
+    assert cli._blank_secret(args) is blank
