@@ -13,7 +13,6 @@ the HTML report matplotlib, and `cnngrade --version` or `schema` should not wait
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -209,6 +208,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(similarity)
 
+    release = _command(
+        commands,
+        "release",
+        "build what an instructor hands out: the Gradescope autograder",
+        "  cnngrade release --gradescope autograder.zip --secret-file secret.txt",
+    )
+    from grader.release.command import add_arguments as add_release_arguments
+
+    add_release_arguments(release, DEFAULT_RUBRIC)
+
     schema = _command(
         commands,
         "schema",
@@ -230,8 +239,15 @@ def _load_rubric(path: Path) -> Rubric:
         raise UserError(str(e)) from None
 
 
+def _given_secret(args: argparse.Namespace) -> str | None:
+    """The secret as given: --secret, else $CNNGRADE_SECRET (possibly blank), else None."""
+    return args.secret or os.environ.get(SECRET_ENV, args.secret)
+
+
 def _secret(args: argparse.Namespace) -> str | None:
-    return args.secret or os.environ.get(SECRET_ENV) or None
+    """The secret that seeds hidden checks; a blank one is none (anyone could reproduce its cases)."""
+    given = _given_secret(args)
+    return given if given and given.strip() else None
 
 
 def _grade_options(args: argparse.Namespace, *, refuse_process: bool = False) -> GradeOptions:
@@ -263,11 +279,7 @@ def _only_matching(rubric: Rubric, keywords: list[str]) -> Rubric:
             f"-k {' -k '.join(keywords)}: no check matches; the checks are "
             + ", ".join(c.id for c in rubric.checks)
         )
-    ids = {c.id for c in kept}
-    checks = [c.model_copy(update={"requires": [r for r in c.requires if r in ids]}) for c in kept]
-    # The report must not claim the whole rubric: its hash names the part that ran.
-    part = hashlib.sha256(f"{rubric.sha256}\0{' '.join(sorted(ids))}".encode()).hexdigest()
-    return rubric.model_copy(update={"checks": checks, "sha256": part})
+    return rubric.part({c.id for c in kept})
 
 
 def _check_submission_path(path: Path) -> None:
@@ -282,6 +294,12 @@ def _check_submission_path(path: Path) -> None:
         raise UserError(str(e)) from None
 
 
+def _blank_secret(args: argparse.Namespace) -> bool:
+    """A secret given but empty (`--secret " "`, an unset CI variable): it must not seed hidden checks."""
+    given = _given_secret(args)
+    return given is not None and not given.strip()
+
+
 def _check(args: argparse.Namespace) -> int:
     from grader.batch import grade_to_report
     from grader.console import check_table, total_line, use_color
@@ -293,6 +311,8 @@ def _check(args: argparse.Namespace) -> int:
     _check_submission_path(args.path)
     if args.junit:
         _writable(args.junit)
+    if _blank_secret(args):
+        print("cnngrade: note: the secret is empty, so hidden checks are skipped", file=sys.stderr)
     rubric = _load_rubric(args.rubric)
     if args.keywords:
         rubric = _only_matching(rubric, args.keywords)
@@ -377,7 +397,7 @@ def _grade(args: argparse.Namespace) -> int:
         raise UserError("--jobs must be at least 1")
     if not _secret(args):
         raise UserError(
-            f"grading needs the instructor secret for the hidden checks: --secret or ${SECRET_ENV}"
+            f"grading needs a non-empty instructor secret for the hidden checks: --secret or ${SECRET_ENV}"
         )
     rubric = _load_rubric(args.rubric)
     graded_with = fingerprint(_secret(args), rubric.sha256)
@@ -501,7 +521,24 @@ def _similarity(args: argparse.Namespace) -> int:
         raise UserError(str(e)) from None
 
 
-COMMANDS = {"check": _check, "grade": _grade, "report": _report, "schema": _schema, "similarity": _similarity}
+def _release(args: argparse.Namespace) -> int:
+    from grader.release import ReleaseError
+    from grader.release.command import run
+
+    try:
+        return run(args)
+    except ReleaseError as e:
+        raise UserError(str(e)) from None
+
+
+COMMANDS = {
+    "check": _check,
+    "grade": _grade,
+    "report": _report,
+    "schema": _schema,
+    "similarity": _similarity,
+    "release": _release,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

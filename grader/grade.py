@@ -35,7 +35,7 @@ OUTPUT_CHARS = 4000  # captured output kept per check in the report
 
 class GradeOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    secret: str | None = None  # None: hidden checks are skipped (a self-check)
+    secret: str | None = None  # None or blank: hidden checks are skipped (a self-check)
     public_only: bool = False  # skip hidden checks even with a secret
     cifar_dir: Path | None = None  # None: the built-in dataset
     min_isolation: str | None = None  # refuse to grade below this sandbox level
@@ -45,7 +45,8 @@ class GradeOptions(BaseModel):
 
     @property
     def runs_hidden(self) -> bool:
-        return self.secret is not None and not self.public_only
+        # An empty secret is no secret: anyone could reproduce the hidden cases it seeds.
+        return bool(self.secret and self.secret.strip()) and not self.public_only
 
 
 def inputs_key(rubric: Rubric, options: GradeOptions, submission_sha256: str, dataset: str) -> str:

@@ -240,6 +240,14 @@ class Rubric(_Strict):
     def max_score(self) -> float:
         return sum(check.points for check in self.checks)
 
+    def part(self, ids: set[str]) -> Rubric:
+        """Only the checks in `ids`; a kept check's prerequisites that are not kept are dropped, so
+        it still runs. The hash names the part, so a report never claims the whole rubric."""
+        kept = [c for c in self.checks if c.id in ids]
+        checks = [c.model_copy(update={"requires": [r for r in c.requires if r in ids]}) for c in kept]
+        part = hashlib.sha256(f"{self.sha256}\0{' '.join(sorted(ids))}".encode()).hexdigest()
+        return self.model_copy(update={"checks": checks, "sha256": part})
+
 
 def load_rubric(path: Path) -> Rubric:
     """Read and validate a rubric file; any problem raises RubricError with one clear line."""

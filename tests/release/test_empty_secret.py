@@ -1,0 +1,89 @@
+"""An empty secret is no secret: hidden checks never run seeded by "" (issue 12)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.grade import GradeOptions, inputs_key
+from grader.report import Report, Status
+from grader.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parents[2]
+RUBRIC = ROOT / "rubrics" / "convnet.toml"
+CACHE = os.environ.get("CNNGRADE_CACHE", "/tmp/cache-kits")
+
+
+def _cnngrade(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "grader.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "CNNGRADE_CACHE": CACHE, **(env or {})},
+    )
+
+
+@pytest.mark.parametrize("secret", ["", "   ", "\n"])
+def test_a_blank_secret_does_not_run_hidden_checks(secret):
+    assert not GradeOptions(secret=secret).runs_hidden
+    assert GradeOptions(secret="s").runs_hidden
+
+
+def test_a_blank_secret_is_graded_like_no_secret():
+    rubric = load_rubric(RUBRIC)
+    assert inputs_key(rubric, GradeOptions(secret=""), "abc", "builtin") == inputs_key(
+        rubric, GradeOptions(), "abc", "builtin"
+    )
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_grade_refuses_a_blank_secret_in_one_line(how, tmp_path):
+    args = ["grade", ROOT / "submissions" / "correct_module", "--out", tmp_path / "out"]
+    env = {"CNNGRADE_SECRET": ""}
+    out = _cnngrade(*args, "--secret", " ") if how == "flag" else _cnngrade(*args, env=env)
+    assert out.returncode == 2
+    (line,) = out.stderr.strip().splitlines()
+    assert line.startswith("cnngrade: error: grading needs a non-empty instructor secret")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_check_with_a_blank_secret_skips_hidden_checks_and_says_so(tmp_path):
+    head, *blocks = RUBRIC.read_text().split("[[checks]]")
+    rubric = tmp_path / "two.toml"  # conv_forward.public and conv_forward.hidden
+    rubric.write_text(head + "".join("[[checks]]" + b for b in blocks[:2]))
+    module = ROOT / "submissions" / "correct_module" / "convnet_hw.py"
+    out = _cnngrade("check", module, "--rubric", rubric, "--json", env={"CNNGRADE_SECRET": ""})
+    note = "cnngrade: note: the secret is empty, so hidden checks are skipped"
+    assert out.stderr.strip().splitlines() == [note]
+    report = Report.model_validate_json(out.stdout)
+    hidden = [c for c in report.checks if c.visibility == "hidden"]
+    assert hidden and all(c.status is Status.skipped for c in hidden)
+
+
+@pytest.mark.parametrize(
+    ("flag", "environment", "secret", "blank"),
+    [
+        (None, None, None, False),
+        (None, "", None, True),
+        ("", "", None, True),  # an empty flag defers to the environment, as before
+        ("", "env", "env", False),
+        (" ", "env", None, True),  # a blank flag is not replaced by the environment's secret
+        ("s", "", "s", False),
+    ],
+)
+def test_the_secret_the_command_line_uses(flag, environment, secret, blank, monkeypatch):
+    import argparse
+
+    from grader import cli
+
+    if environment is None:
+        monkeypatch.delenv("CNNGRADE_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("CNNGRADE_SECRET", environment)
+    args = argparse.Namespace(secret=flag)
+    assert cli._secret(args) == secret
+    assert cli._blank_secret(args) is blank
