@@ -41,7 +41,7 @@ from pydantic import ValidationError
 from grader import __version__
 from grader.console import Progress, duration
 from grader.data_cache import CacheError, dataset_label
-from grader.grade import GradeOptions, grade_submission, inputs_key
+from grader.grade import GradeOptions, Listener, grade_submission, inputs_key
 from grader.outdir import known_names, name_submissions, read_state, report_stem, write_state
 from grader.report import Report, Status, dump_report, error_report, read_report, write_report
 from grader.rubric import Rubric
@@ -198,7 +198,9 @@ def _current_key(source: Path, rubric: Rubric, options: GradeOptions) -> str | N
     return inputs_key(rubric, options, bundle.sha256, dataset_label(options.cifar_dir))
 
 
-def grade_to_report(source: Path, rubric: Rubric, options: GradeOptions, name: str) -> Report:
+def grade_to_report(
+    source: Path, rubric: Rubric, options: GradeOptions, name: str, progress: Listener | None = None
+) -> Report:
     """`grade_submission`'s report, checked to survive the trip to JSON; if grading fails (a grader
     bug) or the report would not read back, a minimal report that says so instead.
 
@@ -206,7 +208,7 @@ def grade_to_report(source: Path, rubric: Rubric, options: GradeOptions, name: s
     The minimal report has no inputs key, so a batch's next run grades the submission again.
     """
     try:
-        report = grade_submission(source, rubric, options, name=name)
+        report = grade_submission(source, rubric, options, name=name, progress=progress)
         dump_report(report)
         return report
     except (IsolationError, CacheError):

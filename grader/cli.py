@@ -13,6 +13,7 @@ the HTML report matplotlib, and `cnngrade --version` or `schema` should not wait
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -301,12 +302,9 @@ def _blank_secret(args: argparse.Namespace) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from grader.batch import grade_to_report
     from grader.console import check_table, total_line, use_color
-    from grader.data_cache import CacheError
     from grader.exporters import junit
     from grader.report import Status
-    from grader.sandbox import IsolationError
 
     _check_submission_path(args.path)
     if args.junit:
@@ -322,10 +320,7 @@ def _check(args: argparse.Namespace) -> int:
             f"({rubric.max_score:g}): the check cannot pass",
             file=sys.stderr,
         )
-    try:
-        report = grade_to_report(args.path, rubric, _grade_options(args), args.path.resolve().name)
-    except (CacheError, IsolationError) as e:  # the machine's fault, not the submission's
-        raise UserError(str(e)) from None
+    report = _self_check(args, rubric, live=not (args.quiet or args.json))
     if args.junit:
         junit.export([report], args.junit)
     if args.json:
@@ -341,6 +336,26 @@ def _check(args: argparse.Namespace) -> int:
         return 0 if report.score >= args.fail_under else 1
     ran = [c for c in report.checks if c.status is not Status.skipped]
     return 0 if report.error is None and all(c.status is Status.passed for c in ran) else 1
+
+
+def _self_check(args: argparse.Namespace, rubric: Rubric, *, live: bool) -> Report:
+    """`check`'s grading, with a live status line on stderr when `live` and stderr is a terminal
+    (erased before anything else is printed)."""
+    from grader.batch import grade_to_report
+    from grader.console import LiveStatus
+    from grader.data_cache import CacheError
+    from grader.grade import Step
+    from grader.sandbox import IsolationError
+
+    status = LiveStatus(sys.stderr) if live and LiveStatus.wanted(sys.stderr) else None
+    with status or contextlib.nullcontext():
+        if status is not None:  # the sandbox probe starts a real worker: a second or more
+            status(Step(doing="testing the sandbox on this machine", done=0, total=len(rubric.checks)))
+        try:
+            options = _grade_options(args)
+            return grade_to_report(args.path, rubric, options, args.path.resolve().name, status)
+        except (CacheError, IsolationError) as e:  # the machine's fault, not the submission's
+            raise UserError(str(e)) from None
 
 
 def _escape(text: str, *, prop: bool = False) -> str:

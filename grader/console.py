@@ -1,4 +1,5 @@
-"""What the command prints for people: the check table and the batch progress bar.
+"""What the command prints for people: the check table, the batch progress bar and the self-check's
+live status line.
 
 Everything a student wrote (names, messages, hints, output) goes through `grader.text`
 first, so it cannot move the cursor, recolour or forge lines of the instructor's terminal.
@@ -6,14 +7,20 @@ first, so it cannot move the cursor, recolour or forge lines of the instructor's
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import textwrap
+import threading
 import time
-from typing import TextIO
+from types import TracebackType
+from typing import TYPE_CHECKING, TextIO
 
 from grader.report import CheckResult, Report, Status, Visibility
 from grader.text import multi_line, one_line
+
+if TYPE_CHECKING:  # grader.grade pulls in numpy and the sandbox; the console only reads its steps
+    from grader.grade import Step
 
 
 def _e(value: object) -> str:
@@ -225,3 +232,100 @@ class Progress:
         else:
             self.stream.write(f"{status}  {name}: {outcome}\n")
         self.stream.flush()
+
+
+def clock(seconds: float) -> str:
+    """Elapsed time for a line that redraws twice a second: tenths while they still mean something."""
+    return f"{seconds:.1f} s" if seconds < 60 else duration(seconds)
+
+
+def columns(stream: TextIO) -> int:
+    """The width of the terminal `stream` writes to: $COLUMNS if set, else the terminal's own
+    (shutil asks stdout's, which may be a file while stderr is the terminal), else 80."""
+    if "COLUMNS" not in os.environ:
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            width = os.get_terminal_size(stream.fileno()).columns
+            if width > 0:  # a terminal whose size was never set says 0
+                return width
+    return shutil.get_terminal_size().columns
+
+
+class LiveStatus:
+    """`cnngrade check`'s status line on a terminal: `[ 7/19] conv_backward.numeric  4.2 s`, the
+    check running (or the phase before the checks), how many are done and the time since grading
+    began. It is redrawn in place at each step and every `TICK` seconds in between, since one step
+    (starting the worker, preparing the training data, a training check) can take minutes and a
+    clock that stops looks like a hang. Leaving the `with` block stops the ticking thread and
+    erases the line, however grading ended (a report, an error, Ctrl-C), so what is printed next
+    is exactly what would be printed without it.
+    """
+
+    TICK = 0.5
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.color = use_color(stream)
+        self.step: Step | None = None
+        self.start = time.monotonic()
+        self._drawn = False
+        self._lock = threading.Lock()  # the ticker and the grading thread both draw
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="cnngrade-status", daemon=True)
+
+    @staticmethod
+    def wanted(stream: TextIO) -> bool:
+        """Only on a terminal that understands moving back along a line: never in a log or a pipe,
+        where each redraw would be a line of its own, nor with TERM=dumb."""
+        return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+    def __enter__(self) -> LiveStatus:
+        self.start = time.monotonic()
+        self._ticker.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self._ticker.join()
+        with self._lock:
+            if self._drawn:
+                self._write("\r\x1b[K")
+
+    def __call__(self, step: Step) -> None:
+        with self._lock:
+            self.step = step
+            self._draw()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.TICK):
+            with self._lock:
+                self._draw()
+
+    def line(self, width: int) -> str:
+        """The status as it fits in `width` columns, the check id or phase cut first."""
+        if self.step is None:
+            return ""
+        count = f"[{self.step.done:>{len(str(self.step.total))}}/{self.step.total}]"
+        elapsed = clock(time.monotonic() - self.start)
+        room = width - len(count) - len(elapsed) - 3
+        if room < 1:
+            return _fit(f"{count} {elapsed}", width)
+        doing = _fit(one_line(self.step.doing), room)
+        if self.color:
+            count, elapsed = f"\x1b[36m{count}\x1b[0m", f"\x1b[2m{elapsed}\x1b[0m"
+        return f"{count} {doing}  {elapsed}"
+
+    def _draw(self) -> None:
+        if self.step is None:
+            return
+        # One terminal line at most: a wrapped line is not redrawn by \r, it piles up.
+        self._write(f"\r\x1b[K{self.line(columns(self.stream) - 1)}")
+        self._drawn = True
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # the terminal went away: grading goes on without the line
+            self._stop.set()

@@ -49,6 +49,22 @@ class GradeOptions(BaseModel):
         return bool(self.secret and self.secret.strip()) and not self.public_only
 
 
+class Step(BaseModel):
+    """Where the grading of one submission has got to, for a live display; never in a report."""
+
+    model_config = ConfigDict(frozen=True)
+    doing: str  # a phase before the checks ("loading the submission") or the id of the check
+    done: int  # checks finished
+    total: int  # checks in the rubric
+
+
+Listener = Callable[[Step], None]
+
+
+def _nobody_listens(step: Step) -> None:
+    """The listener when no one watches the grading (a batch, a notebook)."""
+
+
 def inputs_key(rubric: Rubric, options: GradeOptions, submission_sha256: str, dataset: str) -> str:
     """Everything that decides a report's content: equal keys mean re-grading can be skipped."""
     secret = hashlib.sha256(options.secret.encode()).hexdigest() if options.runs_hidden else "public-only"
@@ -69,12 +85,20 @@ def environment() -> Environment:
 
 
 def grade_submission(
-    source: Path, rubric: Rubric, options: GradeOptions, *, name: str | None = None
+    source: Path,
+    rubric: Rubric,
+    options: GradeOptions,
+    *,
+    name: str | None = None,
+    progress: Listener | None = None,
 ) -> Report:
+    """`progress` hears of each phase before the checks and of each check as it starts and ends."""
     started_at = datetime.now(UTC)
     start = time.perf_counter()
     dataset = data_cache.dataset_label(options.cifar_dir)
+    tell = progress or _nobody_listens
     with tempfile.TemporaryDirectory(prefix="cnngrade-", dir=options.scratch_dir) as scratch:
+        tell(Step(doing="loading the submission", done=0, total=len(rubric.checks)))
         try:
             bundle = load(Path(source), Path(scratch), run_notebook=options.run_notebook)
         except LoadError as exc:
@@ -87,7 +111,8 @@ def grade_submission(
                 f" ({findings})" if findings else ""
             )
             return not_graded(source, rubric, options, name, error, started_at, start, dataset, bundle)
-        data_dir = training_data(rubric, options)
+        data_dir = training_data(rubric, options, tell)
+        tell(Step(doing="starting the sandboxed worker", done=0, total=len(rubric.checks)))
         try:
             worker = Worker(
                 _with_starter_fast_layers(bundle),
@@ -103,7 +128,7 @@ def grade_submission(
                 source, rubric, options, name, error, started_at, start, dataset, bundle, Status.error
             )
         with worker:
-            results, student_time = _run_checks(worker, bundle, rubric, options, data_dir, dataset)
+            results, student_time = _run_checks(worker, bundle, rubric, options, data_dir, dataset, tell)
             isolation = worker.isolation
             confinement = worker.confinement
     score = round(sum(r.points for r in results), 6)
@@ -131,7 +156,13 @@ def grade_submission(
 
 
 def _run_checks(
-    worker: Worker, bundle: Bundle, rubric: Rubric, options: GradeOptions, data_dir: Path | None, dataset: str
+    worker: Worker,
+    bundle: Bundle,
+    rubric: Rubric,
+    options: GradeOptions,
+    data_dir: Path | None,
+    dataset: str,
+    tell: Listener,
 ) -> tuple[list[CheckResult], float]:
     """Every rubric check in order, in one worker; (results, seconds spent in the student's code).
 
@@ -139,35 +170,38 @@ def _run_checks(
     (a hung conv forward costs the conv checks, not the max-pool ones).
     """
     defined = frozenset(k for k, v in bundle.manifest.symbols.items() if v is not None)
+    total = len(rubric.checks)
+    tell(Step(doing="importing the submission's modules", done=0, total=total))
     hung: dict[str, str] = _imports_that_hang(worker, bundle, rubric)  # function -> why it is not called
     results: list[CheckResult] = []
     student_time = 0.0
     for spec in rubric.checks:
+        tell(Step(doing=spec.id, done=len(results), total=total))
         unmet = [r.id for r in results if r.id in spec.requires and r.status != Status.passed]
         blocked = [hung[s] for s in KINDS[spec.kind].symbols(spec) if s in hung]
         if unmet:
-            results.append(_not_run(spec, Status.skipped, f"not run: needs {', '.join(unmet)} to pass"))
-            continue
-        if blocked:
-            results.append(_not_run(spec, Status.skipped, f"not run: {blocked[0]}"))
-            continue
-        calls = StudentCalls(worker)
-        ctx = CheckContext(
-            calls=calls,
-            submission_sha256=bundle.sha256,
-            secret=options.secret if options.runs_hidden else None,
-            defined=defined,
-            data_dir=data_dir,
-            dataset=dataset,
-            cache_dir=options.cache_dir,
-        )
-        # The worker reads its call timeout per call: each check brings its own.
-        worker.limits = rubric.limits.model_copy(update={"call_timeout_s": spec.time_limit_s})
-        result = run_check(spec, ctx)
+            result = _not_run(spec, Status.skipped, f"not run: needs {', '.join(unmet)} to pass")
+        elif blocked:
+            result = _not_run(spec, Status.skipped, f"not run: {blocked[0]}")
+        else:
+            calls = StudentCalls(worker)
+            ctx = CheckContext(
+                calls=calls,
+                submission_sha256=bundle.sha256,
+                secret=options.secret if options.runs_hidden else None,
+                defined=defined,
+                data_dir=data_dir,
+                dataset=dataset,
+                cache_dir=options.cache_dir,
+            )
+            # The worker reads its call timeout per call: each check brings its own.
+            worker.limits = rubric.limits.model_copy(update={"call_timeout_s": spec.time_limit_s})
+            result = run_check(spec, ctx)
+            if result.status == Status.timeout and calls.current:
+                hung.setdefault(calls.current.split(".")[0], f"{calls.current} timed out in {spec.id}")
+            student_time += calls.student_time_s
         results.append(result)
-        if result.status == Status.timeout and calls.current:
-            hung.setdefault(calls.current.split(".")[0], f"{calls.current} timed out in {spec.id}")
-        student_time += calls.student_time_s
+        tell(Step(doing=spec.id, done=len(results), total=total))
     return results, student_time
 
 
@@ -258,7 +292,7 @@ def _with_starter_fast_layers(bundle: Bundle) -> Bundle:
     return bundle.model_copy(update={"manifest": manifest})
 
 
-def training_data(rubric: Rubric, options: GradeOptions) -> Path | None:
+def training_data(rubric: Rubric, options: GradeOptions, tell: Listener = _nobody_listens) -> Path | None:
     """The dataset directory (prepared on first use) when a training check will run."""
     checks = [c for c in rubric.checks if isinstance(c, TrainCheck)]
     runs = [c for c in checks if c.visibility == Visibility.public or options.runs_hidden]
@@ -270,6 +304,8 @@ def training_data(rubric: Rubric, options: GradeOptions) -> Path | None:
         (c.params.cifar_num_train or c.params.num_train) if cifar else c.params.num_train for c in checks
     )
     num_val = max(c.params.num_val for c in checks)
+    # Generating or checking the data takes a while on a cold cache: say what is happening.
+    tell(Step(doing="preparing the training data", done=0, total=len(rubric.checks)))
     return data_cache.prepare_dataset(options.cache_dir, options.cifar_dir, num_train, num_val)
 
 
