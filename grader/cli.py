@@ -252,6 +252,7 @@ def _secret(args: argparse.Namespace) -> str | None:
 
 
 def _grade_options(args: argparse.Namespace, *, refuse_process: bool = False) -> GradeOptions:
+    from grader.data_cache import CacheError, usable_cache
     from grader.grade import GradeOptions
     from grader.sandbox import IsolationError
     from grader.sandbox.worker import select_level
@@ -267,7 +268,13 @@ def _grade_options(args: argparse.Namespace, *, refuse_process: bool = False) ->
         except IsolationError as e:
             hint = "; pass --allow-process-isolation to grade anyway" if refuse_process else ""
             raise UserError(f"{e}{hint}") from None
-    return GradeOptions(secret=_secret(args), cifar_dir=args.cifar, min_isolation=minimum)
+    options = GradeOptions(secret=_secret(args), cifar_dir=args.cifar, min_isolation=minimum)
+    if not _on_cluster(args):  # each worker has its own cache
+        try:  # here, once: a batch's graders would each fail with a traceback of their own
+            usable_cache(options.cache_dir)
+        except CacheError as e:
+            raise UserError(str(e)) from None
+    return options
 
 
 def _only_matching(rubric: Rubric, keywords: list[str]) -> Rubric:

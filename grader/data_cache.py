@@ -121,12 +121,24 @@ def _key(*parts: object) -> str:
 
 
 def _readable_dir(path: Path, mode: int = 0o755) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    info = path.lstat()
-    if info.st_uid != os.getuid() or not stat.S_ISDIR(info.st_mode):
-        raise CacheError(f"cache directory {path} is not a directory owned by this user; set CNNGRADE_CACHE")
-    os.chmod(path, mode)
+    try:
+        with contextlib.suppress(FileExistsError):  # a file in the way: refused below, as any non-folder
+            path.mkdir(parents=True, exist_ok=True)
+        info = path.lstat()
+        if info.st_uid != os.getuid() or not stat.S_ISDIR(info.st_mode):
+            raise CacheError(
+                f"cache directory {path} is not a directory owned by this user; set CNNGRADE_CACHE"
+            )
+        os.chmod(path, mode)
+    except OSError as exc:  # under /proc, on a read-only file system, in a folder we may not write
+        reason = exc.strerror or str(exc)
+        raise CacheError(f"cannot use the cache directory {path}: {reason}; set CNNGRADE_CACHE") from None
     return path
+
+
+def usable_cache(cache_dir: Path) -> Path:
+    """The cache directory, made if need be; CacheError (one line) if it cannot be this user's folder."""
+    return _readable_dir(Path(cache_dir))
 
 
 @contextlib.contextmanager
