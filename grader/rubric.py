@@ -294,32 +294,29 @@ _BLANK_OR_COMMENT = re.compile(rb"^[ \t]*(#.*)?\r?\n?$")
 
 
 def _graded_bytes(raw: bytes, data: dict) -> bytes:
-    """The rubric file without its `[late]` table (and the comment and blank lines just above it),
-    which only the gradebook reads.
+    """What the rubric's hash covers: the file without its `[late]` table, comment lines and
+    blank lines.
 
     The hash names what grades a submission (reports and `grade`'s refusal to mix rubrics rely on
-    it), so adding or changing a late policy after grading must not make a class look ungraded.
-    A policy written any other way (`late = {...}`) is left in: the bytes kept must read back as
-    the rubric without it, else the whole file is hashed.
+    it), so neither a comment nor a late policy set or changed after grading (only the gradebook
+    reads it) may make a class look graded with another rubric. When the lines kept do not read
+    back as the rubric without its policy (a `late = {...}` written inline, a multi-line string
+    holding such lines), the whole file is hashed.
     """
-    if "late" not in data:
-        return raw
     kept: list[bytes] = []
     inside = False
     for line in raw.splitlines(keepends=True):
         if _TABLE_HEADER.match(line):
             inside = bool(_LATE_HEADER.match(line.rstrip(b"\r\n")))
-            while inside and kept and _BLANK_OR_COMMENT.match(kept[-1]):
-                kept.pop()  # the table's own heading comment and the blank line that set it apart
-        if not inside:
+        if not inside and not _BLANK_OR_COMMENT.match(line):
             kept.append(line)
-    stripped = b"".join(kept)
+    graded = b"".join(kept)
     try:
-        again = tomllib.loads(stripped.decode("utf-8"))
+        again = tomllib.loads(graded.decode("utf-8"))
     except tomllib.TOMLDecodeError:
         return raw
     again.pop("sha256", None)
-    return stripped if again == {k: v for k, v in data.items() if k != "late"} else raw
+    return graded if again == {k: v for k, v in data.items() if k != "late"} else raw
 
 
 def _first_error(exc: ValidationError, data: dict) -> str:

@@ -118,8 +118,8 @@ def test_nonsense_in_the_late_table_is_one_line_naming_the_key(tmp_path, table, 
 
 
 def test_the_late_table_is_not_part_of_the_rubric_hash(tmp_path):
-    """Setting or changing the policy after grading must not make the class look graded with
-    another rubric: the hash names what grades a submission."""
+    """Setting or changing the policy (or a comment) after grading must not make the class look
+    graded with another rubric: the hash names what grades a submission."""
     plain = load_rubric(CONVNET)
     first = load_rubric(
         _with_late(tmp_path, "deadline = 2026-11-27T23:59:00Z\npenalty_fraction_per_day = 0.1\n")
@@ -128,9 +128,39 @@ def test_the_late_table_is_not_part_of_the_rubric_hash(tmp_path):
         _with_late(tmp_path, "deadline = 2026-12-04T23:59:00Z\npenalty_fraction_per_day = 0.2\n", "b.toml")
     )
     assert plain.sha256 == first.sha256 == moved.sha256
+    retitled = tmp_path / "retitled.toml"
+    retitled.write_text(CONVNET.read_text().replace("# The convolutional", "# Our convolutional"))
+    assert load_rubric(retitled).sha256 == plain.sha256
+    repointed = tmp_path / "repointed.toml"
+    repointed.write_text(CONVNET.read_text().replace("points = 14", "points = 15"))
+    assert load_rubric(repointed).sha256 != plain.sha256
     assert first.late is not None and first.late.deadline == datetime(2026, 11, 27, 23, 59, tzinfo=UTC)
     inline = tmp_path / "inline.toml"  # not a [late] table: hashed with the rest, as any other key
     inline.write_text(
         "late = { deadline = 2026-11-27T23:59:00Z, penalty_fraction_per_day = 0.1 }\n" + CONVNET.read_text()
     )
     assert load_rubric(inline).sha256 != plain.sha256
+
+
+def test_the_shipped_rubric_has_no_policy_and_its_commented_example_is_a_valid_one(tmp_path):
+    text = CONVNET.read_text()
+    assert load_rubric(CONVNET).late is None
+    head, example = text.split("# [late]\n")
+    uncommented = tmp_path / "convnet-late.toml"
+    uncommented.write_text(head + "[late]\n" + example.replace("# ", ""))
+    policy = load_rubric(uncommented).late
+    assert load_rubric(uncommented).sha256 == load_rubric(CONVNET).sha256  # reports stay current
+    assert policy == LatePolicy(
+        deadline=DEADLINE,
+        grace_minutes=15,
+        penalty_fraction_per_day=0.1,
+        max_penalty_fraction=0.5,
+        no_credit_after_days=7,
+    )
+    # the rubric comment's worked examples
+    assert [late_days(policy, DEADLINE + timedelta(minutes=m)) for m in (10, 16, 24 * 60, 25 * 60)] == [
+        0,
+        1,
+        1,
+        2,
+    ]
