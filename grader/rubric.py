@@ -241,7 +241,8 @@ class Rubric(_Strict):
     limits: Limits = Limits()  # the sandbox's limits for every call; time_limit_s overrides per check
     checks: list[CheckSpec] = Field(min_length=1)
     late: LatePolicy | None = None  # the gradebook's late policy; not part of grading
-    # Filled by load_rubric from the file's bytes; part of every report and of its inputs key.
+    # Filled by load_rubric from the file's bytes (without comments, blank lines and [late]: see
+    # _graded_bytes); part of every report and of its inputs key.
     sha256: str = ""
 
     @model_validator(mode="after")
