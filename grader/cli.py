@@ -27,12 +27,13 @@ from grader import __version__
 if TYPE_CHECKING:
     from grader.grade import GradeOptions
     from grader.report import Report
-    from grader.rubric import Rubric
+    from grader.rubric import LatePolicy, Rubric
 
 # A link to the repository's rubrics/convnet.toml, so a wheel carries the default rubric too.
 DEFAULT_RUBRIC = Path(__file__).parent / "rubrics" / "convnet.toml"
 SECRET_ENV = "CNNGRADE_SECRET"
 FORMATS = ("gradescope", "junit", "csv", "html")
+TIMED_FORMATS = ("csv", "html")  # the gradebook and the class overview show submission times and lateness
 
 
 class UserError(Exception):
@@ -174,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
         "render a folder of reports for Gradescope, CI, a sheet, the web",
         "  cnngrade report reports --format html                # writes html/index.html\n"
         "  cnngrade report reports --format csv --roster roster.csv --to grades.csv\n"
+        "  cnngrade report reports --format csv --rubric late.toml --submission-times "
+        "export/submission_metadata.yml\n"
+        "  cnngrade report reports --format html --rubric late.toml --roster roster.csv "
+        "--deadline 2026-12-04T23:59+01:00\n"
         "  cnngrade report /tmp/report.json --format gradescope --to /autograder/results/results.json",
     )
     report.add_argument("reports", type=Path, metavar="DIR", help="folder of reports (or one report file)")
@@ -189,7 +194,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--roster",
         type=Path,
         metavar="CSV",
-        help="csv: a CSV with a 'submission' column and any others (student id, email) to add to each row",
+        help="csv: a CSV with a 'submission' column and any others (student id, email) to add to each row; "
+        "csv, html: its 'submitted_at' column (ISO 8601 with a timezone) gives submission times",
+    )
+    report.add_argument(
+        "--submission-times",
+        type=Path,
+        metavar="YML",
+        help="csv, html: submission times (and submitters) from a Gradescope export's "
+        "submission_metadata.yml",
+    )
+    report.add_argument(
+        "--rubric",
+        type=Path,
+        metavar="TOML",
+        help="csv, html: apply this rubric's late policy, its [late] table (default: no late policy)",
+    )
+    report.add_argument(
+        "--deadline",
+        metavar="TIME",
+        help="csv, html: this deadline (ISO 8601 with a timezone) instead of the rubric's [late] deadline",
     )
     report.add_argument(
         "--similarity",
@@ -475,27 +499,42 @@ def _grade_on_cluster(args: argparse.Namespace, jobs: list, rubric: Rubric, opti
 def _report(args: argparse.Namespace) -> int:
     from grader.exporters import default_target, exporter
     from grader.exporters.common import ExportError, load_reports, same_submission
-    from grader.exporters.gradebook import RosterError, read_roster
+    from grader.exporters.gradebook import RosterError, read_roster, with_defaults
+    from grader.gradescope_export import MetadataError, read_submission_metadata
+    from grader.late import submitted_at
 
-    for option in ("roster", "similarity"):
-        if getattr(args, option) is not None and args.format != "csv":
-            raise UserError(f"--{option}: only the csv format has a place for it")
+    for option in ("roster", "similarity", "submission_times", "rubric", "deadline"):
+        formats = ("csv",) if option == "similarity" else TIMED_FORMATS
+        if getattr(args, option) is not None and args.format not in formats:
+            where = " and ".join(formats) + (" formats have" if len(formats) > 1 else " format has")
+            raise UserError(f"--{option.replace('_', '-')}: only the {where} a place for it")
     try:
         reports, unreadable = load_reports(args.reports)
         roster = read_roster(args.roster) if args.roster is not None else None
+        if args.submission_times is not None:
+            roster = with_defaults(roster or {}, read_submission_metadata(args.submission_times))
         if args.similarity is not None:
             roster = _with_similarity_flags(roster or {}, args.similarity)
-    except (ExportError, RosterError) as e:
+    except (ExportError, RosterError, MetadataError) as e:
         raise UserError(str(e)) from None
+    late = _late_policy(args, {r.rubric_id for r in reports})
     for bad in unreadable:
         _warn(f"skipped {bad}")
     for warning in same_submission(reports):
         _warn(warning)
+    untimed = sum(submitted_at(roster, r.submission.name) is None for r in reports) if late else 0
+    if untimed:
+        _warn(
+            f"{untimed} of {len(reports)} submissions have no submission time: not penalised "
+            "(give times with --roster or --submission-times)"
+        )
     target = args.to or default_target(args.format, len(reports))
     if args.format == "gradescope" and len(reports) > 1 and target.suffix == ".json":
         raise UserError(f"--to {target}: {len(reports)} reports give one results.json each: name a folder")
     _writable(target / "x" if args.format in ("html", "gradescope") and target.suffix != ".json" else target)
-    extra = {"roster": roster} if roster is not None else {}
+    extra: dict[str, Any] = {"roster": roster} if roster is not None else {}
+    if late is not None:
+        extra["late"] = late
     try:
         written = exporter(args.format)(reports, target, unreadable=unreadable, **extra)
     except OSError as e:
@@ -508,6 +547,31 @@ def _report(args: argparse.Namespace) -> int:
     )
     print(f"wrote {written[0]}{more} ({len(reports)} report{'s' * (len(reports) != 1)}{skipped})")
     return 1 if unreadable else 0
+
+
+def _late_policy(args: argparse.Namespace, graded_with: set[str]) -> LatePolicy | None:
+    """The `--rubric`'s late policy, with `--deadline` in place of its deadline; None without one."""
+    from grader.late import parse_time
+
+    if args.rubric is None:
+        if args.deadline is not None:
+            raise UserError("--deadline: name the rubric whose [late] table it belongs to: --rubric FILE")
+        return None
+    rubric = _load_rubric(args.rubric)
+    if rubric.late is None:
+        raise UserError(f"--rubric {args.rubric}: it has no [late] table (the late policy) to apply")
+    if graded_with - {rubric.id}:
+        _warn(
+            f"--rubric {args.rubric} is rubric {rubric.id!r}; "
+            f"the reports were graded with {', '.join(sorted(graded_with))}"
+        )
+    if args.deadline is None:
+        return rubric.late
+    try:
+        deadline = parse_time(args.deadline)
+    except ValueError as e:
+        raise UserError(f"--deadline {e}") from None
+    return rubric.late.model_copy(update={"deadline": deadline})
 
 
 def _with_similarity_flags(roster: dict[str, dict[str, str]], folder: Path) -> dict[str, dict[str, str]]:

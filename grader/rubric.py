@@ -10,11 +10,12 @@ halfway through grading a class.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from grader.report import Visibility
 from grader.sandbox.limits import Limits
@@ -216,12 +217,32 @@ CheckSpec = Annotated[
 ]
 
 
+class LatePolicy(_Strict):
+    """The `[late]` table: what a late submission loses in the gradebook (grader/late.py applies it).
+
+    Grading never reads it: a report keeps the raw score, and `cnngrade report` takes the penalty
+    off in the gradebook, so a new deadline or penalty never needs a regrade.
+    """
+
+    deadline: AwareDatetime  # `report --deadline` overrides it (one rubric, several sections)
+    # A submission at most this late counts as on time; one later is late from the deadline itself.
+    grace_minutes: float = Field(default=0, ge=0)
+    # Every started day (24 h) after the deadline costs this fraction of the maximum score...
+    penalty_fraction_per_day: float = Field(ge=0, le=1)
+    # ...up to this fraction of the maximum score in all (1: the whole score)...
+    max_penalty_fraction: float = Field(default=1, ge=0, le=1)
+    # ...and more started days late than this gives no credit at all (default: no such limit).
+    no_credit_after_days: int | None = Field(default=None, ge=0)
+
+
 class Rubric(_Strict):
     id: str
     title: str = ""
     limits: Limits = Limits()  # the sandbox's limits for every call; time_limit_s overrides per check
     checks: list[CheckSpec] = Field(min_length=1)
-    # Filled by load_rubric from the file's bytes; part of every report and of its inputs key.
+    late: LatePolicy | None = None  # the gradebook's late policy; not part of grading
+    # Filled by load_rubric from the file's bytes (without comments, blank lines and [late]: see
+    # _graded_bytes); part of every report and of its inputs key.
     sha256: str = ""
 
     @model_validator(mode="after")
@@ -265,7 +286,38 @@ def load_rubric(path: Path) -> Rubric:
         rubric = Rubric.model_validate(data)
     except ValidationError as exc:
         raise RubricError(f"{path}: {_first_error(exc, data)}") from None
-    return rubric.model_copy(update={"sha256": hashlib.sha256(raw).hexdigest()})
+    return rubric.model_copy(update={"sha256": hashlib.sha256(_graded_bytes(raw, data)).hexdigest()})
+
+
+_TABLE_HEADER = re.compile(rb"^[ \t]*\[")  # [table] or [[array of tables]]
+_LATE_HEADER = re.compile(rb"^[ \t]*\[[ \t]*late[ \t]*\][ \t]*(#.*)?$")
+_BLANK_OR_COMMENT = re.compile(rb"^[ \t]*(#.*)?\r?\n?$")
+
+
+def _graded_bytes(raw: bytes, data: dict) -> bytes:
+    """What the rubric's hash covers: the file without its `[late]` table, comment lines and
+    blank lines.
+
+    The hash names what grades a submission (reports and `grade`'s refusal to mix rubrics rely on
+    it), so neither a comment nor a late policy set or changed after grading (only the gradebook
+    reads it) may make a class look graded with another rubric. When the lines kept do not read
+    back as the rubric without its policy (a `late = {...}` written inline, a multi-line string
+    holding such lines), the whole file is hashed.
+    """
+    kept: list[bytes] = []
+    inside = False
+    for line in raw.splitlines(keepends=True):
+        if _TABLE_HEADER.match(line):
+            inside = bool(_LATE_HEADER.match(line.rstrip(b"\r\n")))
+        if not inside and not _BLANK_OR_COMMENT.match(line):
+            kept.append(line)
+    graded = b"".join(kept)
+    try:
+        again = tomllib.loads(graded.decode("utf-8"))
+    except tomllib.TOMLDecodeError:
+        return raw
+    again.pop("sha256", None)
+    return graded if again == {k: v for k, v in data.items() if k != "late"} else raw
 
 
 def _first_error(exc: ValidationError, data: dict) -> str:

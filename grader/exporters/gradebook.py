@@ -1,5 +1,10 @@
 """The CSV gradebook: a row of maximum points, then one row per submission, one column of points per check.
 
+With submission times (a roster's `submitted_at` column, or Gradescope's metadata merged into the
+roster), a `submitted_at` column follows the raw score; with a late policy (the rubric's `[late]`
+table, grader/late.py), so do `late_days`, `late_penalty` and `final_score`, and the max-points row
+holds the deadline, the largest penalty and the maximum score.
+
 Student-controlled cells (names, error messages) are one line each, with control characters
 shown as escapes, and a cell a spreadsheet would run as a formula (a student can name a file
 "=cmd|...") is prefixed with an apostrophe. A report that could not be read gets a row too,
@@ -14,10 +19,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.exporters.common import Unreadable
+from grader.late import SUBMITTED_AT, Lateness, assess_reports, max_penalty, parse_time
 from grader.report import Report
+from grader.rubric import LatePolicy
 from grader.text import one_line
 
 FIXED_COLUMNS = ["submission", "kind", "sha256", "score", "max_score", "error"]
+LATE_COLUMNS = ["late_days", "late_penalty", "final_score"]
 MAX_ROW = "(max points)"
 
 
@@ -48,7 +56,23 @@ def read_roster(path: Path) -> Roster:
         if name in roster:
             raise RosterError(f"roster {path}, line {number}: {name!r} is listed twice")
         roster[name] = {k: v or "" for k, v in row.items() if k is not None}
+        if when := roster[name].get(SUBMITTED_AT, "").strip():
+            try:
+                roster[name][SUBMITTED_AT] = parse_time(when).isoformat()
+            except ValueError as e:
+                raise RosterError(f"roster {path}, line {number}: {SUBMITTED_AT} {e}") from None
     return roster
+
+
+def with_defaults(roster: Roster, more: Roster) -> Roster:
+    """The roster with `more`'s cells where its own are missing or empty (the roster wins)."""
+    merged = {name: dict(row) for name, row in roster.items()}
+    for name, row in more.items():
+        mine = merged.setdefault(name, {})
+        for column, value in row.items():
+            if not mine.get(column):
+                mine[column] = value
+    return merged
 
 
 def check_ids(reports: list[Report]) -> list[str]:
@@ -57,13 +81,21 @@ def check_ids(reports: list[Report]) -> list[str]:
 
 
 def gradebook_csv(
-    reports: list[Report], unreadable: Sequence[Unreadable] = (), roster: Roster | None = None
+    reports: list[Report],
+    unreadable: Sequence[Unreadable] = (),
+    roster: Roster | None = None,
+    late: LatePolicy | None = None,
 ) -> str:
-    """The gradebook; with a `roster`, its columns follow the submission's name in each row."""
+    """The gradebook; with a `roster`, its columns follow the submission's name in each row, and its
+    submission times and the `late` policy add the late columns after the raw score."""
     ids = check_ids(reports)
-    people = list(dict.fromkeys(k for row in (roster or {}).values() for k in row))
+    people = [
+        k for k in dict.fromkeys(k for row in (roster or {}).values() for k in row) if k != SUBMITTED_AT
+    ]
+    timed = late is not None or any(row.get(SUBMITTED_AT) for row in (roster or {}).values())
     most = {c.id: c.max_points for r in reports for c in r.checks}
     max_score = max((r.max_score for r in reports), default=0)
+    standing = assess_reports(reports, roster, late) if late else [None] * len(reports)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -71,24 +103,48 @@ def gradebook_csv(
         found = (roster or {}).get(name.lower(), {})
         return [_text(found.get(k, "")) for k in people]
 
-    writer.writerow([FIXED_COLUMNS[0], *map(_text, people), *FIXED_COLUMNS[1:], *map(_text, ids)])
-    maxima = [f"{max_score:g}", f"{max_score:g}", "", *(f"{most[i]:g}" for i in ids)]
+    def when(name: str) -> list[str]:
+        return [(roster or {}).get(name.lower(), {}).get(SUBMITTED_AT, "")] if timed else []
+
+    times = [SUBMITTED_AT] * timed + LATE_COLUMNS * (late is not None)
+    writer.writerow(
+        [FIXED_COLUMNS[0], *map(_text, people), *FIXED_COLUMNS[1:5], *times, "error", *map(_text, ids)]
+    )
+    # Under the time and late columns: the deadline, the largest penalty, the maximum final score.
+    top = (
+        [late.deadline.isoformat(), "", f"{max_penalty(late, max_score):g}", f"{max_score:g}"] if late else []
+    )
+    top = top or [""] * timed
+    maxima = [f"{max_score:g}", f"{max_score:g}", *top, "", *(f"{most[i]:g}" for i in ids)]
     writer.writerow([MAX_ROW, *[""] * len(people), "", "", *maxima])
-    for report in reports:
+    for report, lateness in zip(reports, standing, strict=True):
         points = {c.id: f"{c.points:g}" for c in report.checks}
         info = report.submission
         text = [_text(info.name), *person(info.name), _text(info.kind), _text(info.sha256)]
-        scores = [f"{report.score:g}", f"{report.max_score:g}", _text(report.error or "")]
-        writer.writerow(text + scores + [points.get(i, "") for i in ids])
+        scores = [f"{report.score:g}", f"{report.max_score:g}", *when(info.name), *_late_cells(lateness)]
+        writer.writerow(text + scores + [_text(report.error or "")] + [points.get(i, "") for i in ids])
     for bad in unreadable:
-        empty = [""] * len(people)
-        writer.writerow([_text(bad.path.stem), *empty, "", "", "", "", _text(str(bad))] + [""] * len(ids))
+        empty = [""] * (len(people) + 4 + len(times))
+        writer.writerow([_text(bad.path.stem), *empty, _text(str(bad))] + [""] * len(ids))
     return buffer.getvalue()
 
 
+def _late_cells(lateness: Lateness | None) -> list[str]:
+    if lateness is None:
+        return []
+    if lateness.late_days is None:  # no known time: not penalised
+        return ["", "", f"{lateness.final_score:g}"]
+    return [str(lateness.late_days), f"{lateness.penalty:g}", f"{lateness.final_score:g}"]
+
+
 def export(
-    reports: list[Report], to: Path, *, unreadable: Sequence[Unreadable] = (), roster: Roster | None = None
+    reports: list[Report],
+    to: Path,
+    *,
+    unreadable: Sequence[Unreadable] = (),
+    roster: Roster | None = None,
+    late: LatePolicy | None = None,
 ) -> list[Path]:
     to.parent.mkdir(parents=True, exist_ok=True)
-    to.write_text(gradebook_csv(reports, unreadable, roster), encoding="utf-8", newline="")
+    to.write_text(gradebook_csv(reports, unreadable, roster, late), encoding="utf-8", newline="")
     return [to]

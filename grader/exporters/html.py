@@ -31,7 +31,9 @@ from grader.exporters.common import (
     unique_stems,
     where,
 )
+from grader.late import Lateness, assess_reports
 from grader.report import CheckResult, Report, Series
+from grader.rubric import LatePolicy
 from grader.text import multi_line, one_line
 
 # The filter grid is scaled up to about this many pixels wide so 7x7 filters are visible.
@@ -204,8 +206,14 @@ def histogram_png(scores: list[float], max_score: float) -> str:
     return _png(fig)
 
 
-def index_page(reports: list[Report], pages: list[str], unreadable: Sequence[Unreadable] = ()) -> str:
-    """The class overview; `pages[i]` is the file name of `reports[i]`'s page."""
+def index_page(
+    reports: list[Report],
+    pages: list[str],
+    unreadable: Sequence[Unreadable] = (),
+    standing: list[Lateness] | None = None,
+) -> str:
+    """The class overview; `pages[i]` is the file name of `reports[i]`'s page, `standing[i]` its
+    lateness (with it, the submissions table shows the late days and the final score)."""
     scores = [r.score for r in reports]
     max_score = max(r.max_score for r in reports)
     outcomes: dict[str, list[bool]] = {}
@@ -230,12 +238,13 @@ def index_page(reports: list[Report], pages: list[str], unreadable: Sequence[Unr
         )
         or "<tr><td colspan='3'>No hints: no known bug was recognised.</td></tr>"
     )
+    late_head = "<th class='num'>Days late</th><th class='num'>Final score</th>" if standing else ""
     submissions = "\n".join(
         f"<tr><td><a href='{escape(page)}'>{_line(r.submission.name)}</a></td>"
-        f"<td class='num'>{r.score:g} / {r.max_score:g}</td>"
+        f"<td class='num'>{r.score:g} / {r.max_score:g}</td>{_late_cells(late, r.max_score)}"
         f"<td class='num'>{sum(passed(c) for c in r.checks)} / {len(r.checks)}</td>"
         f"<td>{_line(r.error or '')}</td></tr>"
-        for r, page in zip(reports, pages, strict=True)
+        for r, page, late in zip(reports, pages, standing or [None] * len(reports), strict=True)
     )
     skipped = ""
     if unreadable:
@@ -251,17 +260,37 @@ def index_page(reports: list[Report], pages: list[str], unreadable: Sequence[Unr
         histogram=histogram_png(scores, max_score),
         pass_rates=pass_rates,
         hints=hint_rows,
+        late_head=late_head,
         submissions=submissions,
         unreadable=skipped,
     )
 
 
-def export(reports: list[Report], to: Path, *, unreadable: Sequence[Unreadable] = ()) -> list[Path]:
-    """Write `to/index.html` and `to/<submission>.html`; returns the index first."""
+def _late_cells(late: Lateness | None, max_score: float) -> str:
+    """Days late (empty when the submission's time is unknown) and the score after the penalty."""
+    if late is None:
+        return ""
+    days = "" if late.late_days is None else str(late.late_days)
+    return f"<td class='num'>{days}</td><td class='num'>{late.final_score:g} / {max_score:g}</td>"
+
+
+def export(
+    reports: list[Report],
+    to: Path,
+    *,
+    unreadable: Sequence[Unreadable] = (),
+    roster: dict[str, dict[str, str]] | None = None,
+    late: LatePolicy | None = None,
+) -> list[Path]:
+    """Write `to/index.html` and `to/<submission>.html`; returns the index first. With a `late`
+    policy and the roster's submission times, the overview shows each one's lateness."""
     to.mkdir(parents=True, exist_ok=True)
     stems = unique_stems([r.submission.name for r in reports], reserved=("index",))
     pages = [f"{stem}.html" for stem in stems]
-    (to / "index.html").write_text(index_page(reports, pages, unreadable), encoding="utf-8")
+    standing = assess_reports(reports, roster, late) if late else None
+    if standing and all(s.submitted_at is None for s in standing):
+        standing = None  # no time known: nothing to show
+    (to / "index.html").write_text(index_page(reports, pages, unreadable, standing), encoding="utf-8")
     written = [to / "index.html"]
     for report, page in zip(reports, pages, strict=True):
         written.append(to / page)
