@@ -18,6 +18,7 @@ from pathlib import Path
 from string import Template
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -37,6 +38,8 @@ from grader.text import multi_line, one_line
 # The filter grid is scaled up to about this many pixels wide so 7x7 filters are visible.
 FILTER_GRID_PX = 480
 TOP_HINTS = 10
+# A curve of 60 points or more (the loss per minibatch) also gets a running mean over a twentieth of them.
+SMOOTHING_SHARE = 20
 
 
 def _template(name: str) -> Template:
@@ -50,20 +53,83 @@ def _png(fig: Figure, *, tight: bool = True) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _is_accuracy(series: Series) -> bool:
+    return "acc" in series.name.lower()
+
+
+def _xy(series: Series) -> tuple[list[float], list[float]]:
+    """The points to draw; without x values (older reports) at 0, 1, 2, ...; a missing y is a gap."""
+    x = series.x if series.x is not None else list(range(len(series.y)))
+    return list(x), [np.nan if v is None else v for v in series.y]
+
+
+def running_mean(y: Sequence[float], window: int) -> np.ndarray:
+    """The mean of each point's `window` neighbours (fewer at the ends), gaps (NaN) left out."""
+    values = np.asarray(y, dtype=np.float64)
+    finite = np.isfinite(values)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(finite, values, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(finite)])
+    index = np.arange(len(values))
+    low = np.clip(index - window // 2, 0, len(values))
+    high = np.clip(index + (window + 1) // 2, 0, len(values))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (sums[high] - sums[low]) / (counts[high] - counts[low])
+
+
+def _draw_accuracy(ax: Axes, group: list[Series]) -> None:
+    for s in group:
+        x, y = _xy(s)
+        ax.plot(x, y, label=one_line(s.name), marker="o" if len(y) <= 60 else None)
+    values = [v for s in group for v in s.y if v is not None]
+    if values and min(values) >= 0 and max(values) <= 1:
+        ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("accuracy")
+
+
+def _draw_values(ax: Axes, group: list[Series]) -> None:
+    """Raw values thin and light; a long noisy one (the loss per minibatch) also smoothed."""
+    for s in group:
+        x, y = _xy(s)
+        window = len(y) // SMOOTHING_SHARE
+        if window < 3:
+            ax.plot(x, y, label=one_line(s.name), marker="o" if len(y) <= 30 else None)
+            continue
+        (raw,) = ax.plot(x, y, linewidth=0.8, alpha=0.35, label=one_line(s.name))
+        smooth = running_mean(y, window)
+        ax.plot(
+            x,
+            smooth,
+            color=raw.get_color(),
+            linewidth=2,
+            label=f"{one_line(s.name)}, running mean of {window} points",
+        )
+    ax.set_ylabel(one_line(", ".join(dict.fromkeys(s.name for s in group))))
+
+
 def curves_png(series: list[Series], title: str) -> str:
-    """Series sharing an x label go on one axis (loss per iteration; accuracies per epoch)."""
-    by_axis: dict[str, list[Series]] = {}
+    """One column per x label (loss and accuracies on the iteration axis; an older report's
+    accuracies per epoch), in it a panel for the accuracies and one for everything else (the
+    loss), stacked over a shared x axis."""
+    columns: dict[str, dict[bool, list[Series]]] = {}
     for s in series:
-        by_axis.setdefault(s.x_label, []).append(s)
-    fig = Figure(figsize=(5.0 * len(by_axis), 3.4))
-    axes = fig.subplots(1, len(by_axis), squeeze=False)[0]
-    for ax, (x_label, group) in zip(axes, by_axis.items(), strict=True):
-        for s in group:
-            y = [np.nan if v is None else v for v in s.y]  # a value that was not finite: a gap
-            ax.plot(range(len(y)), y, label=one_line(s.name), marker="o" if len(y) <= 30 else None)
-        ax.set_xlabel(x_label)
-        ax.grid(alpha=0.3)
-        ax.legend()
+        columns.setdefault(s.x_label, {}).setdefault(_is_accuracy(s), []).append(s)
+    rows = max(len(panels) for panels in columns.values())
+    fig = Figure(figsize=(max(9.0, 5.0 * len(columns)), 0.6 + 2.6 * rows), layout="constrained")
+    grid = fig.subplots(rows, len(columns), squeeze=False, sharex="col")
+    for c, (x_label, panels) in enumerate(columns.items()):
+        kinds = sorted(panels)  # the loss (False) above the accuracies (True)
+        for r in range(rows):
+            ax = grid[r][c]
+            if r >= len(kinds):
+                ax.set_visible(False)
+                continue
+            (_draw_accuracy if kinds[r] else _draw_values)(ax, panels[kinds[r]])
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize="small")
+        bottom = grid[len(kinds) - 1][c]
+        bottom.set_xlabel(one_line(x_label))
+        bottom.xaxis.set_tick_params(labelbottom=True)  # sharex hides them above the grid's last row
+        bottom.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     fig.suptitle(title)
     return _png(fig)
 
