@@ -221,12 +221,14 @@ def _check_tables(checks: list[CheckResult]) -> str:
     )
     open_rows = "\n".join(_check_row(c) for c in checks if not passed(c))
     passed_rows = "\n".join(_check_row(c) for c in checks if passed(c))
-    html = f"<table id='checks'>{head}<tbody>\n{open_rows}\n</tbody></table>" if open_rows else ""
+    html = ""
+    if open_rows:
+        html = f"<table id='checks' class='checks'>{head}<tbody>\n{open_rows}\n</tbody></table>"
     if passed_rows:
         count = sum(map(passed, checks))
         html += (
             f"<details id='passed-checks'><summary>{count} passed check{'s' * (count != 1)}</summary>"
-            f"<table id='passed'>{head}<tbody>\n{passed_rows}\n</tbody></table></details>"
+            f"<table id='passed' class='checks'>{head}<tbody>\n{passed_rows}\n</tbody></table></details>"
         )
     return html
 
