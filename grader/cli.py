@@ -194,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--similarity",
         type=Path,
         metavar="DIR",
-        help="csv: add a 'similarity' column from a 'cnngrade similarity --out DIR' folder",
+        help="csv: add a 'similarity' column, html: list the flags and link the page, "
+        "from a 'cnngrade similarity --out DIR' folder",
     )
 
     similarity = _command(
@@ -455,13 +456,14 @@ def _report(args: argparse.Namespace) -> int:
     from grader.exporters.common import ExportError, load_reports, same_submission
     from grader.exporters.gradebook import RosterError, read_roster
 
-    for option in ("roster", "similarity"):
-        if getattr(args, option) is not None and args.format != "csv":
-            raise UserError(f"--{option}: only the csv format has a place for it")
+    if args.roster is not None and args.format != "csv":
+        raise UserError("--roster: only the csv format has a place for it")
+    if args.similarity is not None and args.format not in ("csv", "html"):
+        raise UserError("--similarity: only the csv and html formats have a place for it")
     try:
         reports, unreadable = load_reports(args.reports)
         roster = read_roster(args.roster) if args.roster is not None else None
-        if args.similarity is not None:
+        if args.similarity is not None and args.format == "csv":
             roster = _with_similarity_flags(roster or {}, args.similarity)
     except (ExportError, RosterError) as e:
         raise UserError(str(e)) from None
@@ -473,11 +475,15 @@ def _report(args: argparse.Namespace) -> int:
     if args.format == "gradescope" and len(reports) > 1 and target.suffix == ".json":
         raise UserError(f"--to {target}: {len(reports)} reports give one results.json each: name a folder")
     _writable(target / "x" if args.format in ("html", "gradescope") and target.suffix != ".json" else target)
-    extra = {"roster": roster} if roster is not None else {}
+    extra: dict[str, Any] = {"roster": roster} if roster is not None else {}
+    if args.similarity is not None and args.format == "html":
+        extra["similarity"] = args.similarity
     try:
         written = exporter(args.format)(reports, target, unreadable=unreadable, **extra)
     except OSError as e:
         raise UserError(f"cannot write {target}: {e.strerror or e}") from None
+    except ExportError as e:
+        raise UserError(str(e)) from None
     for name in extra.get("roster", {}).keys() - {r.submission.name.lower() for r in reports}:
         _warn(f"roster: no report for {name!r}")
     more = f" and {len(written) - 1} more" if len(written) > 1 else ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import shutil
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from matplotlib.ticker import MaxNLocator
 
 from grader.exporters.common import (
     INTERNAL_METRICS,
+    ExportError,
     Unreadable,
     format_metric,
     passed,
@@ -33,11 +35,13 @@ from grader.exporters.common import (
     where,
 )
 from grader.report import CheckResult, Report, Series
+from grader.similarity.model import JSON_NAME, Entry, read_flags
 from grader.text import multi_line, one_line
 
 # The filter grid is scaled up to about this many pixels wide so 7x7 filters are visible.
 FILTER_GRID_PX = 480
 TOP_HINTS = 10
+SIMILARITY_PAGE = "similarity.html"  # what `cnngrade similarity` writes, copied beside the overview
 # A curve of 60 points or more (the loss per minibatch) also gets a running mean over a twentieth of them.
 SMOOTHING_SHARE = 20
 
@@ -272,8 +276,44 @@ def histogram_png(scores: list[float], max_score: float) -> str:
     return _png(fig)
 
 
-def index_page(reports: list[Report], pages: list[str], unreadable: Sequence[Unreadable] = ()) -> str:
-    """The class overview; `pages[i]` is the file name of `reports[i]`'s page."""
+def similarity_section(
+    reports: list[Report], pages: list[str], flags: dict[str, Entry], *, linked: bool
+) -> str:
+    """The overview's pointer to `cnngrade similarity`'s findings: the submissions it flagged (matched
+    by name, else by sha256) and, when `linked`, a link to its page copied beside the overview."""
+    by_sha256 = {entry.sha256: entry for entry in flags.values() if entry.sha256}
+    items = []
+    for report, page in zip(reports, pages, strict=True):
+        entry = flags.get(report.submission.name) or by_sha256.get(report.submission.sha256)
+        if entry is not None and entry.flag:
+            items.append(
+                f"<li><a href='{escape(page)}'>{_line(report.submission.name)}</a>: {_line(entry.flag)}</li>"
+            )
+    listed = f"<ul id='similar'>{''.join(items)}</ul>" if items else "<p>No submission was flagged.</p>"
+    if linked:
+        where = f"<a id='similarity-link' href='{SIMILARITY_PAGE}'>The similarity report</a> shows"
+    else:
+        where = f"The similarity folder has no {SIMILARITY_PAGE}; its pairs.csv lists"
+    return (
+        f"<h2>Similar code</h2><p>{where} the pairs and their matching code. Similar code is a reason "
+        f"to read two submissions, not a finding.</p>{listed}"
+    )
+
+
+def _similarity_flags(folder: Path) -> dict[str, Entry]:
+    try:
+        return read_flags(folder)
+    except (OSError, ValueError) as e:  # pydantic's ValidationError is a ValueError
+        raise ExportError(
+            f"--similarity {folder}: no readable {JSON_NAME} there ({type(e).__name__})"
+        ) from None
+
+
+def index_page(
+    reports: list[Report], pages: list[str], unreadable: Sequence[Unreadable] = (), similarity: str = ""
+) -> str:
+    """The class overview; `pages[i]` is the file name of `reports[i]`'s page; `similarity` is
+    `similarity_section`'s HTML, if any."""
     scores = [r.score for r in reports]
     max_score = max(r.max_score for r in reports)
     outcomes: dict[str, list[bool]] = {}
@@ -321,16 +361,30 @@ def index_page(reports: list[Report], pages: list[str], unreadable: Sequence[Unr
         hints=hint_rows,
         submissions=submissions,
         unreadable=skipped,
+        similarity=similarity,
     )
 
 
-def export(reports: list[Report], to: Path, *, unreadable: Sequence[Unreadable] = ()) -> list[Path]:
-    """Write `to/index.html` and `to/<submission>.html`; returns the index first."""
-    to.mkdir(parents=True, exist_ok=True)
-    stems = unique_stems([r.submission.name for r in reports], reserved=("index",))
+def export(
+    reports: list[Report], to: Path, *, unreadable: Sequence[Unreadable] = (), similarity: Path | None = None
+) -> list[Path]:
+    """Write `to/index.html` and `to/<submission>.html`; returns the index first. With `similarity`
+    (a `cnngrade similarity --out` folder) the overview lists its flags and links its page, copied
+    to `to/similarity.html` so the folder still stands alone; ExportError if it holds no similarity data."""
+    stems = unique_stems(
+        [r.submission.name for r in reports], reserved=("index", SIMILARITY_PAGE.removesuffix(".html"))
+    )
     pages = [f"{stem}.html" for stem in stems]
-    (to / "index.html").write_text(index_page(reports, pages, unreadable), encoding="utf-8")
+    flags = None if similarity is None else _similarity_flags(similarity)  # before anything is written
+    to.mkdir(parents=True, exist_ok=True)
     written = [to / "index.html"]
+    section = ""
+    if similarity is not None and flags is not None:
+        linked = (similarity / SIMILARITY_PAGE).is_file()
+        if linked:
+            written.append(Path(shutil.copyfile(similarity / SIMILARITY_PAGE, to / SIMILARITY_PAGE)))
+        section = similarity_section(reports, pages, flags, linked=linked)
+    written[0].write_text(index_page(reports, pages, unreadable, section), encoding="utf-8")
     for report, page in zip(reports, pages, strict=True):
         written.append(to / page)
         written[-1].write_text(submission_page(report), encoding="utf-8")
