@@ -219,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--similarity",
         type=Path,
         metavar="DIR",
-        help="csv: add a 'similarity' column from a 'cnngrade similarity --out DIR' folder",
+        help="csv: add a 'similarity' column, html: list the flags and link the page, "
+        "from a 'cnngrade similarity --out DIR' folder",
     )
 
     similarity = _command(
@@ -504,7 +505,7 @@ def _report(args: argparse.Namespace) -> int:
     from grader.late import submitted_at
 
     for option in ("roster", "similarity", "submission_times", "rubric", "deadline"):
-        formats = ("csv",) if option == "similarity" else TIMED_FORMATS
+        formats = ("csv", "html") if option == "similarity" else TIMED_FORMATS
         if getattr(args, option) is not None and args.format not in formats:
             where = " and ".join(formats) + (" formats have" if len(formats) > 1 else " format has")
             raise UserError(f"--{option.replace('_', '-')}: only the {where} a place for it")
@@ -513,7 +514,7 @@ def _report(args: argparse.Namespace) -> int:
         roster = read_roster(args.roster) if args.roster is not None else None
         if args.submission_times is not None:
             roster = with_defaults(roster or {}, read_submission_metadata(args.submission_times))
-        if args.similarity is not None:
+        if args.similarity is not None and args.format == "csv":
             roster = _with_similarity_flags(roster or {}, args.similarity)
     except (ExportError, RosterError, MetadataError) as e:
         raise UserError(str(e)) from None
@@ -535,10 +536,14 @@ def _report(args: argparse.Namespace) -> int:
     extra: dict[str, Any] = {"roster": roster} if roster is not None else {}
     if late is not None:
         extra["late"] = late
+    if args.similarity is not None and args.format == "html":
+        extra["similarity"] = args.similarity
     try:
         written = exporter(args.format)(reports, target, unreadable=unreadable, **extra)
     except OSError as e:
         raise UserError(f"cannot write {target}: {e.strerror or e}") from None
+    except ExportError as e:
+        raise UserError(str(e)) from None
     for name in extra.get("roster", {}).keys() - {r.submission.name.lower() for r in reports}:
         _warn(f"roster: no report for {name!r}")
     more = f" and {len(written) - 1} more" if len(written) > 1 else ""

@@ -132,11 +132,15 @@ class Series(BaseModel):
     """A named curve for the report's plots (loss history, accuracy per epoch).
 
     A point that was not a finite number (a loss that turned NaN) is None: a gap in the curve.
+    `x` places each point (the iteration it was recorded at); None, as in reports written before
+    it existed, places them at 0, 1, 2, ...
     """
 
     model_config = ConfigDict(extra="forbid")
     name: Name
     x_label: Name = "iteration"
+    # The grader computes these (never the student), so they must be finite.
+    x: list[Finite] | None = None
     y: list[float | None]
 
     @field_validator("y", mode="before")
@@ -145,6 +149,12 @@ class Series(BaseModel):
         if not isinstance(y, list | tuple):
             return y
         return [None if _not_finite(v) else v for v in y]
+
+    @model_validator(mode="after")
+    def _one_x_per_y(self) -> Series:
+        if self.x is not None and len(self.x) != len(self.y):
+            raise ValueError(f"series {self.name!r}: {len(self.x)} x values for {len(self.y)} points")
+        return self
 
 
 class Artifacts(BaseModel):

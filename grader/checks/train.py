@@ -91,11 +91,7 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
         message=f"{label} accuracy {achieved:.3f} (judged by the grader on the trained parameters)"
         + ("" if ok else f", below the threshold {threshold:.3f}"),
         artifacts=Artifacts(
-            series=[
-                Series(name="loss", x_label="iteration", y=display_history(claim.get("loss_history"))),
-                Series(name="train_acc", x_label="epoch", y=display_history(claim.get("train_acc_history"))),
-                Series(name="val_acc", x_label="epoch", y=display_history(claim.get("val_acc_history"))),
-            ],
+            series=training_series(claim, accuracy_iterations(num_train, p)),
             filters=filters_as_uint8(params["W1"]),
         ),
     )
@@ -122,6 +118,11 @@ def trained_params(claim: Any, config: ModelConfig) -> dict[str, np.ndarray]:
 def display_history(values: Any) -> list[float]:
     """A history from the worker, fit to plot: numbers up to the first non-finite one, at most
     MAX_POINTS of them (evenly spaced when there are more)."""
+    return [value for _, value in display_points(values)]
+
+
+def display_points(values: Any) -> list[tuple[int, float]]:
+    """`display_history` with each value's index in the history."""
     if not isinstance(values, list):
         return []
     shown: list[float] = []
@@ -129,9 +130,32 @@ def display_history(values: Any) -> list[float]:
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             break
         shown.append(float(value))
+    kept = range(len(shown))
     if len(shown) > MAX_POINTS:
-        shown = [shown[i] for i in np.linspace(0, len(shown) - 1, MAX_POINTS).round().astype(int)]
-    return shown
+        kept = np.linspace(0, len(shown) - 1, MAX_POINTS).round().astype(int).tolist()
+    return [(i, shown[i]) for i in kept]
+
+
+def accuracy_iterations(num_train: int, p: TrainParams) -> list[int]:
+    """The iterations (counted from 1) after which the starter Solver measures both accuracies:
+    the first one and the last of every epoch, in the order it records them."""
+    per_epoch = max(num_train // p.batch_size, 1)
+    return sorted({1, *(per_epoch * epoch for epoch in range(1, p.num_epochs + 1))})
+
+
+def training_series(claim: dict[str, Any], accuracy_at: list[int]) -> list[Series]:
+    """The claimed histories on one iteration axis: the loss after every iteration, each accuracy
+    at the iteration it was measured (`accuracy_at`). The histories are only drawn, so points a
+    claim has beyond the Solver's schedule are left out rather than placed anywhere."""
+    loss = display_points(claim.get("loss_history"))
+    series = [Series(name="loss", x_label="iteration", x=[i + 1 for i, _ in loss], y=[v for _, v in loss])]
+    for name in ("train_acc", "val_acc"):
+        history = display_points(claim.get(f"{name}_history"))
+        placed = [(accuracy_at[i], v) for i, v in history if i < len(accuracy_at)]
+        series.append(
+            Series(name=name, x_label="iteration", x=[x for x, _ in placed], y=[v for _, v in placed])
+        )
+    return series
 
 
 def _slow_net_hint(ctx: CheckContext, config: ModelConfig) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import shutil
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -18,12 +19,14 @@ from pathlib import Path
 from string import Template
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from grader.exporters.common import (
     INTERNAL_METRICS,
+    ExportError,
     Unreadable,
     format_metric,
     passed,
@@ -34,11 +37,15 @@ from grader.exporters.common import (
 from grader.late import Lateness, assess_reports
 from grader.report import CheckResult, Report, Series
 from grader.rubric import LatePolicy
+from grader.similarity.model import JSON_NAME, Entry, read_flags
 from grader.text import multi_line, one_line
 
 # The filter grid is scaled up to about this many pixels wide so 7x7 filters are visible.
 FILTER_GRID_PX = 480
 TOP_HINTS = 10
+SIMILARITY_PAGE = "similarity.html"  # what `cnngrade similarity` writes, copied beside the overview
+# A curve of 60 points or more (the loss per minibatch) also gets a running mean over a twentieth of them.
+SMOOTHING_SHARE = 20
 
 
 def _template(name: str) -> Template:
@@ -52,20 +59,83 @@ def _png(fig: Figure, *, tight: bool = True) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _is_accuracy(series: Series) -> bool:
+    return "acc" in series.name.lower()
+
+
+def _xy(series: Series) -> tuple[list[float], list[float]]:
+    """The points to draw; without x values (older reports) at 0, 1, 2, ...; a missing y is a gap."""
+    x = series.x if series.x is not None else list(range(len(series.y)))
+    return list(x), [np.nan if v is None else v for v in series.y]
+
+
+def running_mean(y: Sequence[float], window: int) -> np.ndarray:
+    """The mean of each point's `window` neighbours (fewer at the ends), gaps (NaN) left out."""
+    values = np.asarray(y, dtype=np.float64)
+    finite = np.isfinite(values)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(finite, values, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(finite)])
+    index = np.arange(len(values))
+    low = np.clip(index - window // 2, 0, len(values))
+    high = np.clip(index + (window + 1) // 2, 0, len(values))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (sums[high] - sums[low]) / (counts[high] - counts[low])
+
+
+def _draw_accuracy(ax: Axes, group: list[Series]) -> None:
+    for s in group:
+        x, y = _xy(s)
+        ax.plot(x, y, label=one_line(s.name), marker="o" if len(y) <= 60 else None)
+    values = [v for s in group for v in s.y if v is not None]
+    if values and min(values) >= 0 and max(values) <= 1:
+        ax.set_ylim(-0.02, 1.02)
+    ax.set_ylabel("accuracy")
+
+
+def _draw_values(ax: Axes, group: list[Series]) -> None:
+    """Raw values thin and light; a long noisy one (the loss per minibatch) also smoothed."""
+    for s in group:
+        x, y = _xy(s)
+        window = len(y) // SMOOTHING_SHARE
+        if window < 3:
+            ax.plot(x, y, label=one_line(s.name), marker="o" if len(y) <= 30 else None)
+            continue
+        (raw,) = ax.plot(x, y, linewidth=0.8, alpha=0.35, label=one_line(s.name))
+        smooth = running_mean(y, window)
+        ax.plot(
+            x,
+            smooth,
+            color=raw.get_color(),
+            linewidth=2,
+            label=f"{one_line(s.name)}, running mean of {window} points",
+        )
+    ax.set_ylabel(one_line(", ".join(dict.fromkeys(s.name for s in group))))
+
+
 def curves_png(series: list[Series], title: str) -> str:
-    """Series sharing an x label go on one axis (loss per iteration; accuracies per epoch)."""
-    by_axis: dict[str, list[Series]] = {}
+    """One column per x label (loss and accuracies on the iteration axis; an older report's
+    accuracies per epoch), in it a panel for the accuracies and one for everything else (the
+    loss), stacked over a shared x axis."""
+    columns: dict[str, dict[bool, list[Series]]] = {}
     for s in series:
-        by_axis.setdefault(s.x_label, []).append(s)
-    fig = Figure(figsize=(5.0 * len(by_axis), 3.4))
-    axes = fig.subplots(1, len(by_axis), squeeze=False)[0]
-    for ax, (x_label, group) in zip(axes, by_axis.items(), strict=True):
-        for s in group:
-            y = [np.nan if v is None else v for v in s.y]  # a value that was not finite: a gap
-            ax.plot(range(len(y)), y, label=one_line(s.name), marker="o" if len(y) <= 30 else None)
-        ax.set_xlabel(x_label)
-        ax.grid(alpha=0.3)
-        ax.legend()
+        columns.setdefault(s.x_label, {}).setdefault(_is_accuracy(s), []).append(s)
+    rows = max(len(panels) for panels in columns.values())
+    fig = Figure(figsize=(max(9.0, 5.0 * len(columns)), 0.6 + 2.6 * rows), layout="constrained")
+    grid = fig.subplots(rows, len(columns), squeeze=False, sharex="col")
+    for c, (x_label, panels) in enumerate(columns.items()):
+        kinds = sorted(panels)  # the loss (False) above the accuracies (True)
+        for r in range(rows):
+            ax = grid[r][c]
+            if r >= len(kinds):
+                ax.set_visible(False)
+                continue
+            (_draw_accuracy if kinds[r] else _draw_values)(ax, panels[kinds[r]])
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize="small")
+        bottom = grid[len(kinds) - 1][c]
+        bottom.set_xlabel(one_line(x_label))
+        bottom.xaxis.set_tick_params(labelbottom=True)  # sharex hides them above the grid's last row
+        bottom.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     fig.suptitle(title)
     return _png(fig)
 
@@ -157,12 +227,14 @@ def _check_tables(checks: list[CheckResult]) -> str:
     )
     open_rows = "\n".join(_check_row(c) for c in checks if not passed(c))
     passed_rows = "\n".join(_check_row(c) for c in checks if passed(c))
-    html = f"<table id='checks'>{head}<tbody>\n{open_rows}\n</tbody></table>" if open_rows else ""
+    html = ""
+    if open_rows:
+        html = f"<table id='checks' class='checks'>{head}<tbody>\n{open_rows}\n</tbody></table>"
     if passed_rows:
         count = sum(map(passed, checks))
         html += (
             f"<details id='passed-checks'><summary>{count} passed check{'s' * (count != 1)}</summary>"
-            f"<table id='passed'>{head}<tbody>\n{passed_rows}\n</tbody></table></details>"
+            f"<table id='passed' class='checks'>{head}<tbody>\n{passed_rows}\n</tbody></table></details>"
         )
     return html
 
@@ -206,14 +278,49 @@ def histogram_png(scores: list[float], max_score: float) -> str:
     return _png(fig)
 
 
+def similarity_section(
+    reports: list[Report], pages: list[str], flags: dict[str, Entry], *, linked: bool
+) -> str:
+    """The overview's pointer to `cnngrade similarity`'s findings: the submissions it flagged (matched
+    by name, else by sha256) and, when `linked`, a link to its page copied beside the overview."""
+    by_sha256 = {entry.sha256: entry for entry in flags.values() if entry.sha256}
+    items = []
+    for report, page in zip(reports, pages, strict=True):
+        entry = flags.get(report.submission.name) or by_sha256.get(report.submission.sha256)
+        if entry is not None and entry.flag:
+            items.append(
+                f"<li><a href='{escape(page)}'>{_line(report.submission.name)}</a>: {_line(entry.flag)}</li>"
+            )
+    listed = f"<ul id='similar'>{''.join(items)}</ul>" if items else "<p>No submission was flagged.</p>"
+    if linked:
+        where = f"<a id='similarity-link' href='{SIMILARITY_PAGE}'>The similarity report</a> shows"
+    else:
+        where = f"The similarity folder has no {SIMILARITY_PAGE}; its pairs.csv lists"
+    return (
+        f"<h2>Similar code</h2><p>{where} the pairs and their matching code. Similar code is a reason "
+        f"to read two submissions, not a finding.</p>{listed}"
+    )
+
+
+def _similarity_flags(folder: Path) -> dict[str, Entry]:
+    try:
+        return read_flags(folder)
+    except (OSError, ValueError) as e:  # pydantic's ValidationError is a ValueError
+        raise ExportError(
+            f"--similarity {folder}: no readable {JSON_NAME} there ({type(e).__name__})"
+        ) from None
+
+
 def index_page(
     reports: list[Report],
     pages: list[str],
     unreadable: Sequence[Unreadable] = (),
     standing: list[Lateness] | None = None,
+    similarity: str = "",
 ) -> str:
     """The class overview; `pages[i]` is the file name of `reports[i]`'s page, `standing[i]` its
-    lateness (with it, the submissions table shows the late days and the final score)."""
+    lateness (with it, the submissions table shows the late days and the final score);
+    `similarity` is `similarity_section`'s HTML, if any."""
     scores = [r.score for r in reports]
     max_score = max(r.max_score for r in reports)
     outcomes: dict[str, list[bool]] = {}
@@ -263,6 +370,7 @@ def index_page(
         late_head=late_head,
         submissions=submissions,
         unreadable=skipped,
+        similarity=similarity,
     )
 
 
@@ -281,17 +389,30 @@ def export(
     unreadable: Sequence[Unreadable] = (),
     roster: dict[str, dict[str, str]] | None = None,
     late: LatePolicy | None = None,
+    similarity: Path | None = None,
 ) -> list[Path]:
     """Write `to/index.html` and `to/<submission>.html`; returns the index first. With a `late`
-    policy and the roster's submission times, the overview shows each one's lateness."""
-    to.mkdir(parents=True, exist_ok=True)
-    stems = unique_stems([r.submission.name for r in reports], reserved=("index",))
+    policy and the roster's submission times, the overview shows each one's lateness. With
+    `similarity` (a `cnngrade similarity --out` folder) the overview lists its flags and links its
+    page, copied to `to/similarity.html` so the folder still stands alone; ExportError if it holds
+    no similarity data."""
+    stems = unique_stems(
+        [r.submission.name for r in reports], reserved=("index", SIMILARITY_PAGE.removesuffix(".html"))
+    )
     pages = [f"{stem}.html" for stem in stems]
+    flags = None if similarity is None else _similarity_flags(similarity)  # before anything is written
     standing = assess_reports(reports, roster, late) if late else None
     if standing and all(s.submitted_at is None for s in standing):
         standing = None  # no time known: nothing to show
-    (to / "index.html").write_text(index_page(reports, pages, unreadable, standing), encoding="utf-8")
+    to.mkdir(parents=True, exist_ok=True)
     written = [to / "index.html"]
+    section = ""
+    if similarity is not None and flags is not None:
+        linked = (similarity / SIMILARITY_PAGE).is_file()
+        if linked:
+            written.append(Path(shutil.copyfile(similarity / SIMILARITY_PAGE, to / SIMILARITY_PAGE)))
+        section = similarity_section(reports, pages, flags, linked=linked)
+    written[0].write_text(index_page(reports, pages, unreadable, standing, section), encoding="utf-8")
     for report, page in zip(reports, pages, strict=True):
         written.append(to / page)
         written[-1].write_text(submission_page(report), encoding="utf-8")
