@@ -154,10 +154,14 @@ def yardstick(key: Callable[..., tuple] | None = None) -> Callable[[F], F]:
             name = digest(function.__name__, parts)
             if KIT is not None:
                 return KIT.get(name)
-            value = function(*args, **kwargs)
             table = _recording.get()
-            if table is not None:
-                table.entries[name] = value
+            if table is None:
+                return function(*args, **kwargs)
+            token = _recording.set(None)  # the yardsticks it calls are not asked about on their own
+            try:
+                value = table.entries[name] = function(*args, **kwargs)
+            finally:
+                _recording.reset(token)
             return value
 
         return answer  # type: ignore[return-value]
