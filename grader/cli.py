@@ -237,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     release = _command(
         commands,
         "release",
-        "build what an instructor hands out: the Gradescope autograder",
+        "build what an instructor hands out: the student kit, the Gradescope autograder",
+        "  cnngrade release --kit dist/\n"
         "  cnngrade release --gradescope autograder.zip --secret-file secret.txt",
     )
     from grader.release.command import add_arguments as add_release_arguments
@@ -437,9 +438,15 @@ def _grade(args: argparse.Namespace) -> int:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, "1")
     from grader.batch import BatchError, grade_all, plan, prepare_out, remember, select, summary
+    from grader.checks import expected
     from grader.console import Progress
     from grader.outdir import fingerprint, read_state
 
+    if not expected.full():
+        raise UserError(
+            "this is the student kit: it has no answer key, so it cannot grade "
+            "(`cnngrade check FILE` checks a submission)"
+        )
     if args.jobs < 1:
         raise UserError("--jobs must be at least 1")
     if not _secret(args):

@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader import __version__, data_cache
-from grader.checks import KINDS
+from grader.checks import KINDS, expected
 from grader.checks.base import CheckContext, MalformedResultError, Outcome, StudentCalls, failure_message
 from grader.report import CheckResult, Environment, Report, Status, SubmissionInfo, Visibility
 from grader.rubric import CheckSpec, Rubric, TrainCheck
@@ -45,8 +45,9 @@ class GradeOptions(BaseModel):
 
     @property
     def runs_hidden(self) -> bool:
-        # An empty secret is no secret: anyone could reproduce the hidden cases it seeds.
-        return bool(self.secret and self.secret.strip()) and not self.public_only
+        # An empty secret is no secret: anyone could reproduce the hidden cases it seeds. The
+        # student kit has no yardsticks for hidden cases, whatever the secret.
+        return bool(self.secret and self.secret.strip()) and not self.public_only and expected.full()
 
 
 class Step(BaseModel):

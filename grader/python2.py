@@ -40,9 +40,7 @@ def from_tree(tree: ast.Module) -> tuple[int, str] | None:
         if isinstance(node, ast.Name) and node.id in _NAMES and node.id not in defined:
             hits.append((node.lineno, f"`{node.id}`"))
         elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in _METHODS
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _METHODS
         ):
             hits.append((node.lineno, f"`.{node.func.attr}()`"))
     return min(hits) if hits else None

@@ -34,21 +34,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from grader.checks import expected
 from grader.checks.base import MalformedResultError
 from grader.checks.cases import ConvCase, PoolCase
+from grader.checks.yardstick import yardstick
 from grader.report import Status
 from grader.rubric import ModelConfig
 from grader.sandbox import StudentFailure
-from reference.fast_layers import conv_forward_fast, max_pool_forward_fast
-from reference.layer_utils import affine_relu_forward
-from reference.layers import (
-    affine_forward,
-    conv_backward_naive,
-    conv_forward_naive,
-    max_pool_backward_naive,
-    max_pool_forward_naive,
-    softmax_loss,
-)
 
 # Outputs of a variant count as the student's when they agree this closely (scale-relative).
 MATCH_TOL = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 1e-4}
@@ -186,35 +178,22 @@ def _matches(student: object, candidate: object, dtype: np.dtype) -> bool:
 
 def _conv(case: ConvCase, *, w: np.ndarray | None = None, b: np.ndarray | None = None, **param: int):
     conv_param = {**case.conv_param, **param}
-    x = case.x.astype(np.float64)
-    return conv_forward_naive(
-        x,
-        (case.w if w is None else w).astype(np.float64),
-        (case.b if b is None else b).astype(np.float64),
-        conv_param,
-    )[0]
-
-
-def _conv_backward(case: ConvCase, n: slice = slice(None)) -> tuple[np.ndarray, ...]:
-    cache = (case.x[n].astype(np.float64), case.w.astype(np.float64), case.b, case.conv_param)
-    return conv_backward_naive(case.dout[n].astype(np.float64), cache)
+    return expected.conv_naive(case.x, case.w if w is None else w, case.b if b is None else b, conv_param)
 
 
 def _conv_dx_uncropped(case: ConvCase) -> tuple[np.ndarray, ...]:
     pad = case.conv_param["pad"]
     xp = np.pad(case.x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dxp, dw, db = conv_backward_naive(
-        case.dout.astype(np.float64), (xp, case.w.astype(np.float64), case.b, {**case.conv_param, "pad": 0})
-    )
-    return dxp, dw, db
+    return expected.conv_naive_backward(case.dout, xp, case.w, case.b, {**case.conv_param, "pad": 0})
 
 
 def _conv_last_sample(case: ConvCase) -> tuple[np.ndarray, ...]:
-    dx = _conv_backward(case)[0]
-    _, dw, db = _conv_backward(case, slice(-1, None))
+    dx = expected.correct_output("conv", "backward", case)[0]  # type: ignore[index]
+    _, dw, db = expected.conv_naive_backward(case.dout[-1:], case.x[-1:], case.w, case.b, case.conv_param)
     return dx, dw, db
 
 
+@yardstick()
 def _pool_by_size(case: PoolCase) -> np.ndarray:
     """Windows that step by the pool size (and an output sized that way), whatever the stride."""
     ph, pw = case.pool_param["pool_height"], case.pool_param["pool_width"]
@@ -238,6 +217,7 @@ def _pool_windows(case: PoolCase) -> list[tuple[slice, slice]]:
     ]
 
 
+@yardstick()
 def _pool_grad_to_all(case: PoolCase) -> np.ndarray:
     dx = np.zeros(case.x.shape)
     _, _, _, Wo = case.dout.shape
@@ -268,20 +248,8 @@ VARIANTS: dict[tuple[str, str], Mapping[str, Callable]] = {
 }
 
 
-def correct_output(layer: str, direction: str, case: ConvCase | PoolCase) -> object:
-    """The reference's answer, in float64 (the yardstick for float32 inputs too)."""
-    if layer == "conv":
-        assert isinstance(case, ConvCase)
-        return _conv(case) if direction == "forward" else _conv_backward(case)
-    assert isinstance(case, PoolCase)
-    x = case.x.astype(np.float64)
-    if direction == "forward":
-        return max_pool_forward_naive(x, case.pool_param)[0]
-    return max_pool_backward_naive(case.dout.astype(np.float64), (x, case.pool_param))
-
-
 def _is_correct(layer: str, direction: str, case: ConvCase | PoolCase, student: object) -> bool:
-    return _matches(student, correct_output(layer, direction, case), case.x.dtype)
+    return _matches(student, expected.correct_output(layer, direction, case), case.x.dtype)
 
 
 # --- behaviour seen in the failing cases themselves -------------------------------------------
@@ -303,7 +271,7 @@ def _dx_empty_exactly_without_pad(failures: Sequence[tuple[ConvCase | PoolCase, 
 
 def _wrong_only_where_windows_overlap(case: PoolCase, student: object) -> bool:
     """dx is wrong somewhere, and only at inputs that lie in more than one pooling window."""
-    correct = np.asarray(correct_output("max_pool", "backward", case))
+    correct = np.asarray(expected.correct_output("max_pool", "backward", case))
     if not isinstance(student, np.ndarray) or student.shape != correct.shape:
         return False
     if not np.issubdtype(student.dtype, np.number):
@@ -343,6 +311,13 @@ def _pool_probe(size: int, stride: int) -> PoolCase:
 
 
 TILED, OVERLAPPING, GAPPED = (2, 2), (2, 1), (2, 3)  # (pool size, stride)
+
+
+def probe_cases(layer: str) -> list[ConvCase | PoolCase]:
+    """Every case the diagnosis may run a student's `layer` on."""
+    if layer == "conv":
+        return [_conv_probe(pad) for pad in (0, 1)]
+    return [_pool_probe(*shape) for shape in (TILED, GAPPED, OVERLAPPING)]
 
 
 class _ProbeTimeoutError(Exception):
@@ -404,7 +379,7 @@ def _by_variant(
     layer: str, direction: str, failures: Sequence[tuple[ConvCase | PoolCase, object]]
 ) -> str | None:
     for case, student in failures:
-        correct = correct_output(layer, direction, case)
+        correct = expected.correct_output(layer, direction, case)
         for bug_id, variant in VARIANTS[(layer, direction)].items():
             try:
                 candidate = variant(case)
@@ -611,14 +586,7 @@ def diagnose_model_loss(
     config: ModelConfig, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, student_loss: float
 ) -> str | None:
     """The student's loss on weights the grader chose equals a known-wrong net's on them."""
-    W1, b1, W2, b2, W3, b3 = (params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
-    conv_param = {"stride": 1, "pad": (config.filter_size - 1) // 2}
-    pooled, _ = max_pool_forward_fast(
-        conv_forward_fast(X, W1, b1, conv_param)[0], {"pool_height": 2, "pool_width": 2, "stride": 2}
-    )
-    scores, _ = affine_forward(affine_relu_forward(pooled, W2, b2)[0], W3, b3)
-    data_loss, _ = softmax_loss(scores, y)
-    loss = data_loss + 0.5 * config.reg * sum(float(np.sum(W**2)) for W in (W1, W2, W3))
+    loss = expected.relu_missing_loss(config, params, X, y)
     if abs(student_loss - loss) <= 1e-6 * max(1.0, abs(loss)):
         return BUGS["model_relu_missing"].hint
     return None

@@ -4,42 +4,115 @@ Everything here runs in the grader's own (trusted) process, on inputs the
 grader chose or on values the student claimed (the parameters read back from
 their model). It is the only place the checks call `reference`, so the
 yardsticks of every check can be read in one file.
+
+Each function that runs answer-key code is a `yardstick`: in the student kit, which has none,
+its answers were computed at release time for the inputs fixed before any student is seen
+(`grader.checks.yardstick`), and other inputs raise `NotPrecomputedError`. `full()` says which
+grader this is.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from grader import data_cache
+from grader.checks import numeric
 from grader.checks.cases import ConvCase, PoolCase
-from grader.rubric import ModelConfig
+from grader.checks.yardstick import KIT, yardstick
+from grader.rubric import ModelConfig, TrainParams
 from reference import layer_utils, notebook_cases
 from reference.cnn import ThreeLayerConvNet
 from reference.fast_layers import conv_forward_fast, max_pool_forward_fast
 from reference.layers import (
+    affine_forward,
     conv_backward_naive,
     conv_forward_naive,
     max_pool_backward_naive,
     max_pool_forward_naive,
+    softmax_loss,
 )
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
+SANDWICHES = ("conv_relu", "conv_relu_pool")
+
+
+def full() -> bool:
+    """True in the instructor's grader; False in the student kit (no answer key, no hidden checks)."""
+    return KIT is None
+
+
+# --- layers -----------------------------------------------------------------------------------
 
 
 def layer_forward(layer: str, args: list[object]) -> np.ndarray:
     """The reference's forward output of a layer (naive, fast or sandwich) on these arguments."""
+    if layer in SANDWICHES:
+        return sandwich_forward(layer, args)
     forward = {
         "conv": conv_forward_fast,
         "conv_fast": conv_forward_fast,
         "max_pool": max_pool_forward_fast,
         "max_pool_fast": max_pool_forward_fast,
-        "conv_relu": layer_utils.conv_relu_forward,
-        "conv_relu_pool": layer_utils.conv_relu_pool_forward,
     }[layer]
+    return forward(*args)[0]  # type: ignore[operator]  # the course hands the fast layers out
+
+
+@yardstick()
+def sandwich_forward(layer: str, args: list[object]) -> np.ndarray:
+    forward = layer_utils.conv_relu_forward if layer == "conv_relu" else layer_utils.conv_relu_pool_forward
     return forward(*args)[0]  # type: ignore[operator]
 
 
+@yardstick()
+def numeric_layer_gradient(
+    layer: str, args: list[object], wrt: int, dout: np.ndarray, h: float
+) -> np.ndarray:
+    """The centered differences of the reference's forward, taken as `numeric.layer_gradient` takes
+    the student's: what a forward that is correct around the test case gives."""
+    outputs = np.stack([layer_forward(layer, moved) for moved in numeric.perturbed(args, wrt, h)])
+    return numeric.from_outputs(outputs, dout, h, np.shape(args[wrt]))
+
+
+@yardstick()
+def conv_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict) -> np.ndarray:
+    """conv_forward_naive's out, in float64."""
+    return conv_forward_naive(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), conv_param)[0]
+
+
+@yardstick()
+def conv_naive_backward(
+    dout: np.ndarray, x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """conv_backward_naive's (dx, dw, db), in float64."""
+    cache = (x.astype(np.float64), w.astype(np.float64), b, conv_param)
+    return conv_backward_naive(dout.astype(np.float64), cache)
+
+
+@yardstick()
+def max_pool_naive(x: np.ndarray, pool_param: dict) -> np.ndarray:
+    return max_pool_forward_naive(x.astype(np.float64), pool_param)[0]
+
+
+@yardstick()
+def max_pool_naive_backward(dout: np.ndarray, x: np.ndarray, pool_param: dict) -> np.ndarray:
+    return max_pool_backward_naive(dout.astype(np.float64), (x.astype(np.float64), pool_param))
+
+
+def correct_output(layer: str, direction: str, case: ConvCase | PoolCase) -> object:
+    """The reference's answer on a naive layer's case, in float64 (the yardstick for float32 too)."""
+    if isinstance(case, ConvCase):
+        if direction == "forward":
+            return conv_naive(case.x, case.w, case.b, case.conv_param)
+        return conv_naive_backward(case.dout, case.x, case.w, case.b, case.conv_param)
+    if direction == "forward":
+        return max_pool_naive(case.x, case.pool_param)
+    return max_pool_naive_backward(case.dout, case.x, case.pool_param)
+
+
 def naive_forward(case: ConvCase | PoolCase) -> tuple[np.ndarray, tuple]:
-    """The reference's naive layer on a case (what the speedup check times the student's fast one against)."""
+    """The reference's naive layer on a case, as fast_speedup times it (the instructor's grader only)."""
     if isinstance(case, ConvCase):
         return conv_forward_naive(case.x, case.w, case.b, case.conv_param)
     return max_pool_forward_naive(case.x, case.pool_param)
@@ -89,22 +162,48 @@ def model(config: ModelConfig, params: dict[str, np.ndarray]) -> ThreeLayerConvN
     return net
 
 
+@yardstick()
 def model_loss(
+    config: ModelConfig, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray
+) -> tuple[float, dict[str, np.ndarray]]:
+    """The reference's (loss, grads) with these parameters."""
+    loss, grads = model(config, params).loss(X, y)
+    return float(loss), grads
+
+
+@yardstick()
+def model_loss_value(
     config: ModelConfig,
     params: dict[str, np.ndarray],
     X: np.ndarray,
     y: np.ndarray,
     *,
     reg: float | None = None,
-) -> tuple[float, dict[str, np.ndarray]]:
-    """The reference's (loss, grads) with these parameters; `reg` overrides the config's."""
+) -> float:
+    """The reference's loss alone (`reg` overrides the config's); the student kit stores no
+    gradients of the notebook's default net, whose W2 alone is 6.5 MB."""
     net = model(config if reg is None else config.model_copy(update={"reg": reg}), params)
-    loss, grads = net.loss(X, y)
-    return float(loss), grads
+    return float(net.loss(X, y)[0])
 
 
+@yardstick()
 def model_scores(config: ModelConfig, params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     return model(config, params).loss(X)
+
+
+@yardstick()
+def relu_missing_loss(
+    config: ModelConfig, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray
+) -> float:
+    """The loss of the assignment's net with its first ReLU left out (a common bug), on these weights."""
+    W1, b1, W2, b2, W3, b3 = (params[k] for k in PARAM_NAMES)
+    conv_param = {"stride": 1, "pad": (config.filter_size - 1) // 2}
+    pooled, _ = max_pool_forward_fast(
+        conv_forward_fast(X, W1, b1, conv_param)[0], {"pool_height": 2, "pool_width": 2, "stride": 2}
+    )
+    scores, _ = affine_forward(layer_utils.affine_relu_forward(pooled, W2, b2)[0], W3, b3)
+    data_loss, _ = softmax_loss(scores, y)
+    return float(data_loss + 0.5 * config.reg * sum(float(np.sum(W**2)) for W in (W1, W2, W3)))
 
 
 def weight_norm(params: dict[str, np.ndarray]) -> float:
@@ -129,3 +228,21 @@ def probing_params(rng: np.random.Generator, config: ModelConfig) -> dict[str, n
             value = 0.1 * rng.standard_normal(shape)
         params[name] = value.astype(config.dtype)
     return params
+
+
+# --- training ---------------------------------------------------------------------------------
+
+
+@yardstick(
+    key=lambda cache_dir, data_dir, dataset, p, num_train: (
+        dataset,
+        p.model_dump(mode="json", include=data_cache.TRAINING_FIELDS),
+        num_train,
+    )
+)
+def reference_runs(
+    cache_dir: Path, data_dir: Path, dataset: str, p: TrainParams, num_train: int
+) -> list[dict[str, float]]:
+    """The reference net trained as the student's is, over seeds and init orders, judged as the
+    student's is (`data_cache.reference_distribution`); stored in the kit for the built-in dataset."""
+    return data_cache.reference_distribution(cache_dir, data_dir, dataset, p, num_train)

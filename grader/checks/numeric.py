@@ -10,7 +10,7 @@ whenever the student's forward claims to be the correct one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -47,13 +47,14 @@ def layer_gradient(
     wrt: int,
     dout: np.ndarray,
     h: float,
-    reference: Callable[[list[Any]], np.ndarray] | None = None,
+    reference: np.ndarray | None = None,
 ) -> np.ndarray:
     """d sum(symbol(*args)[0] * dout) / d args[wrt], from the student's outputs.
 
-    `reference` (the correct forward) is given when the student's forward matched it at the
-    unperturbed inputs: then it must match at the perturbed ones too. A forward that is right at
-    the test case and constant around it would otherwise make any backward look right.
+    `reference` (the same differences of the correct forward) is given when the student's forward
+    matched the correct one at the unperturbed inputs: then it must match at the perturbed ones
+    too, as far as the differences see. A forward that is right at the test case and constant
+    around it would otherwise make any backward look right.
     """
     size = int(np.size(args[wrt]))
     raw = claims.items(
@@ -62,14 +63,17 @@ def layer_gradient(
     outputs = np.stack(
         [claims.array(out, f"{symbol} output", shape=dout.shape).astype(np.float64) for out in raw]
     )
-    if reference is not None:
-        correct = np.stack([reference(moved) for moved in perturbed(args, wrt, h)])
-        if scaled_error(outputs, correct) > SAME_FUNCTION_TOL:
-            raise MalformedResultError(
-                f"{symbol} is right at the test inputs but wrong at inputs {h:g} away from them"
-            )
-    flat = np.tensordot(centered(outputs, h), dout, axes=dout.ndim)
-    return flat.reshape(np.shape(args[wrt]))
+    gradient = from_outputs(outputs, dout, h, np.shape(args[wrt]))
+    if reference is not None and scaled_error(gradient, reference) > SAME_FUNCTION_TOL:
+        raise MalformedResultError(
+            f"{symbol} is right at the test inputs but wrong at inputs {h:g} away from them"
+        )
+    return gradient
+
+
+def from_outputs(outputs: np.ndarray, dout: np.ndarray, h: float, shape: tuple[int, ...]) -> np.ndarray:
+    """The gradient of sum(f * dout) from f's outputs at the `perturbed` inputs."""
+    return np.tensordot(centered(outputs, h), dout, axes=dout.ndim).reshape(shape)
 
 
 def model_gradient(

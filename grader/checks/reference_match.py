@@ -23,7 +23,7 @@ from grader.checks.cases import (
     seeded_rng,
 )
 from grader.checks.compare import compare, tolerance
-from grader.checks.diagnose import correct_output, diagnose_failure, diagnose_layer
+from grader.checks.diagnose import diagnose_failure, diagnose_layer
 from grader.report import Status
 from grader.rubric import ReferenceMatchCheck
 from grader.sandbox import StudentFailure
@@ -76,7 +76,7 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
             problems.append(f"{where}{exc}")
             failures.append((case, None))
             continue
-        correct = correct_output(p.layer, p.direction, case)
+        correct = expected.correct_output(p.layer, p.direction, case)
         tol = tolerance(case.x.dtype, p.tol, p.tol_float32)
         names = ("out",) if p.direction == "forward" else layer_io.LAYERS[p.layer][2]
         actual_parts = (student,) if p.direction == "forward" else student

@@ -37,6 +37,7 @@ PROBE_TIMEOUT_S = 20.0  # ...each of which may take at most this long
 # made one loss call on 2 images 12-15 times as slow on a quiet machine, but only 6 times on a
 # loaded one (a worker's CPU share is capped, the reference's child is not), so the bar is low.
 SLOW_FACTOR = 3.0
+JUDGE_BATCH = 200  # images per loss(X) call when the student kit scores a trained net
 
 
 def symbols(spec: TrainCheck) -> list[str]:
@@ -66,14 +67,17 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
             ctx.calls.outputs.append(failure.output)
         return Outcome(Status.timeout, message=failure.message, hint=_slow_net_hint(ctx, p.model))
     params = trained_params(claim, p.model)
-    judged = data_cache.judged(ctx.cache_dir, ctx.data_dir, p.model, params, num_train)
+    if expected.full():
+        judged = data_cache.judged(ctx.cache_dir, ctx.data_dir, p.model, params, num_train)
+    else:
+        judged = _judged_by_own_forward(ctx, model, p, params, num_train)
     achieved = judged[p.metric]
     metrics: dict[str, float | int | str | bool | None] = {**judged, "num_train": num_train}
     if cifar:
         threshold = p.cifar_threshold
         threshold_text = f"{p.metric} >= {threshold:g} (CIFAR-10)"
     else:
-        runs = data_cache.reference_distribution(ctx.cache_dir, ctx.data_dir, ctx.dataset, p, num_train)
+        runs = expected.reference_runs(ctx.cache_dir, ctx.data_dir, ctx.dataset, p, num_train)
         lowest = min(run[p.metric] for run in runs)
         threshold = threshold_from(p, runs)
         threshold_text = (
@@ -113,6 +117,31 @@ def trained_params(claim: Any, config: ModelConfig) -> dict[str, np.ndarray]:
     except MalformedResultError as exc:
         raise MalformedResultError(f"{exc} (training diverged)" if "NaN" in str(exc) else str(exc)) from None
     return {name: value.astype(np.float64) for name, value in found.items()}
+
+
+def _judged_by_own_forward(
+    ctx: CheckContext, model: Any, p: TrainParams, params: dict[str, np.ndarray], num_train: int
+) -> dict[str, float]:
+    """The student kit's judge: it has no reference net, so the trained parameters (as read back)
+    are scored with the student's own forward pass, `loss(X)`, on the grader's judging samples. A
+    self-check only: a net whose forward pass is wrong fails `initial_loss` and `cnn_gradient`."""
+    assert ctx.cache_dir is not None and ctx.data_dir is not None
+    judging = data_cache.read_arrays(
+        data_cache.judging_dir(ctx.cache_dir, ctx.data_dir), ("X_fit", "y_fit", "X_heldout", "y_heldout")
+    )
+    X, y = (
+        (judging["X_fit"][: min(num_train, len(judging["y_fit"]))], judging["y_fit"])
+        if p.metric == "train_acc"
+        else (judging["X_heldout"], judging["y_heldout"])
+    )
+    model_io.set_params(ctx.calls, model, {k: v.astype(p.model.dtype) for k, v in params.items()})
+    predicted = np.concatenate(
+        [
+            model_io.scores(ctx.calls, model, p.model, X[start : start + JUDGE_BATCH]).argmax(axis=1)
+            for start in range(0, len(X), JUDGE_BATCH)
+        ]
+    )
+    return {p.metric: float(np.mean(predicted == y[: len(X)]))}
 
 
 def display_history(values: Any) -> list[float]:
@@ -162,7 +191,10 @@ def _slow_net_hint(ctx: CheckContext, config: ModelConfig) -> str | None:
     """After training timed out: is the student's net slow per call? Loss calls on a couple of
     images, timed by the grader's clock (the round trip, which the worker cannot shorten), against
     the reference net (fast layers) on the same images; the fastest of each. A net built on the
-    naive conv / pool layers is many times slower, and the hint says so."""
+    naive conv / pool layers is many times slower, and the hint says so. (Not in the student kit:
+    it has no reference net to time.)"""
+    if not expected.full():
+        return None
     X, y = model_io.inputs(np.random.default_rng(0), config, PROBE_IMAGES)
     worker = ctx.calls.worker
     limits = worker.limits

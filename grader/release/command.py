@@ -1,20 +1,26 @@
-"""The `cnngrade release` subcommand: its arguments and what it does with them.
-
-Only the Gradescope autograder is built here; the student kit (`--kit`, issue 12) is not part of
-this release (docs/kits.md says why).
-"""
+"""The `cnngrade release` subcommand: its arguments and what it does with them."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader.release import ReleaseError
+
+if TYPE_CHECKING:
+    from grader.rubric import Rubric
 
 LEVELS = ("bwrap", "unshare", "process")
 
 
 def add_arguments(release: argparse.ArgumentParser, default_rubric: Path) -> None:
+    release.add_argument(
+        "--kit",
+        type=Path,
+        metavar="DIR",
+        help="write the student kit (a wheel of the self-check without the answer key) into DIR",
+    )
     release.add_argument("--gradescope", type=Path, metavar="OUT.zip", help="write the autograder zip here")
     release.add_argument(
         "--secret-file",
@@ -34,18 +40,26 @@ def add_arguments(release: argparse.ArgumentParser, default_rubric: Path) -> Non
         default="unshare",
         help="the autograder refuses to grade below this sandbox level (default: %(default)s)",
     )
+    release.add_argument(
+        "--allow-process-isolation",
+        action="store_true",
+        help="let --min-isolation be 'process', where student code can read the answer key",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from grader.rubric import RubricError, load_rubric
 
-    if args.gradescope is None:
-        raise ReleaseError("say what to build: --gradescope OUT.zip")
+    if args.gradescope is None and args.kit is None:
+        raise ReleaseError("say what to build: --kit DIR and/or --gradescope OUT.zip")
     try:
-        load_rubric(args.rubric)  # a rubric the autograder could not read fails here
+        rubric = load_rubric(args.rubric)  # a rubric the kit or the autograder could not read fails here
     except RubricError as e:
         raise ReleaseError(str(e)) from None
-    _gradescope(args)
+    if args.gradescope is not None:
+        _gradescope(args)
+    if args.kit is not None:
+        _kit(args, rubric)
     return 0
 
 
@@ -56,8 +70,27 @@ def _gradescope(args: argparse.Namespace) -> None:
         raise ReleaseError("--gradescope needs --secret-file FILE (the hidden checks' secret)")
     if args.gradescope.suffix != ".zip":
         raise ReleaseError(f"--gradescope {args.gradescope}: the autograder is a .zip file")
+    if args.min_isolation == "process" and not args.allow_process_isolation:
+        raise ReleaseError(
+            "--min-isolation process lets student code read the answer key and the secret in the "
+            "autograder (docs/security.md); add --allow-process-isolation to build it anyway"
+        )
     try:
         members = gradescope.build(args.gradescope, args.rubric, args.secret_file, args.min_isolation)
     except OSError as e:
         raise ReleaseError(f"cannot write {args.gradescope}: {e.strerror or e}") from None
     print(f"wrote {args.gradescope} ({', '.join(members)})")
+
+
+def _kit(args: argparse.Namespace, rubric: Rubric) -> None:
+    from grader import data_cache
+    from grader.release import kit
+
+    if args.kit.exists() and not args.kit.is_dir():
+        raise ReleaseError(f"--kit {args.kit}: not a directory")
+    try:
+        wheel = kit.build(args.kit, args.rubric, rubric, data_cache.default_cache_dir())
+    except OSError as e:
+        raise ReleaseError(f"cannot write the kit into {args.kit}: {e.strerror or e}") from None
+    size = wheel.stat().st_size
+    print(f"wrote {wheel} ({size / 1e6:.2f} MB): pip install it, then `cnngrade check` (docs/kits.md)")

@@ -27,13 +27,13 @@ from grader.checks.diagnose import (
     CONV_FORWARD,
     POOL_BACKWARD,
     POOL_FORWARD,
-    correct_output,
     diagnose_failure,
     diagnose_layer,
     diagnose_reg_grads,
     diagnose_reg_loss,
     diagnose_shapes,
 )
+from grader.checks.expected import correct_output
 from grader.sandbox import StudentFailure
 from grader.submission import load
 from reference.cnn import ThreeLayerConvNet
@@ -432,8 +432,17 @@ def test_the_reg_gradient_is_recognised_from_the_students_gradients(example, bug
 
 def test_held_out_reg_mistakes_are_named_by_their_shape():
     rng = np.random.default_rng(3)
-    params = {k: rng.standard_normal(s) for k, s in [("W1", (2, 3, 3, 3)), ("b1", (2,)), ("W2", (8, 5)),
-                                                      ("b2", (5,)), ("W3", (5, 4)), ("b3", (4,))]}
+    params = {
+        k: rng.standard_normal(s)
+        for k, s in [
+            ("W1", (2, 3, 3, 3)),
+            ("b1", (2,)),
+            ("W2", (8, 5)),
+            ("b2", (5,)),
+            ("W3", (5, 4)),
+            ("b3", (4,)),
+        ]
+    }
     sq = {k: float(np.sum(v**2)) for k, v in params.items()}
     expected = 0.5 * REG * (sq["W1"] + sq["W2"] + sq["W3"])
     total_sum_squared = 0.5 * REG * sum(float(np.sum(params[k])) for k in ("W1", "W2", "W3")) ** 2

@@ -18,7 +18,12 @@ def release(*args: object) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        ((), "say what to build: --gradescope OUT.zip"),
+        ((), "say what to build: --kit DIR and/or --gradescope OUT.zip"),
+        (("--kit", "{secret}"), "not a directory"),
+        (
+            ("--gradescope", "{tmp}/ag.zip", "--secret-file", "{secret}", "--min-isolation", "process"),
+            "add --allow-process-isolation",
+        ),
         (("--gradescope", "{tmp}/ag.zip"), "--gradescope needs --secret-file FILE"),
         (("--gradescope", "{tmp}/ag.tar", "--secret-file", "{secret}"), "the autograder is a .zip file"),
         (("--gradescope", "{tmp}/ag.zip", "--secret-file", "{missing}"), "No such file or directory"),

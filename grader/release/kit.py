@@ -1,0 +1,185 @@
+"""`cnngrade release --kit DIR`: the student kit, a wheel of the self-check without the answer key.
+
+Built from a staged copy of the checkout:
+
+- the answer-key modules (`reference/layers.py`, `layer_utils.py`, `cnn.py`) become stubs with
+  the same names whose every function raises; `reference/demo.py` (it runs them) is left out;
+- every yardstick (`grader.checks.yardstick`) loses its body: its answers on the inputs the
+  public checks will ask about are computed here by the reference and stored in
+  `grader/checks/kit_yardstick.npz`, whose presence makes the grader the kit;
+- the rubric given becomes the kit's default rubric; the distribution is named `cnngrade-kit`.
+
+The starter modules the course hands out (`fast_layers`, `optim`, `solver`, `gradient_check`,
+`data`, the notebook's cases) stay.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from grader import data_cache
+from grader.checks import diagnose, expected, layer_io, model_io, numeric_gradient, reference_match
+from grader.checks.cases import ConvCase, PoolCase, public_rng
+from grader.checks.yardstick import INSTALLED, Table, recording
+from grader.grade import GradeOptions, training_data
+from grader.release import ReleaseError
+from grader.release.wheel import build_wheel, checkout_root, stage_project
+from grader.report import Visibility
+from grader.rubric import (
+    CnnGradientCheck,
+    InitialLossCheck,
+    ModelConfig,
+    NumericGradientCheck,
+    ReferenceMatchCheck,
+    Rubric,
+    TrainCheck,
+)
+
+ANSWER_KEY = ("layers.py", "layer_utils.py", "cnn.py")  # in reference/
+LEFT_OUT = ("demo.py",)
+# Modules whose yardsticks lose their bodies in the kit.
+WITH_YARDSTICKS = ("grader/checks/expected.py", "grader/checks/diagnose.py")
+DISTRIBUTION = "cnngrade-kit"
+
+
+def build(out_dir: Path, rubric_path: Path, rubric: Rubric, cache_dir: Path) -> Path:
+    """Write the kit's wheel into `out_dir`; its path."""
+    if not expected.full():
+        raise ReleaseError("this is the student kit: releases are built from the instructor's checkout")
+    table = precompute(rubric, cache_dir)
+    with tempfile.TemporaryDirectory(prefix="cnngrade-kit-") as tmp:
+        staged = stage_project(checkout_root(), Path(tmp) / "project")
+        reference = staged / "reference"
+        for name in ANSWER_KEY:
+            (reference / name).write_text(stub_module(reference / name), encoding="utf-8")
+        for name in LEFT_OUT:
+            (reference / name).unlink()
+        for name in WITH_YARDSTICKS:
+            path = staged / name
+            path.write_text(strip_yardsticks(path.read_text(encoding="utf-8")), encoding="utf-8")
+        table.save(staged / INSTALLED.relative_to(INSTALLED.parents[2]))
+        shutil.copy(rubric_path, staged / "grader" / "rubrics" / "convnet.toml")
+        _kit_metadata(staged / "pyproject.toml")
+        return build_wheel(staged, out_dir)
+
+
+def _kit_metadata(pyproject: Path) -> None:
+    text = pyproject.read_text(encoding="utf-8")
+    text = text.replace('name = "cnngrade"', f'name = "{DISTRIBUTION}"', 1)
+    text = re.sub(r"(grader = \[)", r'\1"checks/*.npz", ', text, count=1)
+    pyproject.write_text(text, encoding="utf-8")
+
+
+def stub_module(path: Path) -> str:
+    """The module's public names, each a function or class that raises: no answer in it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lines = [
+        f'"""Not in the student kit: `reference/{path.name}` is the answer key (docs/kits.md)."""',
+        "",
+        "",
+        "def _absent(name):",
+        '    raise RuntimeError(f"{name} is part of the answer key and is not in the student kit")',
+        "",
+    ]
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            lines += ["", f"def {node.name}(*args, **kwargs):", f'    _absent("{node.name}")', ""]
+        elif isinstance(node, ast.ClassDef):
+            lines += [
+                "",
+                f"class {node.name}:",
+                "    def __init__(self, *args, **kwargs):",
+                f'        _absent("{node.name}")',
+                "",
+            ]
+    return "\n".join(lines)
+
+
+def strip_yardsticks(source: str) -> str:
+    """The module with the body of every @yardstick function (docstring kept) replaced by a line
+    that raises: in the kit the decorator answers from the table and never calls it."""
+    lines = source.splitlines(keepends=True)
+    cuts = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef) and any(_is_yardstick(d) for d in node.decorator_list):
+            body = node.body[1:] if ast.get_docstring(node) else node.body
+            indent = " " * body[0].col_offset
+            stub = f'{indent}raise AssertionError("answered from the student kit\'s table")\n'
+            cuts.append((body[0].lineno - 1, body[-1].end_lineno, stub))
+    for start, end, stub in sorted(cuts, reverse=True):
+        lines[start:end] = [stub]
+    return "".join(lines)
+
+
+def _is_yardstick(decorator: ast.expr) -> bool:
+    called = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return isinstance(called, ast.Name) and called.id == "yardstick"
+
+
+def precompute(rubric: Rubric, cache_dir: Path) -> Table:
+    """The reference's answers on every input the rubric's public checks will ask the kit about."""
+    with recording(Table()) as table:
+        for spec in rubric.checks:
+            if spec.visibility != Visibility.public:
+                continue
+            if isinstance(spec, ReferenceMatchCheck):
+                (case,) = reference_match.make_cases(spec, None)  # type: ignore[arg-type]  # public: no ctx
+                _layer_case(spec.params.layer, spec.params.direction, case)
+            elif isinstance(spec, NumericGradientCheck):
+                layer = spec.params.layer
+                case, pool_param = numeric_gradient.public_case(layer)
+                args = layer_io.forward_args(case, pool_param)
+                expected.layer_forward(layer, args)
+                for wrt in range(len(layer_io.LAYERS[layer][2])):
+                    expected.numeric_layer_gradient(layer, args, wrt, case.dout, spec.params.h)
+                if layer in ("conv", "max_pool"):
+                    _layer_case(layer, "backward", case)
+            elif isinstance(spec, InitialLossCheck):
+                config = spec.params.model.model_copy(update={"reg": spec.params.reg})
+                _model_probe(config, spec.id, spec.params.num_inputs, with_grads=False)
+            elif isinstance(spec, CnnGradientCheck):
+                _model_probe(spec.params.model, spec.id, spec.params.num_inputs, with_grads=True)
+        _training(rubric, cache_dir)
+    return table
+
+
+def _layer_case(layer: str, direction: str, case: ConvCase | PoolCase) -> None:
+    """What the check and its diagnosis ask about a case: the correct output, every known bug's
+    output on it, and the correct outputs on the diagnosis's probes."""
+    expected.correct_output(layer, direction, case)
+    for variant in diagnose.VARIANTS[(layer, direction)].values():
+        with contextlib.suppress(ValueError, IndexError):  # as in the diagnosis: a variant that
+            variant(case)  # makes no sense for this case
+    for probe in diagnose.probe_cases(layer):
+        expected.correct_output(layer, direction, probe)
+
+
+def _model_probe(config: ModelConfig, check_id: str, num_inputs: int, *, with_grads: bool) -> None:
+    """The reference net at the grader's probing weights, drawn as `model_io.evaluate` draws them.
+    Gradients only for the checks that judge them (the notebook's default net's W2 alone is 6.5 MB)."""
+    rng = public_rng(check_id)
+    X, y = model_io.inputs(rng, config, num_inputs)
+    probe = expected.probing_params(rng, config)
+    expected.model_loss_value(config, probe, X, y)
+    expected.model_loss_value(config, probe, X, y, reg=0.0)
+    expected.model_scores(config, probe, X)
+    expected.relu_missing_loss(config, probe, X, y)
+    if with_grads:
+        expected.model_loss(config, probe, X, y)
+
+
+def _training(rubric: Rubric, cache_dir: Path) -> None:
+    """The reference's runs of each public training check on the built-in dataset (with CIFAR-10
+    the kit uses the rubric's absolute threshold, like the grader)."""
+    data_dir = training_data(rubric, GradeOptions(cache_dir=cache_dir, public_only=True))
+    if data_dir is None:
+        return
+    dataset = data_cache.dataset_label(None)
+    for spec in rubric.checks:
+        if isinstance(spec, TrainCheck) and spec.visibility == Visibility.public:
+            expected.reference_runs(cache_dir, data_dir, dataset, spec.params, spec.params.num_train)

@@ -1,0 +1,198 @@
+"""The student kit for real: built by `cnngrade release --kit`, unpacked and searched for the
+answer key, installed with pip into a fresh venv, and run on the bundled examples, where its
+public verdicts must equal the full grader's (docs/kits.md lists the differences)."""
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from classroom import SUBMISSIONS, lean_rubric
+
+from grader.release.kit import strip_yardsticks
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+ANSWER_KEY = [ROOT / "reference" / name for name in ("layers.py", "layer_utils.py", "cnn.py")]
+HANDED_OUT = [ROOT / "reference" / f"{m}.py" for m in ("fast_layers", "optim", "solver", "gradient_check")]
+# Public checks the kit judges differently, and why (docs/kits.md, "What the kit checks differently").
+DIFFERENT = {"fast_layers.speedup": "the kit has no reference naive layer to time against"}
+# Bugs only hidden checks can see: on the notebook's case the stride equals the pool size, and its
+# gradient check runs without regularization.
+HIDDEN_ONLY = {"buggy/max_pool_stride_ignored", "buggy/reg_missing_from_grads", "buggy/reg_grad_scalar"}
+# Every bundled example but the hostile ones that attack the sandbox (the kit runs the same sandbox
+# code; tests/sandbox covers it): those that send back wrong values are here.
+EXAMPLES = sorted(
+    [
+        "correct_module",
+        "correct_package",
+        "correct_notebook",
+        "course_2017",
+        "course_2019",
+        "course_2022_notebook_only",
+        "course_2016_python2",
+        "partial",
+        "syntax_error",
+        *(f"buggy/{p.name}" for p in (SUBMISSIONS / "buggy").iterdir()),
+        *(f"hostile/forgery/{p.name}" for p in (SUBMISSIONS / "hostile" / "forgery").glob("*.py")),
+        *(f"hostile/{name}.py" for name in ("returns_none", "wrong_shape", "wrong_type", "nan_result")),
+    ]
+)
+
+
+def run(*command: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(c) for c in command],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory, cache) -> Path:
+    out = tmp_path_factory.mktemp("kit")
+    done = run(
+        sys.executable, "-m", "grader.cli", "release", "--kit", out, env={"CNNGRADE_CACHE": str(cache)}
+    )
+    assert done.returncode == 0, done.stderr
+    (wheel,) = out.glob("cnngrade_kit-*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def kit_venv(kit, tmp_path_factory) -> Path:
+    venv = tmp_path_factory.mktemp("venv") / "kit"
+    assert run(sys.executable, "-m", "venv", venv).returncode == 0
+    done = run(venv / "bin" / "pip", "install", "--quiet", kit)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return venv
+
+
+def _bodies(source: str) -> set[str]:
+    """Every function's body (docstring left out) as an AST dump."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef):
+            body = node.body[1:] if ast.get_docstring(node) else node.body
+            if body:
+                found.add(ast.dump(ast.Module(body=body, type_ignores=[])))
+    return found
+
+
+def test_the_kit_holds_no_answer_key_code(kit):
+    answers = set().union(*(_bodies(path.read_text()) for path in ANSWER_KEY))
+    # What the course hands out anyway (conv_output_size's formula is in fast_layers.py) is no answer.
+    answers -= set().union(*(_bodies(path.read_text()) for path in HANDED_OUT))
+    assert len(answers) > 15
+    with zipfile.ZipFile(kit) as archive:
+        sources = {n: archive.read(n).decode() for n in archive.namelist() if n.endswith(".py")}
+    assert "reference/demo.py" not in sources and "grader/checks/expected.py" in sources
+    for name, source in sources.items():
+        assert not _bodies(source) & answers, f"{name} holds a function of the answer key"
+    for name in ("reference/layers.py", "reference/layer_utils.py", "reference/cnn.py"):
+        tree = ast.parse(sources[name])
+        assert "numpy" not in sources[name]
+        defined = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        assert "loss" not in defined
+    assert {"conv_forward_naive", "max_pool_backward_naive"} <= {
+        n.name for n in ast.walk(ast.parse(sources["reference/layers.py"])) if isinstance(n, ast.FunctionDef)
+    }
+    # The yardsticks (answer-key code run on the grader's inputs) keep only their docstrings.
+    stripped = []
+    for name in ("grader/checks/expected.py", "grader/checks/diagnose.py"):
+        for node in ast.walk(ast.parse(sources[name])):
+            if isinstance(node, ast.FunctionDef) and any(
+                "yardstick" in ast.unparse(d) for d in node.decorator_list
+            ):
+                body = node.body[1:] if ast.get_docstring(node) else node.body
+                assert [type(statement) for statement in body] == [ast.Raise], node.name
+                stripped.append(node.name)
+    assert {"relu_missing_loss", "model_loss", "conv_naive", "_pool_by_size"} <= set(stripped)
+
+
+def test_strip_yardsticks_keeps_signatures_and_docstrings():
+    source = (
+        '@yardstick()\ndef f(x):\n    """Doc."""\n    y = x + 1\n    return y\n\n\ndef g(x):\n    return x\n'
+    )
+    stripped = strip_yardsticks(source)
+    tree = ast.parse(stripped)
+    f, g = tree.body
+    assert ast.get_docstring(f) == "Doc." and isinstance(f.body[1], ast.Raise) and len(f.body) == 2
+    assert ast.unparse(g) == "def g(x):\n    return x"
+
+
+def test_the_kit_is_small(kit):
+    assert kit.stat().st_size <= 2_000_000
+
+
+def _public_verdicts(cnngrade: Path | list, path: Path, rubric: Path, cache: Path) -> dict[str, tuple]:
+    command = cnngrade if isinstance(cnngrade, list) else [cnngrade]
+    done = run(*command, "check", path, "--rubric", rubric, "--json", env={"CNNGRADE_CACHE": str(cache)})
+    if done.returncode == 2:  # the submission cannot be graded: the one-line error is the verdict
+        return {"error": (done.stderr.strip().splitlines()[-1],)}
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    return {
+        c["id"]: (c["status"], c["points"], c["hint"])
+        for c in report["checks"]
+        if c["visibility"] == "public" and c["id"] not in DIFFERENT
+    }
+
+
+def _submission(example: str) -> Path:
+    path = SUBMISSIONS / example
+    notebooks = sorted(path.glob("*.ipynb")) if path.is_dir() else []
+    return notebooks[0] if notebooks else path
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_the_kit_gives_the_full_graders_public_verdicts(example, kit_venv, cache, tmp_path):
+    rubric = lean_rubric(tmp_path / "lean.toml")
+    path = _submission(example)
+    kit = _public_verdicts(kit_venv / "bin" / "cnngrade", path, rubric, cache)
+    full = _public_verdicts([sys.executable, "-m", "grader.cli"], path, rubric, cache)
+    assert kit == full
+    if example.startswith("buggy") and example not in HIDDEN_ONLY:
+        assert any(verdict[0] != "passed" for verdict in kit.values())
+
+
+def test_the_kit_trains_and_judges_like_the_full_grader(kit_venv, cache):
+    """The whole default rubric (training included) on the correct notebook."""
+    notebook = SUBMISSIONS / "correct_notebook" / "ConvolutionalNetworks.ipynb"
+    rubric = ROOT / "rubrics" / "convnet.toml"
+    kit = _public_verdicts(kit_venv / "bin" / "cnngrade", notebook, rubric, cache)
+    assert kit == _public_verdicts([sys.executable, "-m", "grader.cli"], notebook, rubric, cache)
+    assert kit["overfit"][0] == "passed"
+    assert all(status == "passed" for status, _, _ in kit.values())
+
+
+def test_the_kit_never_runs_hidden_checks_and_cannot_grade(kit_venv, tmp_path, cache):
+    module = SUBMISSIONS / "correct_module"
+    rubric = lean_rubric(tmp_path / "lean.toml")
+    cnngrade = kit_venv / "bin" / "cnngrade"
+    env = {"CNNGRADE_CACHE": str(cache)}
+    done = run(cnngrade, "check", module, "--rubric", rubric, "--secret", "s", "--json", env=env)
+    report = json.loads(done.stdout)
+    hidden = [c for c in report["checks"] if c["visibility"] == "hidden"]
+    assert hidden and all(c["status"] == "skipped" for c in hidden)
+    assert done.returncode == 0
+    graded = run(cnngrade, "grade", module, "--out", tmp_path / "out", "--secret", "s", env=env)
+    assert graded.returncode == 2
+    assert graded.stderr.strip().splitlines() == [
+        "cnngrade: error: this is the student kit: it has no answer key, so it cannot grade "
+        "(`cnngrade check FILE` checks a submission)"
+    ]
+    assert not (tmp_path / "out").exists()
+    released = run(cnngrade, "release", "--kit", tmp_path / "kit2", env=env)
+    assert released.returncode == 2 and "instructor's checkout" in released.stderr
