@@ -69,8 +69,10 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
     params = trained_params(claim, p.model)
     if expected.full():
         judged = data_cache.judged(ctx.cache_dir, ctx.data_dir, p.model, params, num_train)
+        judge = "judged by the grader on the trained parameters"
     else:
         judged = _judged_by_own_forward(ctx, model, p, params, num_train)
+        judge = "scored with your own loss(X): the student kit has no reference net"
     achieved = judged[p.metric]
     metrics: dict[str, float | int | str | bool | None] = {**judged, "num_train": num_train}
     if cifar:
@@ -92,7 +94,7 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
         1,
         metrics=metrics,
         threshold=threshold_text,
-        message=f"{label} accuracy {achieved:.3f} (judged by the grader on the trained parameters)"
+        message=f"{label} accuracy {achieved:.3f} ({judge})"
         + ("" if ok else f", below the threshold {threshold:.3f}"),
         artifacts=Artifacts(
             series=training_series(claim, accuracy_iterations(num_train, p)),
