@@ -80,11 +80,17 @@ def key_path() -> Path:
 def cache_key() -> bytes:
     """The HMAC key, created (32 random bytes, mode 0600) on first use."""
     path = key_path()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with contextlib.suppress(FileExistsError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    except OSError as exc:
+        raise CacheError(
+            f"cannot create the cache key {path}: {exc.strerror or exc}; set XDG_CONFIG_HOME to a "
+            "folder of yours"
+        ) from None
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError as exc:
@@ -137,8 +143,11 @@ def _readable_dir(path: Path, mode: int = 0o755) -> Path:
 
 
 def usable_cache(cache_dir: Path) -> Path:
-    """The cache directory, made if need be; CacheError (one line) if it cannot be this user's folder."""
-    return _readable_dir(Path(cache_dir))
+    """The cache directory, made if need be, and the HMAC key of its entries; CacheError (one line)
+    if the directory cannot be this user's folder or the key cannot be made or read."""
+    directory = _readable_dir(Path(cache_dir))
+    cache_key()
+    return directory
 
 
 @contextlib.contextmanager

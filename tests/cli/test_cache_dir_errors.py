@@ -44,3 +44,25 @@ def test_an_unusable_cache_directory_is_one_line_and_exit_2(tmp_path, command, w
     (line,) = out.stderr.splitlines()
     assert line == f"cnngrade: error: {reason.format(tmp=tmp_path)}; set CNNGRADE_CACHE"
     assert out.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["check", "grade"])
+def test_an_unusable_config_folder_for_the_cache_key_is_one_line(tmp_path, command):
+    (tmp_path / "a-file").write_text("not a folder")
+    out = subprocess.run(
+        [sys.executable, "-m", "grader.cli", *map(str, commands(tmp_path)[command])],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "CNNGRADE_CACHE": str(tmp_path / "cache"),
+            "XDG_CONFIG_HOME": str(tmp_path / "a-file"),
+        },
+        timeout=300,
+    )
+    assert out.returncode == 2, out.stderr
+    (line,) = out.stderr.splitlines()
+    assert line == (
+        f"cnngrade: error: cannot create the cache key {tmp_path}/a-file/cnngrade/cache.key: Not a "
+        "directory; set XDG_CONFIG_HOME to a folder of yours"
+    )
