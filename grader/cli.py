@@ -114,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--junit", type=Path, metavar="FILE", help="also write the result as JUnit XML")
     check.add_argument("--annotations", action="store_true", help="print GitHub Actions ::error annotations")
+    check.add_argument(
+        "--summary",
+        type=Path,
+        metavar="FILE",
+        help='append the result as a Markdown table to FILE (in GitHub Actions: "$GITHUB_STEP_SUMMARY")',
+    )
 
     grade = _command(
         commands,
@@ -336,12 +342,13 @@ def _blank_secret(args: argparse.Namespace) -> bool:
 
 def _check(args: argparse.Namespace) -> int:
     from grader.console import check_table, total_line, use_color
-    from grader.exporters import junit
+    from grader.exporters import junit, markdown
     from grader.report import Status
 
     _check_submission_path(args.path)
-    if args.junit:
-        _writable(args.junit)
+    for target in (args.junit, args.summary):
+        if target:
+            _writable(target)
     if _blank_secret(args):
         print("cnngrade: note: the secret is empty, so hidden checks are skipped", file=sys.stderr)
     rubric = _load_rubric(args.rubric)
@@ -356,6 +363,9 @@ def _check(args: argparse.Namespace) -> int:
     report = _self_check(args, rubric, live=not (args.quiet or args.json))
     if args.junit:
         junit.export([report], args.junit)
+    if args.summary:
+        with open(args.summary, "a", encoding="utf-8") as out:  # GitHub's summary file is shared by steps
+            out.write(markdown.summary(report))
     if args.json:
         print(report.model_dump_json(indent=2))
     elif args.quiet:

@@ -59,6 +59,14 @@ def headline(check: CheckResult) -> str:
     return ", ".join(parts)
 
 
+def with_threshold(check: CheckResult) -> str:
+    """The check's figures and what they need, e.g. `dx 1.2e-08 (needs relative error <= 1e-08)`."""
+    figures = headline(check)
+    if check.threshold:
+        figures += f" (needs {check.threshold})" if figures else f"needs {check.threshold}"
+    return figures
+
+
 def table(rows: list[list[str]], header: list[str], right: set[int] = frozenset()) -> str:
     """Plain-text columns; the last column is free to run long (messages, hints)."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
@@ -150,9 +158,7 @@ def check_table(report: Report, *, width: int = 80, color: bool = False, verbose
     lines.append("")
     for check in shown:
         mark, sgr = MARKS[check.status]
-        figures = headline(check)
-        if check.threshold:
-            figures += f" (needs {check.threshold})" if figures else f"needs {check.threshold}"
+        figures = with_threshold(check)
         score = f"{check.points:g}/{check.max_points:g}"
         row = f"{_fit(one_line(check.id), ids).ljust(ids)}  {_fit(one_line(figures), middle).ljust(middle)}  "
         painted = f"\x1b[{sgr}m{mark}\x1b[0m" if color else mark

@@ -19,7 +19,7 @@ from report_factory import buggy_report
 from grader.batch import Job, Outcome, summary
 from grader.cli import annotations
 from grader.console import Progress, check_table
-from grader.exporters import gradebook, gradescope, html, junit
+from grader.exporters import gradebook, gradescope, html, junit, markdown
 from grader.exporters.common import load_reports
 from grader.report import Finding, Report, dump_report
 
@@ -102,6 +102,12 @@ def test_no_output_carries_a_raw_control_character(tmp_path_factory, name, messa
     assert_safe(table, lines=True)
     assert not any(line.startswith("total") for line in table.splitlines()[:-1])  # one total: the real one
 
+    md = markdown.summary(report)
+    assert_safe(md, lines=True)
+    rows = [line for line in md.splitlines() if line.startswith("|")]
+    assert len(rows) == 2 + len(report.checks)  # header, rule, one per check: no forged rows
+    assert all(len(re.findall(r"(?<!\\)\|", row)) == 5 for row in rows)  # four cells each
+
     for line in annotations(report).splitlines():
         assert_safe(line, lines=True)  # a tab may stay; a line break cannot
         assert line.startswith(("::error ", "::warning ", "::notice "))
@@ -125,6 +131,14 @@ def test_an_html_page_escapes_markup_in_names_and_messages():
     assert "<script>alert" not in page and "<img src=x" not in page and "</pre><b>" not in page
     index = html.index_page([report], ["a.html"])
     assert "<script>alert" not in index
+
+
+def test_the_markdown_summary_neutralises_links_and_tags():
+    report = poisoned("[x](http://evil)", "<img src=x onerror=alert(1)> | **bold** `code`", "")
+    md = markdown.summary(report)
+    for raw in (r"<img", r"\[x\]\(", r"\*\*bold", r"`code"):
+        assert not re.search(r"(?<!\\)" + raw, md), raw  # only ever escaped
+    assert "\\<img src=x onerror=alert(1)\\> \\| \\*\\*bold\\*\\* \\`code\\`" in md
 
 
 def test_a_file_that_is_not_a_report_is_named_safely(tmp_path):
