@@ -196,3 +196,28 @@ def test_the_kit_never_runs_hidden_checks_and_cannot_grade(kit_venv, tmp_path, c
     assert not (tmp_path / "out").exists()
     released = run(cnngrade, "release", "--kit", tmp_path / "kit2", env=env)
     assert released.returncode == 2 and "instructor's checkout" in released.stderr
+
+
+NOTEBOOK_IN_THE_KIT = """
+import sys, nbformat
+from nbclient import NotebookClient
+cells = [sys.argv[1], 'from cnngrade import notebook_check\\nnotebook_check("conv_forward")']
+notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+NotebookClient(notebook, timeout=600, kernel_name="python3").execute()
+print(notebook.cells[-1].outputs[0]["data"]["text/plain"])
+"""
+
+
+def test_notebook_check_works_in_the_kit(kit_venv, cache):
+    """A real kernel from the kit's venv (nbclient and ipykernel added, as a student's Jupyter has)."""
+    done = run(kit_venv / "bin" / "pip", "install", "--quiet", "nbclient", "ipykernel")
+    assert done.returncode == 0, done.stderr[-2000:]
+    source = (SUBMISSIONS / "buggy" / "conv_no_padding" / "convnet_hw.py").read_text()
+    tree = ast.parse(source)
+    (layer,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "conv_forward_naive"]
+    cell = "import numpy as np\n" + ast.get_source_segment(source, layer)
+    env = {"CNNGRADE_CACHE": str(cache)}
+    done = run(kit_venv / "bin" / "python", "-c", NOTEBOOK_IN_THE_KIT, cell, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("conv_forward.public: failed (0/3 points)")
+    assert "hint: conv forward: the input looks unpadded" in done.stdout
