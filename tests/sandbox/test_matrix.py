@@ -11,6 +11,8 @@ Cells, chosen so every factor is seen in both states with both Pythons:
     debian   wheel     user   hidden         process   (a student's own laptop, in effect)
     debian   editable  user   present        bwrap
     debian   editable  root   hidden         unshare
+    debian   kit       user   present        bwrap     (the student kit, docs/kits.md)
+    debian   kit       user   hidden         process
 
 The user runs Debian's Python only: the project's Python here is installed under /root (mode 0700),
 which no other user may execute, so a user cell with it would test the machine, not the grader.
@@ -52,6 +54,8 @@ CELLS = [
     ("debian", "wheel", "user", False, "process"),
     ("debian", "editable", "user", True, "bwrap"),
     ("debian", "editable", "root", False, "unshare"),
+    ("debian", "kit", "user", True, "bwrap"),
+    ("debian", "kit", "user", False, "process"),
 ]
 HOSTILE = ("fork_bomb", "forged_npy_header", "overwrite_cache")
 
@@ -84,6 +88,8 @@ def world() -> Iterator[Path]:
     wheels = base / "wheels"
     built = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(REPO)])
     assert built.returncode == 0, built.stderr
+    kit = run([sys.executable, "-m", "grader.cli", "release", "--kit", str(base / "kit")])
+    assert kit.returncode == 0, kit.stderr
     run(["chmod", "-R", "a+rX", str(base)])
     yield base
     shutil.rmtree(base, ignore_errors=True)
@@ -109,6 +115,8 @@ class Venvs:
         self.mode: dict[str, str] = {}
 
     def get(self, python: str, mode: str) -> Path:
+        if mode == "kit":
+            return self._kit(python)
         venv = self.base / f"venv-{python}"
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
         wheel = str(next((self.base / "wheels").glob("cnngrade-*.whl")))
@@ -124,6 +132,18 @@ class Venvs:
             assert switched.returncode == 0, switched.stderr
             self.mode[python] = mode
         run(["chmod", "-R", "a+rX", str(venv)])
+        return venv
+
+    def _kit(self, python: str) -> Path:
+        """A venv of its own with the student kit (another distribution of the same packages)."""
+        venv = self.base / f"venv-{python}-kit"
+        if not venv.exists():
+            made = run([PROJECT_PYTHON if python == "project" else DEBIAN_PYTHON, "-m", "venv", str(venv)])
+            assert made.returncode == 0, made.stderr
+            kit = str(next((self.base / "kit").glob("cnngrade_kit-*.whl")))
+            installed = run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", kit])
+            assert installed.returncode == 0, installed.stderr
+            run(["chmod", "-R", "a+rX", str(venv)])
         return venv
 
 
