@@ -1,27 +1,15 @@
 """`cnngrade check --summary FILE`: the result as Markdown, appended (GitHub's job summary file)."""
 
-import subprocess
-import sys
-
 from classroom import SUBMISSIONS
 
 
-def check(*args: object) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "grader.cli", "check", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-def test_the_summary_is_a_markdown_table_appended_per_run(tmp_path):
+def test_the_summary_is_a_markdown_table_appended_per_run(tmp_path, cnngrade):
     summary = tmp_path / "step-summary.md"
     summary.write_text("earlier step\n")
     buggy = SUBMISSIONS / "buggy" / "conv_no_padding"
     correct = SUBMISSIONS / "correct_module"
-    assert check(buggy, "-k", "conv_forward", "--summary", summary, "-q").returncode == 1
-    assert check(correct, "-k", "conv_forward", "--summary", summary, "-q").returncode == 0
+    assert cnngrade("check", buggy, "-k", "conv_forward", "--summary", summary, "-q").returncode == 1
+    assert cnngrade("check", correct, "-k", "conv_forward", "--summary", summary, "-q").returncode == 0
     text = summary.read_text()
     assert text.startswith("earlier step\n")
     first, second = text.split("### cnngrade: ")[1:]
@@ -32,10 +20,10 @@ def test_the_summary_is_a_markdown_table_appended_per_run(tmp_path):
     assert "| ✅ passed | conv\\_forward.public |" in second and "What to fix" not in second
 
 
-def test_an_unwritable_summary_is_one_line(tmp_path):
+def test_an_unwritable_summary_is_one_line(tmp_path, cnngrade):
     target = tmp_path / "file"
     target.write_text("")
-    done = check(SUBMISSIONS / "correct_module", "--summary", target / "summary.md")
+    done = cnngrade("check", SUBMISSIONS / "correct_module", "--summary", target / "summary.md")
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("cnngrade: error: cannot write")
