@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from grader import __version__, data_cache
 from grader.checks import KINDS, expected
 from grader.checks.base import CheckContext, MalformedResultError, Outcome, StudentCalls, failure_message
+from grader.checks.yardstick import NotPrecomputedError
 from grader.report import CheckResult, Environment, Report, Status, SubmissionInfo, Visibility
 from grader.rubric import CheckSpec, Rubric, TrainCheck
 from grader.sandbox import IsolationError, StaleHandleError, StudentFailure, Worker
@@ -271,6 +272,14 @@ def _guarded(
     except StaleHandleError:
         # A call crashed mid-check and the next one used an object from the dead worker.
         return Outcome(Status.error, message="the worker restarted in the middle of this check")
+    except NotPrecomputedError:
+        # Only in the student kit, given a rubric other than the one it was built for.
+        return Outcome(
+            Status.skipped,
+            applies=False,
+            message="not checked: this student kit was built for another rubric and has no answers "
+            "for this check's inputs (use the kit's own rubric, or ask for a kit of this one)",
+        )
 
 
 def _truncate(text: str) -> str:

@@ -221,3 +221,28 @@ def test_notebook_check_works_in_the_kit(kit_venv, cache):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("conv_forward.public: failed (0/3 points)")
     assert "hint: conv forward: the input looks unpadded" in done.stdout
+
+
+def test_a_rubric_the_kit_was_not_built_for_skips_what_it_cannot_judge(kit_venv, cache, tmp_path):
+    """A changed public check asks about inputs the kit holds no answers for: that check is
+    skipped with the reason, the others run as usual, and nothing crashes."""
+    rubric = lean_rubric(tmp_path / "lean.toml")
+    text = rubric.read_text()
+    assert "params = { reg = 0.5 }" in text
+    rubric.write_text(text.replace("params = { reg = 0.5 }", "params = { reg = 0.25 }"))
+    done = run(
+        kit_venv / "bin" / "cnngrade",
+        "check",
+        SUBMISSIONS / "correct_module",
+        "--rubric",
+        rubric,
+        "--json",
+        env={"CNNGRADE_CACHE": str(cache)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    checks = {c["id"]: c for c in json.loads(done.stdout)["checks"]}
+    changed = checks.pop("initial_loss.reg")
+    assert changed["status"] == "skipped" and changed["max_points"] == 0
+    assert "built for another rubric" in changed["message"]
+    public = [c for c in checks.values() if c["visibility"] == "public" and c["id"] not in DIFFERENT]
+    assert public and all(c["status"] == "passed" for c in public)
