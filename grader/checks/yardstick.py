@@ -145,21 +145,22 @@ def yardstick(key: Callable[..., tuple] | None = None) -> Callable[[F], F]:
     def wrap(function: F) -> F:
         signature = inspect.signature(function)
 
-        @functools.wraps(function)
-        def answer(*args: Any, **kwargs: Any) -> Any:
+        def name(args: tuple, kwargs: dict) -> str:
             # by name, defaults filled in: f(x, reg=None) and f(x) are the same question
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
-            parts = key(**bound.arguments) if key else bound.arguments
-            name = digest(function.__name__, parts)
+            return digest(function.__name__, key(**bound.arguments) if key else bound.arguments)
+
+        @functools.wraps(function)
+        def answer(*args: Any, **kwargs: Any) -> Any:
             if KIT is not None:
-                return KIT.get(name)
+                return KIT.get(name(args, kwargs))
             table = _recording.get()
-            if table is None:
+            if table is None:  # the instructor's grader: no digest of (megabytes of) inputs
                 return function(*args, **kwargs)
             token = _recording.set(None)  # the yardsticks it calls are not asked about on their own
             try:
-                value = table.entries[name] = function(*args, **kwargs)
+                value = table.entries[name(args, kwargs)] = function(*args, **kwargs)
             finally:
                 _recording.reset(token)
             return value
