@@ -231,8 +231,7 @@ class Progress:
         )
         if self.live:
             # One terminal line at most: a wrapped line is not redrawn by \r, it piles up.
-            width = shutil.get_terminal_size().columns - 1
-            self.stream.write(f"\r\x1b[K{_fit(f'{status}  {name}: {outcome}', width)}")
+            self.stream.write(f"\r\x1b[K{_fit(f'{status}  {name}: {outcome}', columns(self.stream) - 1)}")
             if self.done == self.total:
                 self.stream.write("\n")
         else:
