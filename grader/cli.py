@@ -600,12 +600,13 @@ def _with_similarity_flags(roster: dict[str, dict[str, str]], folder: Path) -> d
     """The roster's columns plus each submission's similarity flag (the gradebook shows the roster's
     columns beside each submission's name)."""
     from grader.exporters.gradebook import RosterError
+    from grader.similarity import SimilarityError
     from grader.similarity.model import read_flags
 
     try:
         flags = read_flags(folder)
-    except (OSError, ValueError) as e:
-        raise RosterError(f"--similarity {folder}: no similarity report there ({type(e).__name__})") from None
+    except SimilarityError as e:
+        raise RosterError(str(e)) from None
     for name, entry in flags.items():
         roster.setdefault(name.lower(), {})["similarity"] = entry.flag
     return roster

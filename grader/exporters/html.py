@@ -37,7 +37,8 @@ from grader.exporters.common import (
 from grader.late import Lateness, assess_reports
 from grader.report import CheckResult, Report, Series
 from grader.rubric import LatePolicy
-from grader.similarity.model import JSON_NAME, Entry, read_flags
+from grader.similarity import SimilarityError
+from grader.similarity.model import Entry, read_flags
 from grader.text import multi_line, one_line
 
 # The filter grid is scaled up to about this many pixels wide so 7x7 filters are visible.
@@ -305,10 +306,8 @@ def similarity_section(
 def _similarity_flags(folder: Path) -> dict[str, Entry]:
     try:
         return read_flags(folder)
-    except (OSError, ValueError) as e:  # pydantic's ValidationError is a ValueError
-        raise ExportError(
-            f"--similarity {folder}: no readable {JSON_NAME} there ({type(e).__name__})"
-        ) from None
+    except SimilarityError as e:
+        raise ExportError(str(e)) from None
 
 
 def index_page(

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from grader.similarity import SimilarityError
+
 JSON_NAME = "similarity.json"
 
 
@@ -110,6 +112,13 @@ class SimilarityReport(BaseModel):
 
 def read_flags(directory: Path) -> dict[str, Entry]:
     """For the gradebook: each class submission's entry, by name (its ``flag`` is the cell text;
-    match on ``sha256`` too when names may differ). ``directory`` is the similarity --out folder."""
-    report = SimilarityReport.model_validate_json((Path(directory) / JSON_NAME).read_text(encoding="utf-8"))
+    match on ``sha256`` too when names may differ). ``directory`` is the similarity --out folder;
+    SimilarityError (one line) if it holds no readable result."""
+    try:
+        text = (Path(directory) / JSON_NAME).read_text(encoding="utf-8")
+        report = SimilarityReport.model_validate_json(text)
+    except (OSError, ValueError) as e:  # pydantic's ValidationError is a ValueError
+        raise SimilarityError(
+            f"--similarity {directory}: no readable {JSON_NAME} there ({type(e).__name__})"
+        ) from None
     return {entry.name: entry for entry in report.submissions}
