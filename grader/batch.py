@@ -367,7 +367,10 @@ def summary(outcomes: list[Outcome], wall_s: float) -> str:
             f"scores (of {max(r.max_score for r in reports):g}): mean {statistics.fmean(scores):.1f}, "
             f"median {statistics.median(scores):g}, min {min(scores):g}, max {max(scores):g}"
         )
-        failing = Counter(c.id for r in reports for c in r.checks if c.status is not Status.passed)
+        # a skipped check (not applicable, or hidden in a self-check) failed nothing
+        failing = Counter(
+            c.id for r in reports for c in r.checks if c.status not in (Status.passed, Status.skipped)
+        )
         if failing:
             most = ", ".join(f"{i} ({n})" for i, n in failing.most_common(5))
             lines.append(one_line(f"checks failed most: {most}"))

@@ -1,8 +1,8 @@
 import pytest
 from report_factory import graded_report
 
-from grader.batch import BatchError, plan, prepare_out, remember, select
-from grader.report import read_report, write_report
+from grader.batch import BatchError, Job, Outcome, plan, prepare_out, remember, select, summary
+from grader.report import Status, read_report, write_report
 
 
 def make_class(root):
@@ -134,3 +134,13 @@ def test_only_and_force_pick_submissions_by_name_and_unknown_names_are_refused(t
     assert [j.force for j in select(jobs, only=[], force=[])] == [False] * 4
     with pytest.raises(BatchError, match="no submission named 'dave'"):
         select(jobs, only=["dave"], force=[])
+
+
+def test_the_summary_counts_only_checks_that_failed(tmp_path):
+    """A skipped check (not applicable, or hidden in a self-check) is not a failure."""
+    ids = [c.id for c in graded_report().checks]
+    report = graded_report(statuses={ids[0]: Status.skipped, ids[1]: Status.failed, ids[2]: Status.timeout})
+    job = Job("alice", tmp_path / "alice.py", tmp_path / "alice.json")
+    text = summary([Outcome(job, "graded", 1.0, report=report)], 1.0)
+    (line,) = [line for line in text.splitlines() if line.startswith("checks failed most")]
+    assert line == f"checks failed most: {ids[1]} (1), {ids[2]} (1)"
