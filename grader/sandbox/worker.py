@@ -293,6 +293,13 @@ class _Child:
         output.add(chunk)
         return bool(chunk)
 
+    def start_failure(self, error: Exception) -> str:
+        """Why the child gave no hello: a closed pipe means it ended (wait for how), anything else
+        (no answer in time, a garbled one) means it is alive or its end says nothing yet."""
+        if isinstance(error, _ChildDiedError) or self.proc.poll() is not None:
+            return self.death_reason()
+        return "no answer"
+
     def death_reason(self) -> str:
         """Why the child ended, once its reply pipe closed."""
         try:
@@ -383,8 +390,8 @@ def probe(level: str, portable: bool = False) -> str | None:
         if reply.get("ok") is not False or "does not define" not in str(reply.get("error")):
             return f"the probe worker answered wrongly: {str(reply)[:200]}"
         return None
-    except (_ChildDiedError, _DeadlineError, ProtocolError):
-        reason = child.death_reason() if child is not None and child.proc.poll() is not None else "no answer"
+    except (_ChildDiedError, _DeadlineError, ProtocolError) as error:
+        reason = child.start_failure(error) if child is not None else "no answer"
         last = [line for line in output.text().splitlines() if line.strip()][-1:]
         return f"a worker did not start ({reason}{': ' + last[0] if last else ''})"
     except OSError as e:
@@ -530,8 +537,8 @@ class Worker:
         output = Output(self.limits.output_kib)
         try:
             child.exchange([], START_TIMEOUT_S, output)  # the child's hello: numpy is imported, it is ready
-        except (_ChildDiedError, _DeadlineError, ProtocolError):
-            reason = child.death_reason() if child.proc.poll() is not None else "no answer"
+        except (_ChildDiedError, _DeadlineError, ProtocolError) as error:
+            reason = child.start_failure(error)
             self._stop()
             detail = output.text()[-2000:]
             raise RuntimeError(f"the sandboxed worker did not start ({reason}): {detail}") from None

@@ -64,6 +64,21 @@ def test_a_bwrap_that_cannot_start_a_worker_falls_back(tmp_path):
     assert "Read-only file system" in result["not_used"]["bwrap"]
 
 
+def test_a_worker_that_closes_its_pipes_before_it_exits_is_reported_by_its_exit_status(tmp_path):
+    """The reply pipe's end comes before the process's end: the reason waits for the exit status
+    (it said "no answer" when the machine was slow to reap, and reports then differed by load)."""
+    closes_then_exits = (
+        f"#!{sys.executable}\nimport os, sys, time\nif any('python' in a for a in sys.argv):\n"
+        "    os.closerange(3, 4096)\n    time.sleep(0.5)\n    sys.exit(3)\n"
+    )
+    bin_dir = tmp_path / "bin"
+    result = select_in_fresh_process(
+        path_without(bin_dir, "bwrap", replacements={"bwrap": closes_then_exits})
+    )
+    assert result["level"] == "unshare"
+    assert result["not_used"]["bwrap"] == "a worker did not start (the worker exited with status 3)"
+
+
 def test_min_isolation_still_refuses_below_its_level_and_says_why(tmp_path):
     result = select_in_fresh_process(path_without(tmp_path / "bin", "bwrap"), "bwrap")
     assert "below the required 'bwrap'" in result["refused"]
