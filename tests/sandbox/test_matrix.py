@@ -21,7 +21,8 @@ Each cell checks the correct module (full public marks, the sandbox line printed
 examples: a fork bomb and a forged reply end as errors; `overwrite_cache` changes the grader's cache
 exactly when the report says files outside the scratch dir are writable (the process level) and
 never otherwise. The user is created here (useradd) and removed afterwards; bubblewrap is hidden
-with a PATH that holds every usual program but it.
+with a PATH that holds every usual program but it. On a machine where bubblewrap is missing or
+cannot start a worker, the cells with it are skipped and those without it still run.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, path_without
+from .conftest import LEVELS, REPO, path_without
 
 DEBIAN_PYTHON = "/usr/bin/python3"
 PROJECT_PYTHON = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
@@ -62,8 +63,8 @@ HOSTILE = ("fork_bomb", "forged_npy_header", "overwrite_cache")
 pytestmark = [
     pytest.mark.matrix,
     pytest.mark.skipif(
-        os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("bwrap"),
-        reason="the matrix needs root (to create a user) and bubblewrap",
+        os.geteuid() != 0 or not shutil.which("useradd"),
+        reason="the matrix needs root (to create a user)",
     ),
     pytest.mark.skipif(
         subprocess.run([DEBIAN_PYTHON, "-c", "import ensurepip"], capture_output=True).returncode != 0,
@@ -160,6 +161,8 @@ def tree_hashes(root: Path) -> dict[str, str]:
     "python, mode, who, bwrap, level", CELLS, ids=["-".join(map(str, cell[:4])) for cell in CELLS]
 )
 def test_check_grades_and_contains_in_every_cell(python, mode, who, bwrap, level, world, venvs, user):
+    if bwrap and "bwrap" not in LEVELS:  # not installed, or installed but unable to start a worker
+        pytest.skip("bubblewrap cannot start a worker on this machine: only the cells without it run")
     venv = venvs.get(python, mode)
     uid = 0 if who == "root" else user
     home = Path(tempfile.mkdtemp(prefix="home-", dir=world))
