@@ -162,6 +162,7 @@ def serve(
 ) -> None:
     reader = FrameReader(max_message_bytes=max_message_bytes, shared=shared)
     limit = session.max_array_bytes
+    server = os.getpid()
     while True:
         message = reader.next_message()
         if message is None:
@@ -178,6 +179,10 @@ def serve(
             reply, out_blobs = {"ok": False, "error": f"the result cannot be sent to the grader: {e}"}, []
         except BaseException as e:  # the student's code may raise anything, SystemExit included
             reply, out_blobs = {"ok": False, "error": describe(e)}, []
+        if os.getpid() != server:
+            # A process the student forked came back out of their code: only the server may speak
+            # on the pipe, a second reply would garble the first.
+            os._exit(0)
         flush_output()
         write_frame(fd_out, frame(reply, out_blobs, shared))
 
