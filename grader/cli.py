@@ -344,6 +344,7 @@ def _check(args: argparse.Namespace) -> int:
     from grader.console import check_table, total_line, use_color
     from grader.exporters import junit, markdown
     from grader.report import Status
+    from grader.text import one_line
 
     _check_submission_path(args.path)
     for target in (args.junit, args.summary):
@@ -368,6 +369,8 @@ def _check(args: argparse.Namespace) -> int:
             out.write(markdown.summary(report))
     if args.json:
         print(report.model_dump_json(indent=2))
+    elif report.error is not None:  # nothing was graded: the reason, once, not once per check
+        print(f"cnngrade: error: {one_line(report.error)}", file=sys.stderr)
     elif args.quiet:
         print(total_line(report))
     else:
@@ -375,6 +378,8 @@ def _check(args: argparse.Namespace) -> int:
         print(check_table(report, width=width, color=use_color(sys.stdout), verbose=args.verbose))
     if args.annotations:
         print(annotations(report))
+    if report.error is not None:
+        return 2
     if args.fail_under is not None:
         return 0 if report.score >= args.fail_under else 1
     ran = [c for c in report.checks if c.status is not Status.skipped]

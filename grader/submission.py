@@ -202,6 +202,7 @@ class _Loader:
         self.edges: dict[str | None, set[str]] = {}
         # Python 2 files: path -> (line, what gave it away)
         self.python2: dict[str, tuple[int | None, str]] = {}
+        self.unparsable: dict[str, tuple[int | None, str]] = {}
         self.detail = detail
         self.upload = Path(os.path.realpath(scratch))  # the folder given; set by load()
         self.course_imports: list[str] = []  # a notebook's imports of the course package
@@ -465,6 +466,7 @@ class _Loader:
             if why:
                 self.python2_file(rel, exc_line(exc), why)
             else:
+                self.unparsable.setdefault(rel, (exc_line(exc), parse_error(exc)))
                 message = f"{parse_error(exc)}; nothing in this file can be used"
                 self.finding("syntax_error", message, rel, exc_line(exc))
             return
@@ -552,6 +554,14 @@ class _Loader:
             if rel in imported or stem in COURSE_PATHS:
                 where = f"{rel}, line {line}" if line else rel
                 raise LoadError(f"{where}: {python2.MESSAGE.format(why=why)}")
+
+    def refuse_unparsable(self) -> None:
+        """Nothing the rubric needs was found and a file did not parse: that file is the reason,
+        said the way Python says it (`broken.py:7: '(' was never closed`). With something found,
+        the broken file costs only what it holds (a finding)."""
+        if self.unparsable and not any(self.manifest.symbols.values()):
+            rel, (line, why) = next(iter(self.unparsable.items()))
+            raise LoadError(f"{rel}:{line}: {why}" if line else f"{rel}: {why}")
 
     def refuse_notebook_without_package(self, kind: Kind | None) -> None:
         """A notebook of a package-based course year, uploaded without its package: its code is in
@@ -658,6 +668,7 @@ def load(
     loader.resolve_symbols(required_symbols, own_symbols)
     loader.check_imports()
     loader.refuse_python2()
+    loader.refuse_unparsable()
     loader.refuse_notebook_without_package(kind if kind != Kind.zip else inner)
     files = sorted(loader.manifest.files, key=lambda f: f.path)
     loader.manifest.files = files

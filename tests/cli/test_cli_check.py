@@ -78,3 +78,22 @@ def test_a_cache_directory_owned_by_another_user_is_refused_in_one_line(tmp_path
     assert line == f"cnngrade: error: cache directory {planted} is not a directory owned by this user; " + (
         "set CNNGRADE_CACHE"
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "where"),
+    [
+        ("import numpy as np\n\n\ndef conv_forward_naive(x, w, b, conv_param):\n    out = np.zeros((1,\n"
+         "    return out, None\n", "broken.py:5: '(' was never closed"),
+        ("def conv_forward_naive(x, w, b, conv_param)\n    pass\n", "broken.py:1: expected ':'"),
+    ],
+)
+def test_a_module_that_does_not_parse_is_one_line_with_its_file_and_line(cnngrade, rubric, tmp_path,
+                                                                         source, where):
+    broken = tmp_path / "broken.py"
+    broken.write_text(source)
+    out = cnngrade("check", broken, "--rubric", rubric, "--junit", tmp_path / "j.xml")
+    assert out.returncode == 2
+    assert out.stdout == "" and out.stderr.splitlines() == [f"cnngrade: error: {where}"]
+    (suite,) = list(JUnitXml.fromfile(str(tmp_path / "j.xml")))  # CI still gets its results
+    assert suite.tests > 5 and suite.failures + suite.errors + suite.skipped == suite.tests
