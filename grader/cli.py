@@ -367,13 +367,13 @@ def _check(args: argparse.Namespace) -> int:
     if args.summary:
         with open(args.summary, "a", encoding="utf-8") as out:  # GitHub's summary file is shared by steps
             out.write(markdown.summary(report))
+    if report.error is not None:  # nothing was graded: the reason, once, not once per check
+        print(f"cnngrade: error: {one_line(report.error)}", file=sys.stderr)
     if args.json:
         print(report.model_dump_json(indent=2))
-    elif report.error is not None:  # nothing was graded: the reason, once, not once per check
-        print(f"cnngrade: error: {one_line(report.error)}", file=sys.stderr)
-    elif args.quiet:
+    elif report.error is None and args.quiet:
         print(total_line(report))
-    else:
+    elif report.error is None:
         width = shutil.get_terminal_size().columns
         print(check_table(report, width=width, color=use_color(sys.stdout), verbose=args.verbose))
     if args.annotations:
