@@ -26,7 +26,7 @@ from collections.abc import Iterable
 import nbformat
 from pydantic import BaseModel, ConfigDict, Field
 
-from grader import python2
+from grader import old_numpy, python2
 from grader.load_error import LoadError
 from grader.report import Finding
 from grader.starter import WORKER_MODULES
@@ -158,6 +158,9 @@ def _defined_names(node: ast.stmt) -> list[str]:
         return [node.target.id]
     return []
 
+# What a notebook's cells call numpy, whichever cell imported it.
+_NUMPY_NAMES = frozenset({"np", "numpy"})
+
 
 class _Converter:
     """Accumulates the module text, definitions and findings while walking the cells."""
@@ -223,6 +226,8 @@ class _Converter:
             message = python2.MESSAGE.format(why=why) if why else parse_error(exc)
             self.finding(kind, cell, exc_line(exc), f"{message}; cell skipped")
             return
+        for line, message in old_numpy.from_tree(tree, _NUMPY_NAMES):
+            self.finding("old_numpy", cell, line, message)
         lines = source.splitlines()
         kept: list[str] = []
         for node in tree.body:

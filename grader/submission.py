@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from grader import integrity, python2
+from grader import integrity, old_numpy, python2
 from grader.archive import DEFAULT_LIMITS, ArchiveLimits, extract_zip, is_junk
 from grader.load_error import LoadError
 from grader.notebook import (
@@ -473,6 +473,8 @@ class _Loader:
         old_code = python2.from_tree(tree)
         if old_code:
             self.python2_file(rel, *old_code)
+        for line, message in old_numpy.from_tree(tree):
+            self.finding("old_numpy", message, rel, line)
         skeleton = integrity.skeleton_for(rel)
         if skeleton is not None:
             reference = (integrity.SKELETON_DIR / skeleton).read_text(encoding="utf-8")

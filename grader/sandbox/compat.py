@@ -30,44 +30,250 @@ def _asfarray(a, dtype=np.float64):
     return np.asarray(a, dtype=dtype if np.issubdtype(dtype, np.inexact) else np.float64)
 
 
-# Removed name -> what it meant when it existed.
-NUMPY_ALIASES = {
-    # Aliases of the builtins, removed in numpy 1.24.
-    "int": int,
-    "float": float,
-    "bool": bool,
-    "object": object,
-    "complex": complex,
-    "str": str,
-    "unicode": str,
-    # 1.x spellings removed in numpy 2.0.
-    "float_": np.float64,
-    "complex_": np.complex128,
-    "cfloat": np.complex128,
-    "longfloat": np.longdouble,
-    "singlecomplex": np.complex64,
-    "int0": np.intp,
-    "uint0": np.uintp,
-    "bool8": np.bool_,
-    "string_": np.bytes_,
-    "unicode_": np.str_,
-    "NaN": np.nan,
-    "NAN": np.nan,
-    "Inf": np.inf,
-    "Infinity": np.inf,
-    "infty": np.inf,
-    "PINF": np.inf,
-    "NINF": -np.inf,
-    "PZERO": 0.0,
-    "NZERO": -0.0,
-    "product": np.prod,
-    "cumproduct": np.cumprod,
-    "alltrue": np.all,
-    "sometrue": np.any,
-    "round_": np.round,
-    "asfarray": _asfarray,
-    "msort": lambda a: np.sort(a, axis=0),
-}
+def _issubclass(arg1, arg2):
+    try:
+        return issubclass(arg1, arg2)
+    except TypeError:
+        return False
+
+
+def _in1d(ar1, ar2, assume_unique=False, invert=False, *, kind=None):
+    return np.isin(ar1, ar2, assume_unique=assume_unique, invert=invert, kind=kind).ravel()
+
+
+def _msort(a):
+    return np.sort(a, axis=0)
+
+
+def _fast_copy_and_transpose(a):
+    return np.asarray(a).T.copy()
+
+
+def _safe_eval(source):
+    import ast
+
+    return ast.literal_eval(source)
+
+
+# Functions numpy 1.x re-exported from ``numpy.lib`` (``np.lib.pad(...)`` in 2017-2018 course code);
+# numpy 2.0's namespace cleanup (NEP 52) left ``numpy.lib`` with its submodules only. Each is the
+# same function as the top-level one of the same name.
+_LIB_FUNCTIONS = [
+    "pad",
+    "broadcast_to",
+    "broadcast_arrays",
+    "broadcast_shapes",
+    "select",
+    "piecewise",
+    "trim_zeros",
+    "copy",
+    "iterable",
+    "percentile",
+    "diff",
+    "gradient",
+    "angle",
+    "unwrap",
+    "sort_complex",
+    "flip",
+    "rot90",
+    "extract",
+    "place",
+    "vectorize",
+    "asarray_chkfinite",
+    "average",
+    "bincount",
+    "digitize",
+    "cov",
+    "corrcoef",
+    "median",
+    "sinc",
+    "hamming",
+    "hanning",
+    "bartlett",
+    "blackman",
+    "kaiser",
+    "i0",
+    "meshgrid",
+    "delete",
+    "insert",
+    "append",
+    "interp",
+    "quantile",
+    "iscomplexobj",
+    "isrealobj",
+    "imag",
+    "iscomplex",
+    "isreal",
+    "nan_to_num",
+    "real",
+    "real_if_close",
+    "typename",
+    "mintypecode",
+    "common_type",
+    "ravel_multi_index",
+    "unravel_index",
+    "mgrid",
+    "ogrid",
+    "r_",
+    "c_",
+    "s_",
+    "index_exp",
+    "ix_",
+    "ndenumerate",
+    "ndindex",
+    "fill_diagonal",
+    "diag_indices",
+    "diag_indices_from",
+    "nansum",
+    "nanmax",
+    "nanmin",
+    "nanargmax",
+    "nanargmin",
+    "nanmean",
+    "nanmedian",
+    "nanpercentile",
+    "nanvar",
+    "nanstd",
+    "nanprod",
+    "nancumsum",
+    "nancumprod",
+    "nanquantile",
+    "column_stack",
+    "dstack",
+    "array_split",
+    "split",
+    "hsplit",
+    "vsplit",
+    "dsplit",
+    "apply_over_axes",
+    "expand_dims",
+    "apply_along_axis",
+    "kron",
+    "tile",
+    "take_along_axis",
+    "put_along_axis",
+    "diag",
+    "diagflat",
+    "eye",
+    "fliplr",
+    "flipud",
+    "tri",
+    "triu",
+    "tril",
+    "vander",
+    "histogram2d",
+    "mask_indices",
+    "tril_indices",
+    "tril_indices_from",
+    "triu_indices",
+    "triu_indices_from",
+    "fix",
+    "isneginf",
+    "isposinf",
+    "histogram",
+    "histogramdd",
+    "histogram_bin_edges",
+    "poly",
+    "roots",
+    "polyint",
+    "polyder",
+    "polyadd",
+    "polysub",
+    "polymul",
+    "polydiv",
+    "polyval",
+    "poly1d",
+    "polyfit",
+    "ediff1d",
+    "intersect1d",
+    "setxor1d",
+    "union1d",
+    "setdiff1d",
+    "unique",
+    "isin",
+    "savetxt",
+    "loadtxt",
+    "genfromtxt",
+    "load",
+    "save",
+    "savez",
+    "savez_compressed",
+    "packbits",
+    "unpackbits",
+    "fromregex",
+]
+
+# The one table: (the name old code used, under numpy; what to write today; the numpy version that
+# removed it, or deprecated it where it still exists; the object it meant). Only names with a
+# same-behaviour replacement: numpy's own list (numpy/_expired_attrs_2_0.py, the 2.0 release notes
+# and NEP 52) also has names without one (find_common_type, issubsctype, maximum_sctype, who, ...),
+# which are not faked: old code using them fails as it would under any numpy 2.
+REMOVED: tuple[tuple[str, str, str, object], ...] = (
+    # Aliases of the builtins.
+    ("int", "int", "1.24", int),
+    ("float", "float", "1.24", float),
+    ("bool", "bool", "1.24", bool),
+    ("object", "object", "1.24", object),
+    ("complex", "complex", "1.24", complex),
+    ("str", "str", "1.24", str),
+    ("unicode", "str", "1.24", str),
+    ("int0", "np.intp", "2.0", np.intp),
+    ("uint0", "np.uintp", "2.0", np.uintp),
+    ("bool8", "np.bool_", "2.0", np.bool_),
+    # Type spellings.
+    ("float_", "np.float64", "2.0", np.float64),
+    ("complex_", "np.complex128", "2.0", np.complex128),
+    ("cfloat", "np.complex128", "2.0", np.complex128),
+    ("longfloat", "np.longdouble", "2.0", np.longdouble),
+    ("singlecomplex", "np.complex64", "2.0", np.complex64),
+    ("longcomplex", "np.clongdouble", "2.0", np.clongdouble),
+    ("clongfloat", "np.clongdouble", "2.0", np.clongdouble),
+    ("string_", "np.bytes_", "2.0", np.bytes_),
+    ("unicode_", "np.str_", "2.0", np.str_),
+    # Constants.
+    ("NaN", "np.nan", "2.0", np.nan),
+    ("NAN", "np.nan", "2.0", np.nan),
+    ("Inf", "np.inf", "2.0", np.inf),
+    ("Infinity", "np.inf", "2.0", np.inf),
+    ("infty", "np.inf", "2.0", np.inf),
+    ("PINF", "np.inf", "2.0", np.inf),
+    ("NINF", "-np.inf", "2.0", -np.inf),
+    ("PZERO", "0.0", "2.0", 0.0),
+    ("NZERO", "-0.0", "2.0", -0.0),
+    # Functions.
+    ("product", "np.prod", "2.0", np.prod),
+    ("cumproduct", "np.cumprod", "2.0", np.cumprod),
+    ("alltrue", "np.all", "2.0", np.all),
+    ("sometrue", "np.any", "2.0", np.any),
+    ("round_", "np.round", "2.0", np.round),
+    ("asfarray", "np.asarray(a, dtype=float)", "2.0", _asfarray),
+    ("msort", "np.sort(a, axis=0)", "2.0", _msort),
+    ("mat", "np.asmatrix", "2.0", np.asmatrix),
+    ("issubclass_", "issubclass", "2.0", _issubclass),
+    ("fastCopyAndTranspose", "a.T.copy()", "2.0", _fast_copy_and_transpose),
+    ("safe_eval", "ast.literal_eval", "2.0", _safe_eval),
+    ("add_newdoc", "np.lib.add_newdoc", "2.0", np.lib.add_newdoc),
+    ("add_docstring", "np.lib.add_docstring", "2.0", np.lib.add_docstring),
+    ("tracemalloc_domain", "np.lib.tracemalloc_domain", "2.0", np.lib.tracemalloc_domain),
+    ("byte_bounds", "np.lib.array_utils.byte_bounds", "2.0", np.lib.array_utils.byte_bounds),
+    ("DataSource", "np.lib.npyio.DataSource", "2.0", np.lib.npyio.DataSource),
+    ("compare_chararrays", "np.char.compare_chararrays", "2.0", np.char.compare_chararrays),
+    ("format_parser", "np.rec.format_parser", "2.0", np.rec.format_parser),
+    # Deprecated in 2.0 and still there below 2.4 (pyproject.toml): offered once they go.
+    ("row_stack", "np.vstack", "2.0 (deprecated)", np.vstack),
+    ("in1d", "np.isin", "2.0 (deprecated)", _in1d),
+    ("trapz", "np.trapezoid", "2.0 (deprecated)", np.trapezoid),
+    # numpy.lib re-exports.
+    *((f"lib.{name}", f"np.{name}", "2.0", getattr(np, name)) for name in _LIB_FUNCTIONS),
+    ("lib.msort", "np.sort(a, axis=0)", "2.0", _msort),
+    ("lib.asfarray", "np.asarray(a, dtype=float)", "2.0", _asfarray),
+    ("lib.trapz", "np.trapezoid", "2.0", np.trapezoid),
+    ("lib.in1d", "np.isin", "2.0", _in1d),
+    ("lib.row_stack", "np.vstack", "2.0", np.vstack),
+    ("lib.safe_eval", "ast.literal_eval", "2.0", _safe_eval),
+    ("lib.byte_bounds", "np.lib.array_utils.byte_bounds", "2.0", np.lib.array_utils.byte_bounds),
+    ("lib.DataSource", "np.lib.npyio.DataSource", "2.0", np.lib.npyio.DataSource),
+)
 
 
 def _past_module() -> types.ModuleType:
@@ -92,10 +298,12 @@ def _past_module() -> types.ModuleType:
 def install() -> list[str]:
     """Restore the removed names; returns those that were restored (the worker reports them)."""
     restored = []
-    for name, value in NUMPY_ALIASES.items():
+    for name, _, _, value in REMOVED:
         # numpy 2 raises AttributeError from its module __getattr__ for an expired alias.
-        if not _present(name):
-            setattr(np, name, value)
+        owner, _, attr = f"numpy.{name}".rpartition(".")
+        module = sys.modules[owner]
+        if not _present(module, attr):
+            setattr(module, attr, value)
             restored.append(f"numpy.{name}")
     if "past" not in sys.modules and importlib.util.find_spec("past") is None:
         past = _past_module()
@@ -105,11 +313,11 @@ def install() -> list[str]:
     return restored
 
 
-def _present(name: str) -> bool:
+def _present(module: types.ModuleType, name: str) -> bool:
     try:
         with warnings.catch_warnings():  # numpy 2 warns about a few names it will reuse
             warnings.simplefilter("ignore")
-            getattr(np, name)
+            getattr(module, name)
     except AttributeError:
         return False
     return True
