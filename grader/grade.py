@@ -21,15 +21,15 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from grader import __version__, data_cache
+from grader import __version__, data_cache, old_numpy
 from grader.checks import KINDS, expected
 from grader.checks.base import CheckContext, MalformedResultError, Outcome, StudentCalls, failure_message
 from grader.checks.yardstick import NotPrecomputedError
-from grader.report import CheckResult, Environment, Report, Status, SubmissionInfo, Visibility
+from grader.report import CheckResult, Environment, Finding, Report, Status, SubmissionInfo, Visibility
 from grader.rubric import CheckSpec, Rubric, TrainCheck
 from grader.sandbox import IsolationError, StaleHandleError, StudentFailure, Worker
 from grader.starter import PACKAGE
-from grader.submission import OWN_FAST_SYMBOLS, Bundle, LoadError, SymbolLocation, load
+from grader.submission import NOTEBOOK_MODULE, OWN_FAST_SYMBOLS, Bundle, LoadError, SymbolLocation, load
 
 OUTPUT_CHARS = 4000  # captured output kept per check in the report
 
@@ -130,7 +130,9 @@ def grade_submission(
                 source, rubric, options, name, error, started_at, start, dataset, bundle, Status.error
             )
         with worker:
-            results, student_time = _run_checks(worker, bundle, rubric, options, data_dir, dataset, tell)
+            results, student_time, noticed = _run_checks(
+                worker, bundle, rubric, options, data_dir, dataset, tell
+            )
             isolation = worker.isolation
             confinement = worker.confinement
     score = round(sum(r.points for r in results), 6)
@@ -153,7 +155,7 @@ def grade_submission(
         score=score,
         max_score=max_score,
         checks=results,
-        findings=bundle.manifest.findings,
+        findings=[*bundle.manifest.findings, *noticed],
     )
 
 
@@ -165,8 +167,9 @@ def _run_checks(
     data_dir: Path | None,
     dataset: str,
     tell: Listener,
-) -> tuple[list[CheckResult], float]:
-    """Every rubric check in order, in one worker; (results, seconds spent in the student's code).
+) -> tuple[list[CheckResult], float, list[Finding]]:
+    """Every rubric check in order, in one worker; (results, seconds spent in the student's code,
+    what the worker noticed the code rely on: whole-number floats as sizes, old_numpy.py).
 
     A function that hung is not called again: the checks that need it are skipped, the others run
     (a hung conv forward costs the conv checks, not the max-pool ones).
@@ -177,6 +180,8 @@ def _run_checks(
     hung: dict[str, str] = _imports_that_hang(worker, bundle, rubric)  # function -> why it is not called
     results: list[CheckResult] = []
     student_time = 0.0
+    notes: Any = []
+    hidden_ran = False
     for spec in rubric.checks:
         tell(Step(doing=spec.id, done=len(results), total=total))
         unmet = [r.id for r in results if r.id in spec.requires and r.status != Status.passed]
@@ -202,9 +207,28 @@ def _run_checks(
             if result.status == Status.timeout and calls.current:
                 hung.setdefault(calls.current.split(".")[0], f"{calls.current} timed out in {spec.id}")
             student_time += calls.student_time_s
+            # Notes are the student process's words: once it has seen a hidden case they could
+            # carry it, so they are read only before any hidden check ran.
+            hidden_ran |= spec.visibility == Visibility.hidden and result.status != Status.skipped
+            if not hidden_ran:
+                notes = _float_size_notes(worker, notes)
         results.append(result)
         tell(Step(doing=spec.id, done=len(results), total=total))
-    return results, student_time
+    notebook = next((f.path for f in bundle.manifest.files if f.path.endswith(".ipynb")), None)
+    noticed = old_numpy.float_size_findings(
+        notes, bundle.root, (f"{NOTEBOOK_MODULE}.py", notebook) if notebook else None
+    )
+    return results, student_time, noticed
+
+
+def _float_size_notes(worker: Worker, before: Any) -> Any:
+    """The worker's notes so far; the ones from before when it fails (a restarted worker starts
+    with none, so the longer list is kept)."""
+    try:
+        notes = worker.op("float_size_notes").value
+    except (StudentFailure, StaleHandleError):
+        return before
+    return notes if isinstance(notes, list) and len(notes) >= len(before) else before
 
 
 def _imports_that_hang(worker: Worker, bundle: Bundle, rubric: Rubric) -> dict[str, str]:

@@ -9,7 +9,11 @@ spelling. A finding never costs points.
 from __future__ import annotations
 
 import ast
+import re
+from pathlib import Path
+from typing import Any
 
+from grader.report import Finding
 from grader.sandbox.compat import REMOVED
 
 _TABLE = {name: (modern, removed_in) for name, modern, removed_in, _ in REMOVED}
@@ -63,3 +67,57 @@ def _used(node: ast.AST, numpy_names: set[str]) -> list[str]:
     if not (isinstance(value, ast.Name) and value.id in numpy_names):
         return []
     return [".".join(reversed(parts))]
+
+
+FLOAT_SIZE_MESSAGE = (
+    "relied on numpy < 1.12 accepting a whole-number float as an array size or index (e.g. a size "
+    "computed with /); the grader accepts it, today's numpy does not: write // or int(...)"
+)
+_MAX_FLOAT_SIZE_FINDINGS = 5
+
+
+def float_size_findings(
+    notes: Any, root: Path, notebook: tuple[str, str] | None = None
+) -> list[Finding]:
+    """The worker's `float_size_notes` as findings: the first line of each file that took a float
+    as a size. The notes come from the student's process, so only (file, line) pairs that name a
+    line of a file in the submission's tree are kept, and nothing else of them is shown.
+    `notebook` is (the module made from a notebook, the notebook's name): its lines become cells."""
+    findings: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for note in notes if isinstance(notes, list) else []:
+        if len(findings) >= _MAX_FLOAT_SIZE_FINDINGS:
+            break
+        if not (isinstance(note, list) and len(note) == 2 and isinstance(note[0], str)):
+            continue
+        rel, line = note
+        if not isinstance(line, int) or isinstance(line, bool):
+            continue
+        path = root / rel
+        try:
+            inside = path.resolve().is_relative_to(root.resolve()) and path.is_file()
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines() if inside else []
+        except OSError:
+            continue
+        if not 1 <= line <= len(lines):
+            continue
+        if notebook is not None and rel == notebook[0]:
+            cell = _notebook_cell(lines, line)
+            file, where, shown_line = notebook[1], f"cell {cell}" if cell else "", None
+        else:
+            file, where, shown_line = rel, "", line
+        if (file, where) in seen:  # the first use in each file (each cell of a notebook)
+            continue
+        seen.add((file, where))
+        message = f"{where}: {FLOAT_SIZE_MESSAGE}" if where else FLOAT_SIZE_MESSAGE
+        findings.append(Finding(kind="old_numpy.float_size", file=file, line=shown_line, message=message))
+    return findings
+
+
+def _notebook_cell(lines: list[str], line: int) -> int | None:
+    """The cell a line of the module made from a notebook came from (its `# --- cell N ---` marker)."""
+    for text in reversed(lines[:line]):
+        match = re.fullmatch(r"# --- cell (\d+) ---", text)
+        if match:
+            return int(match.group(1))
+    return None

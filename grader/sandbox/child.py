@@ -53,6 +53,7 @@ class Session:
         self.symbols: dict[str, str] = config["symbols"]
         self.ro_dirs: list[str] = config["ro_dirs"]
         self.max_array_bytes: int = config["max_array_bytes"]
+        self.root: str = config["root"]
         self.objects: dict[int, Any] = {}
         self.clock = time.perf_counter  # taken before any student code can replace it
 
@@ -205,7 +206,7 @@ def main(config_json: str) -> None:
         die_with_parent()
     os.chdir(config["scratch"])
     session = Session(config)
-    compat.install()  # numpy 1.x names older course years use, before any student code runs
+    compat.install(config["root"])  # what older course years' code relied on, before any of it runs
     global _STUDENT_ROOT
     _STUDENT_ROOT = os.path.abspath(config["root"])
     sys.path.insert(0, config["root"])  # the submission's tree comes first, after numpy is imported

@@ -16,11 +16,15 @@ Standard library and numpy only: this file is copied into the worker (``CHILD_FI
 
 from __future__ import annotations
 
+import ast
 import functools
+import importlib.machinery
 import importlib.util
+import os
 import sys
 import types
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -295,8 +299,9 @@ def _past_module() -> types.ModuleType:
     return past
 
 
-def install() -> list[str]:
-    """Restore the removed names; returns those that were restored (the worker reports them)."""
+def install(root: str | None = None) -> list[str]:
+    """Restore the removed names, and (given the submission's root) let its modules use whole-number
+    floats as sizes and indices; returns the names restored (the worker reports them)."""
     restored = []
     for name, _, _, value in REMOVED:
         # numpy 2 raises AttributeError from its module __getattr__ for an expired alias.
@@ -310,6 +315,8 @@ def install() -> list[str]:
         sys.modules["past"] = past
         sys.modules["past.builtins"] = past.builtins
         restored.append("past.builtins")
+    if root is not None:
+        sys.meta_path.insert(0, _FloatSizeFinder(os.path.abspath(root)))
     return restored
 
 
@@ -321,3 +328,122 @@ def _present(module: types.ModuleType, name: str) -> bool:
     except AttributeError:
         return False
     return True
+
+
+# --- integral floats as sizes and indices ----------------------------------------------------
+#
+# Before numpy 1.12 (January 2017) a float that held a whole number was accepted, with a warning,
+# as an array size or an index: `H_out = 1 + (H + 2 * pad - HH) / stride` then `np.zeros((N, F,
+# H_out, W_out))` and `x[:, :, i * stride:i * stride + HH]` ran. ndarray's C slots cannot be
+# patched, so the submission's own modules are compiled with every index, slice bound and shape
+# argument passed through `_whole`, which turns such a float into an int and notes where. Any
+# other value (a non-integral float included) is passed on untouched, so numpy still refuses it.
+# The file on disk is unchanged, so tracebacks show the student's own lines.
+
+_NOTES: list[tuple[str, int]] = []  # (file, line) where a float was taken as a size, first uses
+_MAX_NOTES = 20
+# Calls whose arguments (from this position on) are sizes: numpy.zeros(shape), a.reshape(*shape), ...
+_SHAPE_CALLS = {"zeros": 0, "ones": 0, "empty": 0, "full": 0, "reshape": 0, "randn": 0, "rand": 0}
+_HELPER = "__cnngrade_whole__"
+
+
+def _whole(value: Any) -> Any:
+    converted = _as_int(value)
+    if converted is not value and len(_NOTES) < _MAX_NOTES:
+        caller = sys._getframe(1)
+        where = (caller.f_code.co_filename, caller.f_lineno)
+        if where not in _NOTES:
+            _NOTES.append(where)
+    return converted
+
+
+def _as_int(value: Any) -> Any:
+    """`value` with whole-number floats (alone, or in a tuple or list of sizes) made ints."""
+    if isinstance(value, (tuple, list)):
+        converted = [_as_int(v) for v in value]
+        if any(c is not v for c, v in zip(converted, value, strict=True)):
+            return type(value)(converted)
+        return value
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    return value
+
+
+def float_size_notes(root: str) -> list[list[Any]]:
+    """Where the submission's code relied on a float size: [[file relative to root, line], ...]."""
+    prefix = os.path.abspath(root) + os.sep
+    return [[f.removeprefix(prefix), line] for f, line in _NOTES if f.startswith(prefix)]
+
+
+class _WholeFloats(ast.NodeTransformer):
+    """Wraps index expressions, slice bounds and shape arguments in `_whole(...)`."""
+
+    def _wrap(self, node: ast.expr | None) -> ast.expr | None:
+        if node is None or isinstance(node, (ast.Slice, ast.Starred)):
+            return node
+        if isinstance(node, ast.Constant) and not isinstance(node.value, float):
+            return node  # `cache[0]`, `bn_param['mode']`: nothing to convert, no call added
+        call = ast.Call(func=ast.Name(_HELPER, ast.Load()), args=[node], keywords=[])
+        return ast.copy_location(call, node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.Subscript:
+        self.generic_visit(node)
+        parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        for part in parts:
+            if isinstance(part, ast.Slice):
+                part.lower, part.upper, part.step = map(self._wrap, (part.lower, part.upper, part.step))
+        if isinstance(node.slice, ast.Tuple):
+            node.slice.elts = [self._wrap(p) for p in node.slice.elts]
+        else:
+            node.slice = self._wrap(node.slice)
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.Call:
+        self.generic_visit(node)
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else None
+        first = _SHAPE_CALLS.get(name or "")
+        if first is not None:
+            # numpy.reshape(a, shape): the array comes first; a.reshape(shape) has only sizes.
+            if name == "reshape" and _is_numpy(node.func.value):
+                first = 1
+            node.args = [*node.args[:first], *map(self._wrap, node.args[first:])]
+            for keyword in node.keywords:
+                if keyword.arg in ("shape", "newshape", "size"):
+                    keyword.value = self._wrap(keyword.value)
+        return node
+
+
+def _is_numpy(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id in ("np", "numpy")
+
+
+class _FloatSizeLoader(importlib.machinery.SourceFileLoader):
+    def source_to_code(self, data, path, *, _optimize=-1):  # type: ignore[override]
+        try:
+            tree = _WholeFloats().visit(ast.parse(data, filename=path))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return super().source_to_code(data, path)  # let Python report it as it would
+        code = compile(ast.fix_missing_locations(tree), path, "exec", dont_inherit=True)
+        return code
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__dict__[_HELPER] = _whole
+        super().exec_module(module)
+
+
+class _FloatSizeFinder:
+    """The submission's own modules (not the starter the grader supplies) load through
+    `_FloatSizeLoader`."""
+
+    def __init__(self, root: str) -> None:
+        self.prefix = root + os.sep
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name.split(".")[0] == "cnngrade_starter":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        origin = getattr(spec, "origin", None) or ""
+        if spec is None or not origin.startswith(self.prefix) or not origin.endswith(".py"):
+            return None
+        spec.loader = _FloatSizeLoader(name, origin)
+        return spec

@@ -18,6 +18,11 @@ and results cross as plain data, a model crosses as a Handle.
     The same for ``model.params[name]``: ``model.loss(X, y)[0]`` at +h and -h
     per entry (or per flat index in ``indices``), as a list of raw values.
 
+``float_size_notes()``
+    Where the submission's code has so far used a whole-number float as a size or an index
+    (``[[file, line], ...]``, compat.py), which numpy < 1.12 accepted. A note for the report only:
+    it never decides a point.
+
 ``seed(value)``
     ``numpy.random.seed(value)``: the student's init and the Solver draw from
     numpy's global RNG, so a grade is reproducible only if it is seeded first.
@@ -43,6 +48,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from . import compat
 
 
 def import_module(session: Any, name: str) -> None:
@@ -97,6 +104,10 @@ def perturbed_losses(
     return _each_entry_perturbed(param, h, lambda: model.loss(X, y)[0], indices)
 
 
+def float_size_notes(session: Any) -> list[list[Any]]:
+    return compat.float_size_notes(session.root)
+
+
 def seed(session: Any, value: int) -> None:
     np.random.seed(value)
 
@@ -133,5 +144,6 @@ OPS: dict[str, Callable[..., Any]] = {
     "perturbed_outputs": perturbed_outputs,
     "perturbed_losses": perturbed_losses,
     "seed": seed,
+    "float_size_notes": float_size_notes,
     "train": train,
 }

@@ -144,3 +144,21 @@ def test_repository_with_a_symlinked_package_inside_it(tmp_path: Path):
     # cnn.py's absolute `from cs231n.layers import *` works: the package sits at the top.
     got = exercise_bundle(bundle, make_inputs(), tmp_path, only={"ThreeLayerConvNet", "affine_forward"})
     assert got
+
+
+@pytest.mark.slow
+def test_a_2017_notebook_with_float_sizes_gets_full_public_marks_and_a_note_per_cell(tmp_path: Path):
+    from grader.grade import GradeOptions, grade_submission
+    from grader.rubric import load_rubric
+
+    rubric = load_rubric(Path("rubrics/convnet.toml"))
+    quick = rubric.part({c.id for c in rubric.checks if c.kind not in ("train", "fast_speedup")})
+    report = grade_submission(SUBMISSIONS / "course_2017_float_sizes", quick, GradeOptions(secret=None))
+    public = [c for c in report.checks if c.visibility == "public"]
+    assert public and all(c.status == "passed" for c in public), [(c.id, c.message) for c in public]
+    notes = [f for f in report.findings if f.kind == "old_numpy.float_size"]
+    assert [(f.file, f.message.split(":")[0]) for f in notes] == [
+        ("ConvolutionalNetworks.ipynb", "cell 11"),
+        ("ConvolutionalNetworks.ipynb", "cell 19"),
+    ]
+    assert all("relied on numpy < 1.12" in f.message for f in notes)

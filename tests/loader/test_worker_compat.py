@@ -69,3 +69,60 @@ def test_exception_line_first_and_only_student_frames(worker: Worker):
     assert all(f.lstrip().startswith('File "layers.py"') for f in frames), frames
     assert "cnngrade_worker" not in caught.value.message
 
+
+
+FLOAT_SIZES = '''import numpy as np
+
+
+def conv_forward_naive(x, w, b, conv_param):
+    """Sizes and indices from true division, as numpy < 1.12 accepted them."""
+    rows = x.shape[0] / 2.0
+    out = np.zeros((rows, 3))
+    out[rows - 1.0, :] = x[1.0, 0.0:3.0]
+    flat = x.reshape(x.shape[0] * 1.0, -1)
+    same = np.reshape(flat, (flat.shape[0] / 1.0, flat.shape[1]))
+    return out, same
+
+
+def max_pool_forward_naive(x, pool_param):
+    return np.zeros((x.shape[0] / 3.0, 2)), None
+
+
+def affine_forward(x, w, b):
+    """Modern code: what it computes is unchanged, a float that is data stays a float."""
+    return np.array([1.0, 2.0]).reshape(2, 1) * x[0, 0], {1.0: "float key"}[1]
+'''
+
+
+@pytest.fixture(scope="module")
+def float_worker(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("floats")
+    (tmp / "layers.py").write_text(FLOAT_SIZES)
+    bundle = load(tmp / "layers.py", tmp / "scratch")
+    with Worker(bundle) as worker:
+        yield worker
+
+
+def test_whole_number_floats_work_as_sizes_and_indices(float_worker: Worker):
+    x = np.arange(12.0).reshape(4, 3)
+    out, same = float_worker.call("conv_forward_naive", x, None, None, {}).value
+    assert out.shape == (2, 3) and out[1].tolist() == [3.0, 4.0, 5.0] and out[0].tolist() == [0, 0, 0]
+    np.testing.assert_array_equal(same, x)
+    scaled, key = float_worker.call("affine_forward", np.full((1, 1), 3.0), None, None).value
+    assert scaled.dtype == np.float64 and scaled.tolist() == [[3.0], [6.0]] and key == "float key"
+
+
+def test_a_float_that_is_not_whole_is_still_refused_and_the_line_is_the_students(float_worker: Worker):
+    with pytest.raises(StudentFailure) as caught:
+        float_worker.call("max_pool_forward_naive", np.zeros((4, 2)), {})
+    lines = caught.value.message.splitlines()
+    assert lines[0].startswith("TypeError: 'float' object cannot be interpreted as an integer")
+    assert "return np.zeros((x.shape[0] / 3.0, 2)), None" in caught.value.message  # the source as written
+
+
+def test_the_worker_notes_where_a_float_was_a_size(float_worker: Worker):
+    float_worker.call("conv_forward_naive", np.ones((4, 3)), None, None, {})
+    notes = float_worker.op("float_size_notes").value
+    # np.zeros((rows, 3)), the indices and the slice, x.reshape(...), np.reshape(flat, (...)):
+    # each line once, however often it ran
+    assert notes == [["layers.py", 7], ["layers.py", 8], ["layers.py", 9], ["layers.py", 10]]
