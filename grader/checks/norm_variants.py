@@ -32,13 +32,17 @@ def spatial_bn_forward_running_not_stored(x: np.ndarray, gamma: np.ndarray, beta
 
 
 def spatial_bn_forward_unbiased_var(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_param: dict):
-    """Normalizes with the unbiased variance (ddof=1) instead of the biased one (train mode)."""
+    """Uses the unbiased variance (ddof=1) in the output and the running average (train mode)."""
     N, C, H, W = x.shape
     flat = x.transpose(0, 2, 3, 1).reshape(-1, C)
-    eps = bn_param.get("eps", 1e-5)
-    x_hat = (flat - flat.mean(axis=0)) / np.sqrt(flat.var(axis=0, ddof=1) + eps)
+    eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
+    mu, var = flat.mean(axis=0), flat.var(axis=0, ddof=1)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (flat - mu) * inv_std
+    for key, batch_value in (("running_mean", mu), ("running_var", var)):
+        bn_param[key] = momentum * bn_param.get(key, np.zeros(C)) + (1 - momentum) * batch_value
     out = gamma * x_hat + beta
-    return out.reshape(N, H, W, C).transpose(0, 3, 1, 2), None
+    return out.reshape(N, H, W, C).transpose(0, 3, 1, 2), (x_hat, gamma, inv_std)
 
 
 def spatial_gn_forward_wrong_axis(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, G: int, gn_param: dict):

@@ -15,20 +15,24 @@ def generic_case():
     return x, rng.normal(size=C), rng.normal(size=C), rng.normal(size=(N, C, H, W))
 
 
-def run(layer_name, layer, x, gamma, beta, dout):
-    """What the layer gives on the case: outputs, gradients, and a test-mode pass after training."""
+def run(layer_name, layer, x, gamma, beta, dout, forward=None):
+    """What the layer gives on the case: outputs, gradients, and a test-mode pass after training.
+
+    A backward pass gets the cache of ``forward``: the reference's unless given.
+    """
     if layer_name == "spatial_batchnorm_forward":
         bn_param = {"mode": "train"}
         out, _ = layer(x, gamma, beta, bn_param)
         bn_param["mode"] = "test"
         test_out, _ = layers.spatial_batchnorm_forward(x, gamma, beta, bn_param)
         return [out, test_out]
+    gamma_gn, beta_gn = gamma.reshape(1, C, 1, 1), beta.reshape(1, C, 1, 1)
     if layer_name == "spatial_groupnorm_forward":
-        return [layer(x, gamma.reshape(1, C, 1, 1), beta.reshape(1, C, 1, 1), G, {})[0]]
+        return [layer(x, gamma_gn, beta_gn, G, {})[0]]
     if layer_name == "spatial_batchnorm_backward":
-        _, cache = layers.spatial_batchnorm_forward(x, gamma, beta, {"mode": "train"})
+        _, cache = (forward or layers.spatial_batchnorm_forward)(x, gamma, beta, {"mode": "train"})
         return list(layer(dout, cache))
-    _, cache = layers.spatial_groupnorm_forward(x, gamma.reshape(1, C, 1, 1), beta.reshape(1, C, 1, 1), G, {})
+    _, cache = (forward or layers.spatial_groupnorm_forward)(x, gamma_gn, beta_gn, G, {})
     return list(layer(dout, cache))
 
 
