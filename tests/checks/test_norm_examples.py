@@ -9,6 +9,7 @@ import pytest
 from test_norm_variants import generic_case, run, same
 
 from grader.checks.norm_variants import VARIANTS
+from grader.integrity import compare
 from reference import layers
 
 SUBMISSIONS = Path(__file__).resolve().parents[2] / "submissions"
@@ -74,3 +75,15 @@ def test_each_buggy_example_computes_its_variant(bug):
         got = run(layer_name, student[layer_name], *case, forward=student[FORWARD[layer_name]])
         assert same(got, run(layer_name, variant, *case)), variant_name
         assert not same(got, run(layer_name, getattr(layers, layer_name), *case))
+
+
+SKELETON = Path(__file__).resolve().parents[2] / "reference" / "starter" / "cs231n" / "layers.py"
+
+
+def test_the_2018_example_keeps_the_skeletons_code_outside_the_markers():
+    student = SUBMISSIONS / "course_2018_spatial_norm" / "cs231n" / "layers.py"
+    assert compare(SKELETON.read_text(), student.read_text(), "cs231n/layers.py") == []
+    # the code outside the markers is compared: dropping the write-back of the running averages shows
+    edited = student.read_text().replace("    bn_param['running_var'] = running_var\n", "")
+    findings = compare(SKELETON.read_text(), edited, "cs231n/layers.py")
+    assert findings and "batchnorm_forward" in str(findings[0])
