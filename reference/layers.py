@@ -1,4 +1,5 @@
-"""The answer key's layers: affine, ReLU, softmax loss, and naive convolution and max pooling.
+"""The answer key's layers: affine, ReLU, softmax loss, naive convolution and max pooling, and
+batch, spatial batch and spatial group normalization.
 
 Every layer comes as a ``*_forward`` function returning ``(out, cache)`` and a ``*_backward``
 function taking ``(dout, cache)``, with the course's signatures and cache layouts. The naive
@@ -194,3 +195,181 @@ def max_pool_backward_naive(dout: np.ndarray, cache: tuple) -> np.ndarray:
                     k, l = np.unravel_index(np.argmax(window), window.shape)
                     dx[n, c, i * stride + k, j * stride + l] += dout[n, c, i, j]
     return dx
+
+
+def batchnorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_param: dict
+) -> tuple[np.ndarray, tuple | None]:
+    """Batch normalization of each feature over the minibatch.
+
+    train: mu = mean_n x, var = mean_n (x - mu)^2 (biased), x_hat = (x - mu) / sqrt(var + eps),
+           out = gamma * x_hat + beta; then running_mean = momentum * running_mean + (1 - momentum) * mu
+           and likewise running_var, both written back into bn_param.
+    test:  out = gamma * (x - running_mean) / sqrt(running_var + eps) + beta.
+
+    Inputs:
+    - x: (N, D)
+    - gamma, beta: (D,)
+    - bn_param: {'mode': 'train' | 'test', 'eps': 1e-5, 'momentum': 0.9,
+      'running_mean': (D,), 'running_var': (D,)}; the running averages start at zero.
+
+    Returns (out, cache): out (N, D); cache (x_hat, gamma, inv_std) in train mode, None in test mode.
+    """
+    mode = bn_param["mode"]
+    eps = bn_param.get("eps", 1e-5)
+    momentum = bn_param.get("momentum", 0.9)
+    D = x.shape[1]
+    running_mean = bn_param.get("running_mean", np.zeros(D, dtype=x.dtype))
+    running_var = bn_param.get("running_var", np.zeros(D, dtype=x.dtype))
+    if mode == "train":
+        mu = x.mean(axis=0)
+        var = x.var(axis=0)
+        inv_std = 1.0 / np.sqrt(var + eps)
+        x_hat = (x - mu) * inv_std
+        out = gamma * x_hat + beta
+        bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mu
+        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var
+        return out, (x_hat, gamma, inv_std)
+    if mode == "test":
+        return gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta, None
+    raise ValueError(f'invalid batchnorm mode "{mode}"')
+
+
+def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of ``batchnorm_forward`` (train mode), through its computational graph.
+
+    dgamma = sum_n dout * x_hat, dbeta = sum_n dout; dx sums the paths through x_hat directly,
+    through var and through mu:
+    dx_hat = dout * gamma
+    dvar = sum_n dx_hat * x_hat * (-1/2) / (var + eps)
+    dmu = -sum_n dx_hat / sqrt(var + eps)           (the path through var vanishes: sum_n (x - mu) = 0)
+    dx = dx_hat / sqrt(var + eps) + dvar * 2 (x - mu) / N + dmu / N
+
+    Inputs:
+    - dout: (N, D)
+    - cache: (x_hat, gamma, inv_std) from the forward pass
+
+    Returns (dx, dgamma, dbeta): dx (N, D); dgamma, dbeta (D,).
+    """
+    x_hat, gamma, inv_std = cache
+    N = dout.shape[0]
+    dgamma = (dout * x_hat).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    dx_hat = dout * gamma
+    centered = x_hat / inv_std  # x - mu
+    dvar = (dx_hat * centered).sum(axis=0) * -0.5 * inv_std**3
+    dmu = -dx_hat.sum(axis=0) * inv_std
+    dx = dx_hat * inv_std + dvar * 2 * centered / N + dmu / N
+    return dx, dgamma, dbeta
+
+
+def batchnorm_backward_alt(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of ``batchnorm_forward`` in the simplified closed form.
+
+    dx = inv_std / N * (N * dx_hat - sum_n dx_hat - x_hat * sum_n (dx_hat * x_hat)),
+    with dx_hat = dout * gamma and inv_std = 1 / sqrt(var + eps); dgamma and dbeta as in
+    ``batchnorm_backward``.
+
+    Returns (dx, dgamma, dbeta): dx (N, D); dgamma, dbeta (D,).
+    """
+    x_hat, gamma, inv_std = cache
+    N = dout.shape[0]
+    dgamma = (dout * x_hat).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    dx_hat = dout * gamma
+    dx = inv_std / N * (N * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    return dx, dgamma, dbeta
+
+
+def spatial_batchnorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, bn_param: dict
+) -> tuple[np.ndarray, tuple | None]:
+    """Batch normalization of each channel over the batch and both spatial axes.
+
+    Moves channels last, x -> (N*H*W, C), and applies ``batchnorm_forward``: each channel c is
+    normalized with the mean and biased variance of x[:, c, :, :].
+
+    Inputs:
+    - x: (N, C, H, W)
+    - gamma, beta: (C,)
+    - bn_param: as for ``batchnorm_forward``; running_mean and running_var are (C,).
+
+    Returns (out, cache): out (N, C, H, W); cache that of ``batchnorm_forward``.
+    """
+    N, C, H, W = x.shape
+    flat = x.transpose(0, 2, 3, 1).reshape(-1, C)
+    out, cache = batchnorm_forward(flat, gamma, beta, bn_param)
+    return out.reshape(N, H, W, C).transpose(0, 3, 1, 2), cache
+
+
+def spatial_batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of ``spatial_batchnorm_forward``.
+
+    Inputs:
+    - dout: (N, C, H, W)
+    - cache: from the forward pass
+
+    Returns (dx, dgamma, dbeta): dx (N, C, H, W); dgamma, dbeta (C,), summed over N, H and W.
+    """
+    N, C, H, W = dout.shape
+    flat = dout.transpose(0, 2, 3, 1).reshape(-1, C)
+    dx, dgamma, dbeta = batchnorm_backward_alt(flat, cache)
+    return dx.reshape(N, H, W, C).transpose(0, 3, 1, 2), dgamma, dbeta
+
+
+def spatial_groupnorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, G: int, gn_param: dict
+) -> tuple[np.ndarray, tuple]:
+    """Group normalization: each sample's channels split into G consecutive groups of C // G.
+
+    For sample n and group g, mu and var (biased) are taken over the group's C // G channels and
+    all H x W positions; x_hat = (x - mu) / sqrt(var + eps); out = gamma * x_hat + beta per channel.
+    Train and test behave the same (no running averages).
+
+    Inputs:
+    - x: (N, C, H, W), C divisible by G
+    - gamma, beta: (1, C, 1, 1)
+    - G: number of groups
+    - gn_param: {'eps': 1e-5}
+
+    Returns (out, cache): out (N, C, H, W); cache (x_hat, gamma, inv_std, G) with inv_std (N, G, 1).
+    """
+    eps = gn_param.get("eps", 1e-5)
+    N, C, H, W = x.shape
+    grouped = x.reshape(N, G, -1)
+    mu = grouped.mean(axis=2, keepdims=True)
+    var = grouped.var(axis=2, keepdims=True)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = ((grouped - mu) * inv_std).reshape(N, C, H, W)
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std, G)
+
+
+def spatial_groupnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward pass of ``spatial_groupnorm_forward``.
+
+    Within each (sample, group) of M = C // G * H * W entries, with dx_hat = dout * gamma:
+    dx = inv_std / M * (M * dx_hat - sum dx_hat - x_hat * sum(dx_hat * x_hat)).
+
+    Inputs:
+    - dout: (N, C, H, W)
+    - cache: (x_hat, gamma, inv_std, G) from the forward pass
+
+    Returns (dx, dgamma, dbeta): dx (N, C, H, W); dgamma, dbeta (1, C, 1, 1), summed over N, H and W.
+    """
+    x_hat, gamma, inv_std, G = cache
+    N, C, H, W = dout.shape
+    dgamma = (dout * x_hat).sum(axis=(0, 2, 3), keepdims=True)
+    dbeta = dout.sum(axis=(0, 2, 3), keepdims=True)
+    dx_hat = (dout * gamma).reshape(N, G, -1)
+    x_hat_g = x_hat.reshape(N, G, -1)
+    M = dx_hat.shape[2]
+    dx = (
+        inv_std
+        / M
+        * (
+            M * dx_hat
+            - dx_hat.sum(axis=2, keepdims=True)
+            - x_hat_g * (dx_hat * x_hat_g).sum(axis=2, keepdims=True)
+        )
+    )
+    return dx.reshape(N, C, H, W), dgamma, dbeta

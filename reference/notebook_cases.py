@@ -1,4 +1,4 @@
-"""The notebook's fixed inputs for the naive forward passes, and the outputs it publishes.
+"""The notebook's fixed inputs for the naive forward passes and normalization layers, and what it publishes.
 
 The assignment prints the relative error between a student's output and these
 8-digit values (~2e-8 for conv, ~4e-8 for max pool when correct).
@@ -53,3 +53,60 @@ MAX_POOL_FORWARD_OUT = np.array(
         ],
     ]
 )
+
+
+# The ConvolutionalNetworks notebook's normalization cells (2017+ spatial batchnorm, 2018+ spatial
+# groupnorm). Each draws from np.random.seed(231) in the order the notebook does; the notebook
+# prints means and stds before and after (close to 0 and 1, then to beta and gamma) and relative
+# errors of numeric gradients ("between 1e-12 and 1e-06").
+NOTEBOOK_SEED = 231
+
+
+def spatial_batchnorm_train_inputs() -> np.ndarray:
+    """x: (2, 3, 4, 5) = 4 * randn + 10, normalized with gamma/beta of SPATIAL_BN_GAMMA_BETA."""
+    rng = np.random.RandomState(NOTEBOOK_SEED)
+    return 4 * rng.randn(2, 3, 4, 5) + 10
+
+
+SPATIAL_BN_GAMMA_BETA = [
+    (np.ones(3), np.zeros(3)),  # means close to zero, stds close to one
+    (np.array([3.0, 4.0, 5.0]), np.array([6.0, 7.0, 8.0])),  # means close to beta, stds to gamma
+]
+
+
+def spatial_batchnorm_test_mode_inputs() -> tuple[list[np.ndarray], np.ndarray]:
+    """50 training batches then one test batch, each (10, 4, 11, 12) = 2.3 * randn + 13.
+
+    With gamma = 1, beta = 0 the test-mode output's per-channel means are close to 0 and stds
+    close to 1 once the running averages have warmed up.
+    """
+    rng = np.random.RandomState(NOTEBOOK_SEED)
+    shape = (10, 4, 11, 12)
+    train = [2.3 * rng.randn(*shape) + 13 for _ in range(50)]
+    return train, 2.3 * rng.randn(*shape) + 13
+
+
+def spatial_batchnorm_backward_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """x: (2, 3, 4, 5) = 5 * randn + 12, gamma (3,), beta (3,), dout like x; mode 'train'."""
+    rng = np.random.RandomState(NOTEBOOK_SEED)
+    x = 5 * rng.randn(2, 3, 4, 5) + 12
+    return x, rng.randn(3), rng.randn(3), rng.randn(2, 3, 4, 5)
+
+
+GROUPNORM_G = 2
+
+
+def spatial_groupnorm_train_inputs() -> np.ndarray:
+    """x: (2, 6, 4, 5) = 4 * randn + 10 with G = 2; stats read per (sample, group): x.reshape(N*G, -1)."""
+    rng = np.random.RandomState(NOTEBOOK_SEED)
+    return 4 * rng.randn(2, 6, 4, 5) + 10
+
+
+SPATIAL_GN_GAMMA_BETA = (np.ones((1, 6, 1, 1)), np.zeros((1, 6, 1, 1)))
+
+
+def spatial_groupnorm_backward_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """x: (2, 6, 4, 5) = 5 * randn + 12, gamma and beta (1, 6, 1, 1), dout like x; G = 2."""
+    rng = np.random.RandomState(NOTEBOOK_SEED)
+    x = 5 * rng.randn(2, 6, 4, 5) + 12
+    return x, rng.randn(1, 6, 1, 1), rng.randn(1, 6, 1, 1), rng.randn(2, 6, 4, 5)
