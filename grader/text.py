@@ -14,6 +14,7 @@ shown as a visible escape (`\\x1b`, `\\r`, `\\u202e`), never passed through:
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # DEL, C1 controls, line/paragraph separators and the bidirectional controls; C0 is added below.
 _OTHER = r"\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
@@ -41,3 +42,15 @@ def one_line(text: str) -> str:
 def multi_line(text: str) -> str:
     """`text` with its lines and tabs kept and every other control character visible as an escape."""
     return _CONTROL_BUT_LINES.sub(_escape, valid_utf8(text).replace("\r\n", "\n"))
+
+
+def may_be_formula(value: str) -> bool:
+    """Whether a spreadsheet may run the cell: its first visible character is = + - @ or their
+    full-width and small forms (NFKC makes those ASCII). Spreadsheets trim leading white space of
+    any kind on import and do not show format characters (zero-width space, BOM), so those do not
+    count as a first character; nor do tab and CR, which OWASP lists as formula starts."""
+    for char in value:
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf"):
+            continue
+        return unicodedata.normalize("NFKC", char)[:1] in ("=", "+", "-", "@")
+    return False

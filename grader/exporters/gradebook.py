@@ -22,7 +22,7 @@ from grader.exporters.common import Unreadable
 from grader.late import SUBMITTED_AT, Lateness, assess_reports, max_penalty, parse_time
 from grader.report import Report
 from grader.rubric import LatePolicy
-from grader.text import one_line
+from grader.text import may_be_formula, one_line
 
 FIXED_COLUMNS = ["submission", "kind", "sha256", "score", "max_score", "error"]
 LATE_COLUMNS = ["late_days", "late_penalty", "final_score"]
@@ -31,7 +31,8 @@ MAX_ROW = "(max points)"
 
 def _text(value: str) -> str:
     value = one_line(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return "'" + value if may_be_formula(value) else value
+
 
 
 class RosterError(Exception):

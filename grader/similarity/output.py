@@ -12,6 +12,7 @@ from pathlib import Path
 from grader.similarity.model import JSON_NAME
 from grader.similarity.page import SHOWN, render
 from grader.similarity.run import Result
+from grader.text import may_be_formula
 
 PAIRS_CSV = "pairs.csv"
 FLAGS_CSV = "flags.csv"
@@ -33,7 +34,7 @@ PAIR_COLUMNS = [
 
 def _cell(value: str) -> str:
     """A spreadsheet would run a cell starting with one of these as a formula (names are students')."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return "'" + value if may_be_formula(value) else value
 
 
 def _csv(rows: list[list[str]]) -> str:
