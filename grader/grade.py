@@ -173,6 +173,10 @@ def _run_checks(
 
     A function that hung is not called again: the checks that need it are skipped, the others run
     (a hung conv forward costs the conv checks, not the max-pool ones).
+
+    Every public check runs before the first hidden one: the student's code may keep what it was
+    called with and print it later, and public checks show what was printed. The results are
+    returned in the rubric's order.
     """
     defined = frozenset(k for k, v in bundle.manifest.symbols.items() if v is not None)
     total = len(rubric.checks)
@@ -182,7 +186,7 @@ def _run_checks(
     student_time = 0.0
     notes: Any = []
     hidden_ran = False
-    for spec in rubric.checks:
+    for spec in sorted(rubric.checks, key=lambda check: check.visibility == Visibility.hidden):
         tell(Step(doing=spec.id, done=len(results), total=total))
         unmet = [r.id for r in results if r.id in spec.requires and r.status != Status.passed]
         blocked = [hung[s] for s in KINDS[spec.kind].symbols(spec) if s in hung]
@@ -214,6 +218,8 @@ def _run_checks(
                 notes = _float_size_notes(worker, notes)
         results.append(result)
         tell(Step(doing=spec.id, done=len(results), total=total))
+    order = {spec.id: i for i, spec in enumerate(rubric.checks)}
+    results.sort(key=lambda result: order[result.id])
     notebook = next((f.path for f in bundle.manifest.files if f.path.endswith(".ipynb")), None)
     noticed = old_numpy.float_size_findings(
         notes, bundle.root, (f"{NOTEBOOK_MODULE}.py", notebook) if notebook else None

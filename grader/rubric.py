@@ -248,13 +248,19 @@ class Rubric(_Strict):
     @model_validator(mode="after")
     def _unique_ids(self) -> Rubric:
         seen: set[str] = set()
+        hidden: dict[str, bool] = {}
         for check in self.checks:
             if check.id in seen:
                 raise ValueError(f"duplicate check id {check.id!r}")
             unknown = [r for r in check.requires if r not in seen]
             if unknown:
                 raise ValueError(f"{check.id} requires {unknown[0]!r}, which is not an earlier check")
+            # Public checks all run before hidden ones (grader.grade), so none can wait for one.
+            after = [r for r in check.requires if check.visibility == "public" and hidden.get(r)]
+            if after:
+                raise ValueError(f"{check.id} is public and cannot require the hidden check {after[0]!r}")
             seen.add(check.id)
+            hidden[check.id] = check.visibility == "hidden"
         return self
 
     @property
