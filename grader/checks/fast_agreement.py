@@ -3,13 +3,15 @@
 The fast functions are the submission's own when it defines them, else the
 starter ones that travel with every Bundle; either way both run in the worker,
 on the notebook's fast-layer inputs, forward and backward, as the notebook checks.
+Both are also held to the course's own fast layers, run by the grader on the same
+inputs: naive and fast layers that agree on something else (zeros, say) earn nothing.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import claims, layer_io
+from grader.checks import claims, expected, layer_io
 from grader.checks.base import CheckContext, MalformedResultError, Outcome
 from grader.checks.cases import fast_conv_case, fast_pool_case
 from grader.checks.compare import compare
@@ -40,7 +42,8 @@ def run(spec: FastAgreementCheck, ctx: CheckContext) -> Outcome:
             strict=True,
         )
         outputs += [(name, a, b) for name, (a, b) in zip(layer_io.LAYERS[naive][2], grads, strict=True)]
-        for name, naive_value, fast_value in outputs:
+        course = expected.course_fast_layer(naive, layer_io.forward_args(case), case.dout)
+        for (name, naive_value, fast_value), right in zip(outputs, course, strict=True):
             symbol = layer_io.LAYERS[fast][0 if name == "out" else 1]
             # The fast layer is the yardstick here (usually it is the starter's, known to be right),
             # but it is still a value from the worker: it too goes through the door.
@@ -57,6 +60,10 @@ def run(spec: FastAgreementCheck, ctx: CheckContext) -> Outcome:
                 lines.append(f"{symbol} {name} difference: {verdict.error}")
             if not verdict.ok:
                 problems.append(verdict.message)
+                continue
+            tied = compare(f"{symbol} {name}", yardstick, right, dtype=np.dtype(np.float64), tol=p.tol)
+            if not tied.ok:
+                problems.append(f"naive and fast {name} agree, but not with the course's: {tied.message}")
     return Outcome.graded(
         0 if problems else 1,
         1,

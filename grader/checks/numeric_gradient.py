@@ -1,11 +1,13 @@
 """Kind `numeric_gradient`: a student's backward against centered differences of their own forward.
 
-Independent of the reference: it asks only that the backward be the gradient of
-the forward the student wrote, on the notebook's cases. The worker evaluates the
-student's forward at the perturbed inputs; the differences are taken by the
-grader (`grader.checks.numeric`). When the forward is right at the test case it
-must stay right at the perturbed inputs, so a forward that only pretends cannot
-make a wrong backward pass.
+It asks that the backward be the gradient of the forward the student wrote, on
+the notebook's cases. The worker evaluates the student's forward at the perturbed
+inputs; the differences are taken by the grader (`grader.checks.numeric`). When
+the forward is right at the test case it must stay right at the perturbed inputs,
+so a forward that only pretends cannot make a wrong backward pass. When it is
+wrong there, the backward is held to the centered differences of the reference's
+forward: the gradient of a wrong forward (zeros for zeros) earns nothing, a right
+backward beside a wrong forward still does.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
         if not matches and p.forward_must_match:
             message = f"{forward_symbol}: its output differs from the reference's by {forward_error:.2e}"
             return Outcome.graded(0, 1, message=message)
+        # A forward that is wrong here (all zeros, say) is no yardstick: the backward is then held
+        # to the centered differences of the reference's forward instead of its own.
         numerics = [
             numeric.layer_gradient(
                 ctx.calls,
@@ -61,8 +65,10 @@ def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
                 wrt,
                 case.dout,
                 p.h,
-                expected.numeric_layer_gradient(p.layer, args, wrt, case.dout, p.h) if matches else None,
+                expected.numeric_layer_gradient(p.layer, args, wrt, case.dout, p.h),
             )
+            if matches
+            else expected.numeric_layer_gradient(p.layer, args, wrt, case.dout, p.h)
             for wrt in range(len(names))
         ]
     except MalformedResultError as exc:
@@ -75,6 +81,9 @@ def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
         f"{name}_rel_error": v.error for name, v in zip(names, verdicts, strict=True)
     }
     bad = [v.message for v in verdicts if not v.ok]
+    if bad and not matches:
+        bad.insert(0, f"{forward_symbol} is wrong on this case, so {backward_symbol} is checked against "
+                      "the gradient of the reference's forward")
     lines = [f"Testing {backward_symbol} function"] + [
         f"{name} error: {v.error}" for name, v in zip(names, verdicts, strict=True)
     ]

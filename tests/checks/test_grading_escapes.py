@@ -39,3 +39,14 @@ def test_a_public_check_cannot_wait_for_a_hidden_one(tmp_path):
     (tmp_path / "r.toml").write_text(text, encoding="utf-8")
     with pytest.raises(RubricError, match="cannot require the hidden check 'conv_forward.hidden'"):
         load_rubric(tmp_path / "r.toml")
+
+
+def test_layers_that_compute_nothing_earn_nothing():
+    rubric = load_rubric(RUBRIC)
+    rubric = rubric.part({c.id for c in rubric.checks if c.kind not in ("train", "fast_speedup")})
+    report = grade_submission(GRADING / "all_zeros.py", rubric, GradeOptions(secret="s3cret"))
+    earned = {c.id: c.points for c in report.checks if c.points}
+    assert earned == {} and report.score == 0
+    by_id = {c.id: c for c in report.checks}
+    assert "checked against the gradient of the reference's forward" in by_id["conv_backward.numeric"].message
+    assert "not with the course's" in by_id["fast_layers.agreement"].message
