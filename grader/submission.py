@@ -137,6 +137,12 @@ class Bundle(BaseModel):
     manifest: Manifest
 
 
+def _link_leaves(path: Path, upload: Path) -> bool:
+    """Whether ``path`` is a symbolic link to somewhere outside ``upload``."""
+    real = os.path.realpath(path)
+    return os.path.islink(path) and not real.startswith(os.path.realpath(upload) + os.sep)
+
+
 def _undecodable(name: str) -> bool:
     """A file name that is not valid UTF-8 (Python keeps its bytes as surrogates): it cannot go
     into a report, and no import statement can name it."""
@@ -655,6 +661,9 @@ def load(
     name = Path(os.path.abspath(path)).name
     if _undecodable(name):
         raise LoadError(f"{_shown(str(path))}: the name is not valid UTF-8; rename it and try again")
+    if not path.is_dir() and _link_leaves(path, path.parent):
+        # Checked before anything is opened: the grader must not read another file for the student.
+        raise LoadError(f"{_shown(name)}: a symbolic link to a file outside the upload; hand in the file")
     scratch = Path(scratch)
     root = scratch / "root"
     shutil.rmtree(root, ignore_errors=True)

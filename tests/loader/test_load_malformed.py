@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import threading
 import zipfile
 from pathlib import Path
 
@@ -271,3 +272,30 @@ def test_committed_virtualenv_is_not_read(tmp_path: Path, scratch: Path):
     # The one course package is graded from its own folder, so `cs231n` is importable at the top.
     assert bundle.manifest.symbols["affine_forward"].file == "cs231n/layers.py"
     assert not any("site-packages" in f.path for f in bundle.manifest.files)
+
+
+@pytest.mark.parametrize("name", ["convnet_hw.py", "ConvolutionalNetworks.ipynb", "submission.zip"])
+def test_a_file_handed_in_as_a_link_out_of_the_upload_is_refused_unread(tmp_path: Path, scratch: Path, name):
+    """Gradescope's upload holding only `convnet_hw.py -> <the autograder's reference/layers.py>`:
+    refused before the target is opened (a FIFO would block any reader)."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.mkfifo(outside / "answers")
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / name).symlink_to(outside / "answers")
+    errors: list[str] = []
+    reader = threading.Thread(target=lambda: errors.append(load_error(upload / name, scratch)), daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    assert not reader.is_alive(), "the loader opened the file behind the link"
+    assert errors == [f"{name}: a symbolic link to a file outside the upload; hand in the file"]
+
+
+def test_a_link_to_a_file_beside_it_is_followed(tmp_path: Path, scratch: Path):
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    shutil.copy(SUBMISSIONS / "correct_module" / "convnet_hw.py", upload / "real.py")
+    (upload / "convnet_hw.py").symlink_to("real.py")
+    bundle = load(upload / "convnet_hw.py", scratch)
+    assert bundle.manifest.symbols["conv_forward_naive"] is not None
