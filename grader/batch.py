@@ -127,7 +127,12 @@ def find_submissions(paths: list[Path]) -> list[tuple[Path, Path]]:
 def plan(paths: list[Path], out: Path) -> list[Job]:
     """A job per submission, named as `out` remembers it or, if new, as `grader.outdir` names it."""
     found = find_submissions(paths)
-    names = name_submissions(found, known_names(read_state(out)))
+    known = known_names(read_state(out))
+    # Reports already in the folder that no remembered name accounts for (a folder copied without
+    # its state file) are someone's: a newcomer never takes their stems.
+    ours = {report_stem(n).lower() for n in known.values()}
+    existing = frozenset(p.stem for p in out.glob("*.json") if p.stem.lower() not in ours)
+    names = name_submissions(found, known, existing)
     jobs = [Job(n, s, out / f"{report_stem(n)}.json") for n, (_, s) in zip(names, found, strict=True)]
     clashes = [n for n, k in Counter(j.target.name.lower() for j in jobs).items() if k > 1]
     if clashes:  # only names built to look like another's hashed stem get here

@@ -59,23 +59,28 @@ def _tiers(base: Path, submission: Path) -> list[str]:
     return [*map(_capped, names), f"{_capped(relative)}~{short_hash(str(submission.resolve()))}"]
 
 
-def name_submissions(found: list[tuple[Path, Path]], known: dict[str, str]) -> list[str]:
+def name_submissions(
+    found: list[tuple[Path, Path]], known: dict[str, str], existing: frozenset[str] = frozenset()
+) -> list[str]:
     """A name per (folder given, submission): the remembered one, else the shortest free one.
 
-    `known` maps a submission's full path to the name an earlier run gave it.
+    `known` maps a submission's full path to the name an earlier run gave it; `existing` holds the
+    stems of the reports already in the folder. Names are told apart by their report stems
+    (without case), so no name can take another submission's report file: a file named like a
+    classmate's hashed stem (`First_Last-<hash>.py`) gets a longer name, not the classmate's report.
     """
     keys = [str(s.resolve()) for _, s in found]
     names: dict[int, str] = {i: known[k] for i, k in enumerate(keys) if k in known}
-    taken = {n.lower() for n in known.values()}
+    taken = {report_stem(n).lower() for n in known.values()} | {e.lower() for e in existing}
     todo = [i for i in range(len(found)) if i not in names]
     tiers = [_tiers(base, submission) for base, submission in found]
     for tier in range(len(tiers[0]) if found else 0):
-        candidates = {i: tiers[i][tier] for i in todo}
-        counts = Counter(c.lower() for c in candidates.values())
-        for i, candidate in candidates.items():
-            if counts[candidate.lower()] == 1 and candidate.lower() not in taken:
-                names[i] = candidate
-        taken |= {names[i].lower() for i in todo if i in names}
+        candidates = {i: report_stem(tiers[i][tier]).lower() for i in todo}
+        counts = Counter(candidates.values())
+        for i, stem in candidates.items():
+            if counts[stem] == 1 and stem not in taken:
+                names[i] = tiers[i][tier]
+        taken |= {report_stem(names[i]).lower() for i in todo if i in names}
         todo = [i for i in todo if i not in names]
     for i in todo:  # two different paths with the same hash: not worth a name scheme of its own
         names[i] = f"{tiers[i][-1]}~{i}"

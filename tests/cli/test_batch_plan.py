@@ -144,3 +144,35 @@ def test_the_summary_counts_only_checks_that_failed(tmp_path):
     text = summary([Outcome(job, "graded", 1.0, report=report)], 1.0)
     (line,) = [line for line in text.splitlines() if line.startswith("checks failed most")]
     assert line == f"checks failed most: {ids[1]} (1), {ids[2]} (1)"
+
+
+def _stem_of_a_hashed_name(klass):
+    """A classmate whose folder name needs a hashed stem (`First Last/`), and that stem."""
+    (klass / "First Last" / "cs231n").mkdir(parents=True)
+    (classmate,) = plan([klass / "First Last"], klass.parent / "probe")
+    return classmate.target.stem
+
+
+def test_a_file_named_like_a_classmates_hashed_stem_never_takes_their_report(tmp_path):
+    klass, out = tmp_path / "class", tmp_path / "out"
+    klass.mkdir()
+    stem = _stem_of_a_hashed_name(klass)
+    assert stem.startswith("First_Last-")
+    remember(out, plan([klass], out), "fp")
+    (klass / f"{stem}.py").write_text("")  # the late file, graded alone into the class's folder
+    (late,) = plan([klass / f"{stem}.py"], out)
+    assert late.target.stem.lower() != stem.lower()
+    # graded with the class instead: every submission gets a report of its own, none refused
+    jobs = plan([klass], out)
+    assert len({j.target.name.lower() for j in jobs}) == len(jobs) == 2
+
+
+def test_a_report_in_a_folder_without_its_state_is_not_taken_either(tmp_path):
+    klass, out = tmp_path / "class", tmp_path / "out"
+    klass.mkdir()
+    out.mkdir()
+    (out / "bob.json").write_text("{}")  # someone's report; the folder's state file was lost
+    (klass / "bob.py").write_text("")
+    (klass / "carol.py").write_text("")
+    jobs = {j.source.name: j for j in plan([klass], out)}
+    assert jobs["bob.py"].target.name == "bob.py.json" and jobs["carol.py"].target.name == "carol.json"
