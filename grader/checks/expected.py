@@ -64,10 +64,9 @@ def layer_forward(layer: str, args: list[object]) -> np.ndarray:
     return forward(*args)[0]  # type: ignore[operator]  # the course hands the fast layers out
 
 
-@yardstick()
 def course_fast_layer(layer: str, args: list[object], dout: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The course's fast conv or max pool (starter code, in every kit too) on these arguments:
-    (out, then the backward's outputs on dout)."""
+    """The course's fast conv or max pool on these arguments: (out, then the backward's outputs on
+    dout). Starter code, shipped in the student kit too, so not a yardstick."""
     forward, backward = {
         "conv": (conv_forward_fast, conv_backward_fast),
         "max_pool": (max_pool_forward_fast, max_pool_backward_fast),
@@ -77,7 +76,9 @@ def course_fast_layer(layer: str, args: list[object], dout: np.ndarray) -> tuple
     return (out, *(grads if isinstance(grads, tuple) else (grads,)))
 
 
+@yardstick()
 def sandwich_forward(layer: str, args: list[object]) -> np.ndarray:
+    """The reference's conv_relu(_pool)_forward output (answer key: in the kit, from its table)."""
     forward = layer_utils.conv_relu_forward if layer == "conv_relu" else layer_utils.conv_relu_pool_forward
     return forward(*args)[0]  # type: ignore[operator]
 
