@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from grader import __version__, data_cache, old_numpy
+from grader import __version__, data_cache, delegation, old_numpy
 from grader.checks import KINDS, expected
 from grader.checks.base import CheckContext, MalformedResultError, Outcome, StudentCalls, failure_message
 from grader.checks.yardstick import NotPrecomputedError
@@ -169,7 +169,8 @@ def _run_checks(
     tell: Listener,
 ) -> tuple[list[CheckResult], float, list[Finding]]:
     """Every rubric check in order, in one worker; (results, seconds spent in the student's code,
-    what the worker noticed the code rely on: whole-number floats as sizes, old_numpy.py).
+    what the worker noticed the code rely on: whole-number floats as sizes, old_numpy.py; and
+    the naive layers found handing their work to the fast ones, whose checks fail unrun).
 
     A function that hung is not called again: the checks that need it are skipped, the others run
     (a hung conv forward costs the conv checks, not the max-pool ones).
@@ -182,6 +183,7 @@ def _run_checks(
     total = len(rubric.checks)
     tell(Step(doing="importing the submission's modules", done=0, total=total))
     hung: dict[str, str] = _imports_that_hang(worker, bundle, rubric)  # function -> why it is not called
+    delegated = delegation.find(bundle.root, bundle.manifest.symbols)
     results: list[CheckResult] = []
     student_time = 0.0
     notes: Any = []
@@ -190,8 +192,11 @@ def _run_checks(
         tell(Step(doing=spec.id, done=len(results), total=total))
         unmet = [r.id for r in results if r.id in spec.requires and r.status != Status.passed]
         blocked = [hung[s] for s in KINDS[spec.kind].symbols(spec) if s in hung]
+        handed_on = [delegated[s].reason() for s in KINDS[spec.kind].symbols(spec) if s in delegated]
         if unmet:
             result = _not_run(spec, Status.skipped, f"not run: needs {', '.join(unmet)} to pass")
+        elif handed_on and (spec.visibility == Visibility.public or options.runs_hidden):
+            result = _not_run(spec, Status.failed, handed_on[0])
         elif blocked:
             result = _not_run(spec, Status.skipped, f"not run: {blocked[0]}")
         else:
@@ -223,7 +228,7 @@ def _run_checks(
     notebook = next((f.path for f in bundle.manifest.files if f.path.endswith(".ipynb")), None)
     noticed = old_numpy.float_size_findings(
         notes, bundle.root, (f"{NOTEBOOK_MODULE}.py", notebook) if notebook else None
-    )
+    ) + delegation.findings(delegated, bundle.manifest.symbols)
     return results, student_time, noticed
 
 
