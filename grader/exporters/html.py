@@ -47,6 +47,9 @@ TOP_HINTS = 10
 SIMILARITY_PAGE = "similarity.html"  # what `cnngrade similarity` writes, copied beside the overview
 # A curve of 60 points or more (the loss per minibatch) also gets a running mean over a twentieth of them.
 SMOOTHING_SHARE = 20
+# Values a student's training can report that matplotlib cannot lay an axis over (the span of
+# -1e308..1e308 overflows): drawn as gaps, and the caption says how many.
+PLOTTABLE = 1e150
 
 
 def _template(name: str) -> Template:
@@ -67,7 +70,11 @@ def _is_accuracy(series: Series) -> bool:
 def _xy(series: Series) -> tuple[list[float], list[float]]:
     """The points to draw; without x values (older reports) at 0, 1, 2, ...; a missing y is a gap."""
     x = series.x if series.x is not None else list(range(len(series.y)))
-    return list(x), [np.nan if v is None else v for v in series.y]
+    return list(x), [np.nan if v is None or abs(v) > PLOTTABLE else v for v in series.y]
+
+
+def _beyond_axes(series: list[Series]) -> int:
+    return sum(v is not None and abs(v) > PLOTTABLE for s in series for v in s.y)
 
 
 def running_mean(y: Sequence[float], window: int) -> np.ndarray:
@@ -176,8 +183,12 @@ def _plots(report: Report) -> str:
         if check.artifacts is None:
             continue
         if check.artifacts.series:
+            caption = f"{check.title}: training curves"
+            left_out = _beyond_axes(check.artifacts.series)
+            if left_out:
+                caption += f" ({left_out} values beyond ±{PLOTTABLE:.0e} left out)"
             png = curves_png(check.artifacts.series, check.title)
-            figures.append(_img(png, f"{check.id} curves", f"{check.title}: training curves"))
+            figures.append(_img(png, f"{check.id} curves", caption))
         if check.artifacts.filters:
             png = filters_png(check.artifacts.filters)
             figures.append(_img(png, f"{check.id} filters", f"{check.title}: first-layer filters"))
