@@ -33,6 +33,9 @@ class ArchiveLimits(BaseModel):
     max_members: int = 10_000
     max_total_bytes: int = 100 * 1024 * 1024  # over the extracted (useful) members
     max_ratio: float = 200.0  # uncompressed / compressed size of one member
+    # Folders deep (a real repository's code sits under a dozen at most): deeper paths are refused
+    # before anything recurses over them (pathlib's mkdir and os.walk recurse once per level).
+    max_depth: int = 32
     # Source the trusted parent parses (ast, tokenize, the integrity diff): its time and memory
     # grow with lines, ~1 s and 250 MB per 100k lines, so both are capped before parsing. Real
     # course files have a few hundred lines; a notebook's code cells count as one file.
@@ -50,8 +53,9 @@ def is_junk(parts: tuple[str, ...]) -> bool:
     return any(p in JUNK_PARTS or p.startswith(".") for p in parts)
 
 
-def _member_path(info: zipfile.ZipInfo, archive: str) -> PurePosixPath:
-    """The member's relative path, or LoadError if it could point outside the target."""
+def _member_path(info: zipfile.ZipInfo, archive: str, max_depth: int) -> PurePosixPath:
+    """The member's relative path, or LoadError if it could point outside the target or lies
+    more than `max_depth` folders down."""
     name = info.filename.replace("\\", "/")
     path = PurePosixPath(name)
     if path.is_absolute() or (path.parts and ":" in path.parts[0]) or ".." in path.parts:
@@ -60,6 +64,12 @@ def _member_path(info: zipfile.ZipInfo, archive: str) -> PurePosixPath:
         )
     if stat.S_ISLNK(info.external_attr >> 16):
         raise LoadError(f"{archive}: refusing member {info.filename!r}: it is a symbolic link")
+    if len(path.parts) > max_depth + 1:
+        shown = "/".join(path.parts[:3])
+        raise LoadError(
+            f"{archive}: member {shown}/... lies {len(path.parts) - 1} folders deep, more than the cap of "
+            f"{max_depth}"
+        )
     return path
 
 
@@ -78,7 +88,7 @@ def extract_zip(archive: Path, target: Path, limits: ArchiveLimits = DEFAULT_LIM
             raise LoadError(f"{name}: {len(members)} members, more than the cap of {limits.max_members}")
         wanted: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
         for info in members:
-            path = _member_path(info, name)  # checked for every member, used or not
+            path = _member_path(info, name, limits.max_depth)  # checked for every member, used or not
             if info.is_dir() or is_junk(path.parts) or not path.name.endswith(USEFUL_SUFFIXES):
                 continue
             if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:

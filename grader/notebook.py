@@ -20,7 +20,9 @@ cnngrade_starter.fast_layers import *`` so sandwich layers defined in the notebo
 from __future__ import annotations
 
 import ast
+import json
 import re
+import warnings
 from collections.abc import Iterable
 
 import nbformat
@@ -42,6 +44,8 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # What ast.parse raises on source it cannot take: NUL bytes give ValueError in some Python
 # versions, absurd nesting gives MemoryError or RecursionError.
 UNPARSABLE = (SyntaxError, ValueError, MemoryError, RecursionError)
+# The course's notebook has about a hundred cells; a notebook with many thousands is not one.
+MAX_CELLS = 5_000
 
 
 def parse_error(exc: BaseException) -> str:
@@ -73,27 +77,60 @@ class NotebookModule(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
 
 
-def read_notebook(data: bytes, name: str) -> nbformat.NotebookNode:
-    """Parse (and upgrade to v4) a notebook's bytes, or raise LoadError with the reason."""
+def read_notebook(data: bytes, name: str, max_cells: int = MAX_CELLS) -> nbformat.NotebookNode:
+    """Parse (and upgrade to v4) a notebook's bytes, or raise LoadError with the reason.
+
+    Only the code cells' source is handed to nbformat (every other cell stays, empty, so cells
+    keep their numbers): its schema validation costs seconds and hundreds of MB on a 100 MB
+    notebook, nearly all of it outputs, attachments and text the grader never reads. The cells
+    are counted against `max_cells` first."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise LoadError(
             f"{name}: not a notebook (not UTF-8 text: {exc.reason} at byte {exc.start})"
         ) from None
-    # Schema problems are tolerated (cells are read defensively below); capturing them only keeps
-    # nbformat from logging them.
     try:
-        nb = nbformat.reads(text, as_version=4, capture_validation_error={})
-    except nbformat.reader.NotJSONError:
+        document = json.loads(text)
+    except RecursionError:  # json recurses once per nesting level
+        raise LoadError(f"{name}: not a readable notebook (its JSON is nested too deeply)") from None
+    except ValueError:
         raise LoadError(f"{name}: not a notebook (the file is not valid JSON)") from None
-    except RecursionError:  # json and nbformat's validation recurse once per nesting level
+    if not isinstance(document, dict):
+        raise LoadError(f"{name}: not a notebook (the file is not valid JSON)")
+    del text
+    cells = _cell_lists(document)
+    count = sum(len(c) for c in cells)
+    if count > max_cells:
+        raise LoadError(f"{name}: {count} cells, more than the cap of {max_cells}")
+    for cell in (c for cell_list in cells for c in cell_list if isinstance(c, dict)):
+        if "outputs" in cell:
+            cell["outputs"] = []
+        cell.pop("attachments", None)
+        if cell.get("cell_type") != "code":  # kept, empty: cells are numbered counting every one
+            cell["source"] = ""
+    # Schema problems are tolerated (cells are read defensively below); capturing them, and the
+    # warnings about cell ids, only keeps nbformat from logging them.
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(json.dumps(document), as_version=4, capture_validation_error={})
+    except RecursionError:  # nbformat's validation recurses once per nesting level
         raise LoadError(f"{name}: not a readable notebook (its JSON is nested too deeply)") from None
     except (ValueError, KeyError, TypeError, AttributeError, nbformat.ValidationError) as exc:
         raise LoadError(f"{name}: not a readable notebook ({type(exc).__name__}: {exc})") from None
     if not isinstance(nb.get("cells"), list):
         raise LoadError(f"{name}: not a readable notebook (it has no list of cells)")
     return nb
+
+
+def _cell_lists(document: dict) -> list[list]:
+    """The notebook's lists of cells: v4's `cells`, or each v3 worksheet's."""
+    lists = [document.get("cells")]
+    worksheets = document.get("worksheets")
+    if isinstance(worksheets, list):
+        lists += [w.get("cells") for w in worksheets if isinstance(w, dict)]
+    return [c for c in lists if isinstance(c, list)]
 
 
 def code_cells(nb: nbformat.NotebookNode) -> Iterable[tuple[int, str]]:

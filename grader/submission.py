@@ -372,6 +372,13 @@ class _Loader:
         total = 0
         for dirpath, dirnames, filenames in os.walk(base, followlinks=True):
             here = Path(dirpath)
+            depth = len(here.relative_to(base).parts)
+            if depth >= self.limits.max_depth and dirnames:
+                shown = _shown("/".join(here.relative_to(base).parts[:3]))
+                raise LoadError(
+                    f"{base.name}: folders nested more than {self.limits.max_depth} deep "
+                    f"({shown}/...); hand in the assignment's folder"
+                )
             if PACKAGE in dirnames:
                 self.finding(
                     "starter_overridden", f"the submission's own {PACKAGE}/ was ignored", file=PACKAGE

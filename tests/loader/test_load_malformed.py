@@ -3,9 +3,12 @@ loader never writes outside its scratch directory."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -135,6 +138,23 @@ def test_zip_past_the_member_cap(tmp_path: Path, scratch: Path):
     assert "30 members" in load_error(archive, scratch, limits=ArchiveLimits(max_members=20))
 
 
+def test_zip_with_a_path_a_thousand_folders_deep(tmp_path: Path, scratch: Path):
+    deep = "/".join(["d"] * 1000) + "/layers.py"
+    archive = make_zip(tmp_path / "deep.zip", {deep: "x = 1\n", "convnet_hw.py": MODULE.read_text()})
+    assert "lies 1000 folders deep, more than the cap of 32" in load_error(archive, scratch)
+
+
+def test_folder_nested_past_the_depth_cap(tmp_path: Path, scratch: Path):
+    upload = tmp_path / "upload"
+    shutil.copy(MODULE, (upload / "a").mkdir(parents=True) or upload / "a" / "convnet_hw.py")
+    deep = upload.joinpath("a", *["d"] * 40)
+    deep.mkdir(parents=True)
+    (deep / "x.py").write_text("x = 1\n")
+    assert "folders nested more than 32 deep" in load_error(upload, scratch)
+    # The cap is the limit's: a deeper one takes the same tree.
+    assert load(upload, scratch, limits=ArchiveLimits(max_depth=64)).manifest.symbols["conv_forward_naive"]
+
+
 def test_corrupt_zip(tmp_path: Path, scratch: Path):
     (tmp_path / "cut.zip").write_bytes(
         make_zip(tmp_path / "whole.zip", {"a.py": "x = 1\n"}).read_bytes()[:30]
@@ -213,6 +233,34 @@ def test_oversized_notebook_is_refused_before_reading(tmp_path: Path, scratch: P
 
 
 # --- student data that once raised in the grader or made it work without bound ----------------
+
+
+def test_notebook_with_more_cells_than_the_cap_is_refused_on_the_count(tmp_path: Path, scratch: Path):
+    path = write_notebook(tmp_path / "many.ipynb", [MODULE.read_text()] + [("markdown", "x")] * 5_000)
+    assert "5001 cells, more than the cap of 5000" in load_error(path, scratch)
+
+
+def test_outputs_and_cell_ids_nbformat_would_complain_of_cost_nothing_and_say_nothing(tmp_path: Path):
+    # Outputs that break the schema, duplicate and missing cell ids: none of it is the grader's to
+    # read, and nbformat's warnings about it must not reach the instructor's terminal.
+    cells = [
+        {"cell_type": "markdown", "id": "same", "metadata": {}, "source": "intro"},
+        {"cell_type": "code", "id": "same", "metadata": {}, "execution_count": None,
+         "outputs": [{"output_type": "no such type", "data": 7}], "source": MODULE.read_text()},
+        {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": "x = 1"},
+    ]
+    document = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
+    (tmp_path / "odd.ipynb").write_text(json.dumps(document), encoding="utf-8")
+    script = (
+        "import sys, tempfile; from pathlib import Path; from grader.submission import load; "
+        "b = load(Path(sys.argv[1]), Path(tempfile.mkdtemp())); "
+        "print(b.manifest.symbols['conv_forward_naive'].cell)"
+    )
+    odd = str(tmp_path / "odd.ipynb")
+    done = subprocess.run([sys.executable, "-c", script, odd], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2"  # the markdown cell still counts
+    assert done.stderr == ""
 
 
 def test_notebook_json_nested_100k_deep(tmp_path: Path, scratch: Path):
