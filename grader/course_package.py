@@ -67,17 +67,27 @@ def package_of(file: Path) -> Path:
 
 def looks_like_package(folder: Path) -> bool:
     """Cheaply, whether ``folder`` is a course package: it holds a course module by name
-    (``layers.py``, ``conv_layers.py``, ...) or a module, directly or in ``classifiers/``, whose text
-    defines one of the assignment's functions. Only the text is searched, never parsed."""
+    (``layers.py``, ``conv_layers.py``, ...), or it is a Python package (``__init__.py``) with a
+    module, directly or in ``classifiers/``, whose text defines one of the assignment's functions.
+    (A folder of modules that each define the assignment is a class's single-file submissions,
+    not a package.) Only the text is searched, never parsed."""
     try:
         if any((folder / name).is_file() for name in COURSE_FILE_NAMES):
             return True
+        if not (folder / "__init__.py").is_file():
+            return False
         files = [*folder.glob("*.py"), *(p for m in MODEL_FOLDERS for p in (folder / m).glob("*.py"))]
-        for file in sorted(files):
-            if file.is_file():
-                with file.open("rb") as f:
-                    if _DEFINES.search(f.read(_SNIFF_BYTES)):
-                        return True
     except OSError:
         return False
-    return False
+    return any(map(defines_assignment, sorted(files)))
+
+
+def defines_assignment(file: Path) -> bool:
+    """Cheaply, whether a module's text defines one of the assignment's functions."""
+    try:
+        if not file.is_file():
+            return False
+        with file.open("rb") as f:
+            return _DEFINES.search(f.read(_SNIFF_BYTES)) is not None
+    except OSError:
+        return False
