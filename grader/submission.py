@@ -324,9 +324,7 @@ class _Loader:
                     "the other assignments' packages were not read",
                     file=course.parent.relative_to(base).as_posix() if course != base else ".",
                 )
-            python = [
-                f for f in python if f.is_relative_to(home) and not any(map(f.is_relative_to, skipped))
-            ]
+            python = [f for f in python if f.is_relative_to(home) and not any(map(f.is_relative_to, skipped))]
             self.load_package(home, python, prefix)
             return Kind.package, None
         entries = sorted(p for p in base.iterdir() if self._usable(p) and not _undecodable(p.name))
