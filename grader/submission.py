@@ -1,9 +1,16 @@
 """Load whatever a student handed in and turn it into a Bundle the sandboxed worker can import.
 
-Accepted: a single ``.py`` module; a directory of modules, usually the course package
-(``cs231n/layers.py``, ``cs231n/layer_utils.py``, ``cs231n/classifiers/cnn.py`` and the starter
-files), possibly one or more folders down (``assignment2/cs231n/...``); a directory holding just one
-notebook or one zip (an LMS export); a Jupyter notebook; a ``.zip`` of any of these.
+Accepted: a single ``.py`` module; a directory of modules, usually the course package, possibly one
+or more folders down (``assignment2/cs231n/...``) or handed in as the package folder itself; a
+directory holding just one notebook or one zip (an LMS export); a Jupyter notebook; a ``.zip`` of
+any of these.
+
+The course package is found by what it defines, not by its name: the assignment is taught as ports
+that rename it (``cs231n/``, UMass ``cs682/``, UCLA ``nndl/`` with split ``conv_layers.py`` and
+``conv_layer_utils.py``, ``MS325/``, ``deeplearning/``, ``annp/``), so the folder whose modules define
+the assignment's functions (read from the syntax tree, ``grader.course_package``) is graded, kept
+under its own name so that its absolute ``from cs682.layers import *`` works, and a starter package
+beside it (UCLA's ``cs231n/``) is starter code.
 
 Nothing the student wrote runs here: files are read, parsed and copied. The Bundle's ``root`` is a
 fresh tree under ``scratch`` holding the student's Python files (starter files replaced by shims,
