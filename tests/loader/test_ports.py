@@ -19,7 +19,7 @@ import pytest
 from bundle_exercise import exercise, make_inputs
 from conftest import REPO, SUBMISSIONS, exercise_bundle
 
-from grader.batch import find_submissions, plan
+from grader.batch import find_submissions, is_submission_dir, plan
 from grader.report import read_report
 from grader.submission import REQUIRED_SYMBOLS, LoadError, load
 
@@ -238,3 +238,27 @@ def test_check_the_cs682_package_folder_itself_gives_full_marks(tmp_path: Path):
     assert {c["id"] for c in ran} >= {"conv_relu_pool.gradient", "initial_loss.reg", "cnn_gradient.no_reg"}
     assert [(c["id"], c["message"]) for c in ran if c["status"] != "passed"] == []
     assert report["score"] == sum(c["max_points"] for c in ran)
+
+
+def test_ucla_starter_in_utils_or_with_assignment1_layers_is_not_the_submission(tmp_path: Path):
+    """UCLA's starter kept in `utils/` beside `nndl/` (student folder, one submission), or a starter
+    `cs231n/` that also holds assignment 1's `layers.py`: `nndl/` is graded either way."""
+    student = tmp_path / "class" / "bruin"
+    shutil.copytree(PORTS / "nndl_split", student)
+    shutil.move(student / "cs231n", student / "utils")
+    assert [s for _, s in find_submissions([student.parent])] == [student]
+    bundle = load(student, tmp_path / "scratch")
+    assert {n: w and w.file for n, w in bundle.manifest.symbols.items()} == EXPECTED["nndl_split"]
+    # `from cs231n.fast_layers import *` in nndl/ still reaches the starter: the cs231n shims.
+    assert "cnngrade_starter" in (bundle.root / "cs231n" / "fast_layers.py").read_text()
+
+    other = tmp_path / "other"
+    shutil.copytree(PORTS / "nndl_split", other)
+    shutil.copy(PORTS / "nndl_split" / "nndl" / "layers.py", other / "cs231n" / "layers.py")
+    bundle = load(other, tmp_path / "scratch")
+    assert {n: w and w.file for n, w in bundle.manifest.symbols.items()} == EXPECTED["nndl_split"]
+
+
+def test_the_ports_folder_is_a_folder_of_submissions_each_one_submission():
+    assert not is_submission_dir(PORTS)
+    assert all(is_submission_dir(PORTS / name) for name in ("cs682", "relative_imports", "nndl_split"))
