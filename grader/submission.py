@@ -416,15 +416,15 @@ class _Loader:
                 named |= _self_imports(text, inside)
         is_package = (base / "__init__.py").is_file()
         # A zip's files were extracted into a folder of the grader's; its name means nothing.
-        extracted = base.parent == self.scratch
-        # Flat files saying `from cs231n.layers import *` stay flat: the cs231n shims lead there.
-        for name in (
-            *([] if extracted else [base.name]),
-            *sorted(named - {"cs231n"}),
-            *([Path(label).stem] if extracted else []),
-        ):
-            if name.isidentifier() and name not in _UNNAMEABLE and (name in named or is_package):
-                return base, name
+        own = Path(label).stem if base.parent == self.scratch else base.name
+        # `from cs682.layers ...`, or a package with only relative imports: its own name. Files that
+        # name another (a zip of the package's files, a Gradescope folder of a port's): that name.
+        # Flat files saying `from cs231n.layers import *` stay flat, as they always were: the
+        # cs231n shims lead there.
+        keep_own = own in named or (is_package and not named)
+        choice = own if keep_own else min(named - {"cs231n"}, default="")
+        if choice.isidentifier() and choice not in _UNNAMEABLE:
+            return base, choice
         return base, ""
 
     def _inside(self, link: Path) -> bool:

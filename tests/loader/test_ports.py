@@ -262,3 +262,15 @@ def test_ucla_starter_in_utils_or_with_assignment1_layers_is_not_the_submission(
 def test_the_ports_folder_is_a_folder_of_submissions_each_one_submission():
     assert not is_submission_dir(PORTS)
     assert all(is_submission_dir(PORTS / name) for name in ("cs682", "relative_imports", "nndl_split"))
+
+
+def test_flat_course_files_with_an_init_still_importing_cs231n_stay_flat(tmp_path: Path):
+    """A Gradescope upload of the edited files and an `__init__.py`, saying `from cs231n.layers
+    import *`: loaded flat as before (the cs231n shims lead to them), not under the folder's name."""
+    upload = tmp_path / "submission"
+    upload.mkdir()
+    for rel in ("__init__.py", "layers.py", "layer_utils.py", "classifiers/cnn.py"):
+        shutil.copy(PACKAGE / rel, upload / Path(rel).name)
+    bundle = load(upload, tmp_path / "scratch")
+    assert bundle.manifest.symbols["ThreeLayerConvNet"].module == "cnn"
+    assert None not in bundle.manifest.symbols.values()
