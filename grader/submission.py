@@ -402,10 +402,10 @@ class _Loader:
         """Where the bundle's tree starts, and the folder name the package files are put under.
         A package inside the upload keeps its place (``s1/cs682/layers.py`` becomes
         ``cs682/layers.py``), so its absolute ``from cs682.layers import *`` works. The package
-        handed in as the upload itself keeps its name too when it is a package (an
-        ``__init__.py``) or its modules import it by name; with no folder name to go by (a zip
-        of the package's files, or flat files importing ``cs682.layers``), the name its imports
-        use, else the zip's."""
+        handed in as the upload itself keeps its name too when its modules import it by that
+        name, or it is a package (an ``__init__.py``) with only relative imports; files that import
+        another name (a zip of the package's files, flat files importing ``cs682.layers``) go under
+        that name; flat files importing ``cs231n.layers`` stay flat (the cs231n shims lead there)."""
         if course != base:
             return course.parent, ""
         inside = {p.stem if p.suffix == ".py" else p.name for p in base.iterdir()}
