@@ -231,8 +231,8 @@ class _Loader:
         self.detail = detail
         self.upload = Path(os.path.realpath(scratch))  # the folder given; set by load()
         self.course_imports: list[str] = []  # a notebook's imports of the course package
-        # The graded course package's folder in the root ("cs682", "s1/nndl"; "." for the root
-        # itself), None when no folder of the upload defines the assignment.
+        # The graded course package's folder in the root ("cs682", "nndl"; "." when its files are
+        # at the root), None when no folder of the upload is a course package.
         self.package: str | None = None
         self.source_bytes = 0  # taken so far, against the limits' totals
         self.source_lines = 0
@@ -322,7 +322,7 @@ class _Loader:
                 home, prefix = self._home(course, base, python, label)
                 self.package = prefix or course.relative_to(home).as_posix()
                 skipped = others
-            if others and course is not None:
+            if course is not None and others:  # a whole course repository
                 rel = course.relative_to(base).as_posix()
                 package = rel if rel != "." else prefix or base.name
                 self.finding(
