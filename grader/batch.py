@@ -40,6 +40,7 @@ from pydantic import ValidationError
 
 from grader import __version__
 from grader.console import Progress, duration
+from grader.course_package import defines_assignment, looks_like_package
 from grader.data_cache import CacheError, dataset_label
 from grader.grade import GradeOptions, Listener, grade_submission, inputs_key
 from grader.outdir import known_names, name_submissions, read_state, report_stem, write_state
@@ -53,6 +54,8 @@ SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
 # Files that mark a folder as one submission (the course's package layout or a flat set of
 # modules) rather than a folder of submissions.
 SUBMISSION_MARKERS = ("cs231n", "layers.py", "cnn.py", "__init__.py")
+# How many folders down a folder's entries are searched for something to grade.
+_SEARCH_DEPTH = 4
 PR_SET_PDEATHSIG = 1
 
 
@@ -87,11 +90,39 @@ def _candidates(folder: Path) -> list[Path]:
 
 
 def is_submission_dir(folder: Path) -> bool:
-    """A folder in the course layout, or one holding a single module, notebook or zip, is one submission."""
-    if any((folder / marker).exists() for marker in SUBMISSION_MARKERS):
+    """Whether a folder is one submission rather than a folder of them: the course layout, a course
+    package of any name (found by content, `grader.course_package`), a student's folder holding
+    one such package beside notebooks or starter code (`s1/{cs682/, ConvolutionalNetworks.ipynb}`,
+    UCLA's `nndl/` with `cs231n/`), or a single module, notebook or zip."""
+    if any((folder / marker).exists() for marker in SUBMISSION_MARKERS) or looks_like_package(folder):
         return True
     entries = _candidates(folder)
-    return len(entries) == 1 and entries[0].is_file()
+    if len(entries) == 1 and entries[0].is_file():
+        return True
+    packages = [e for e in entries if e.is_dir() and looks_like_package(e)]
+    if len(packages) == 1:
+        # Anything else beside the package must be no submission of its own: notebooks, or
+        # folders and modules that define none of the assignment (starter code, data).
+        rest = [e for e in entries if e != packages[0]]
+        return all(e.suffix == ".ipynb" or not _holds_work(e) for e in rest)
+    return False
+
+
+def _holds_work(entry: Path, depth: int = 0) -> bool:
+    """Whether an entry beside a package is someone's work: a notebook, a zip, a module that
+    defines the assignment, or a folder holding one of these a few folders down."""
+    if entry.is_file():
+        return entry.suffix != ".py" or defines_assignment(entry)
+    if looks_like_package(entry):
+        return True
+    return depth < _SEARCH_DEPTH and any(_holds_work(e, depth + 1) for e in _candidates(entry))
+
+
+def _holds_anything(entry: Path, depth: int = 0) -> bool:
+    """Whether an entry holds a module, notebook or zip at all, a few folders down."""
+    if entry.is_file():
+        return True
+    return depth >= _SEARCH_DEPTH or any(_holds_anything(e, depth + 1) for e in _candidates(entry))
 
 
 def _expand(folder: Path) -> list[Path]:
@@ -99,7 +130,10 @@ def _expand(folder: Path) -> list[Path]:
     (a class sorted into sections, or the examples sorted into buggy/ and hostile/)."""
     found = []
     for entry in _candidates(folder):
-        found += [entry] if entry.is_file() or is_submission_dir(entry) else _expand(entry)
+        # A folder in a class holding nothing at all is a student who handed in nothing: one
+        # submission, whose report says so (the load fails with one line), not none.
+        one = entry.is_file() or is_submission_dir(entry) or not _holds_anything(entry)
+        found += [entry] if one else _expand(entry)
     return found
 
 

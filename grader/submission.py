@@ -1,9 +1,16 @@
 """Load whatever a student handed in and turn it into a Bundle the sandboxed worker can import.
 
-Accepted: a single ``.py`` module; a directory of modules, usually the course package
-(``cs231n/layers.py``, ``cs231n/layer_utils.py``, ``cs231n/classifiers/cnn.py`` and the starter
-files), possibly one or more folders down (``assignment2/cs231n/...``); a directory holding just one
-notebook or one zip (an LMS export); a Jupyter notebook; a ``.zip`` of any of these.
+Accepted: a single ``.py`` module; a directory of modules, usually the course package, possibly one
+or more folders down (``assignment2/cs231n/...``) or handed in as the package folder itself; a
+directory holding just one notebook or one zip (an LMS export); a Jupyter notebook; a ``.zip`` of
+any of these.
+
+The course package is found by what it defines, not by its name: the assignment is taught as ports
+that rename it (``cs231n/``, UMass ``cs682/``, UCLA ``nndl/`` with split ``conv_layers.py`` and
+``conv_layer_utils.py``, ``MS325/``, ``deeplearning/``, ``annp/``), so the folder whose modules define
+the assignment's functions (read from the syntax tree, ``grader.course_package``) is graded, kept
+under its own name so that its absolute ``from cs682.layers import *`` works, and a starter package
+beside it (UCLA's ``cs231n/``) is starter code.
 
 Nothing the student wrote runs here: files are read, parsed and copied. The Bundle's ``root`` is a
 fresh tree under ``scratch`` holding the student's Python files (starter files replaced by shims,
@@ -30,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from grader import integrity, old_numpy, python2
 from grader.archive import DEFAULT_LIMITS, ArchiveLimits, extract_zip, is_junk
+from grader.course_package import defined_symbols, package_of
 from grader.load_error import LoadError
 from grader.notebook import (
     UNPARSABLE,
@@ -77,16 +85,27 @@ OWN_FAST_SYMBOLS = (
     "max_pool_forward_fast",
     "max_pool_backward_fast",
 )
-# The course module each symbol belongs in; preferred when a name is defined in several files.
-_HOME = {"ThreeLayerConvNet": "cnn"} | {
-    s: ("layer_utils" if s.startswith("conv_relu") else "layers") for s in REQUIRED_SYMBOLS[:-1]
+# The course modules each symbol belongs in, best first (UCLA's port splits the conv layers out into
+# conv_layers.py and conv_layer_utils.py); preferred when a name is defined in several files.
+_HOME: dict[str, tuple[str, ...]] = {"ThreeLayerConvNet": ("cnn",)} | {
+    s: (
+        ("layer_utils", "conv_layer_utils")
+        if s.startswith(("affine_relu", "conv_relu"))
+        else ("conv_layers", "layers")
+        if s.startswith(("conv_", "max_pool_"))
+        else ("layers", "conv_layers")
+    )
+    for s in REQUIRED_SYMBOLS[:-1]
 }
 NOTEBOOK_MODULE = "submission_nb"
 # Names a single submitted module must not take in the tree: it would shadow what the worker imports.
 _RESERVED = frozenset({"numpy", PACKAGE, "cs231n", NOTEBOOK_MODULE}) | sys.stdlib_module_names
 _MAX_DESCENT = 5
 # A directory holding one of these is a course directory and gets shims for missing starter files.
-_COURSE_FILES = ("layers.py", "layer_utils.py")
+# (UCLA's port splits the conv layers into conv_layers.py and conv_layer_utils.py.)
+_COURSE_FILES = ("layers.py", "layer_utils.py", "conv_layers.py", "conv_layer_utils.py")
+# Names a package handed in as itself cannot keep in the tree: they are the grader's own.
+_UNNAMEABLE = frozenset({"numpy", PACKAGE, NOTEBOOK_MODULE})
 
 
 class Kind(StrEnum):
@@ -212,6 +231,9 @@ class _Loader:
         self.detail = detail
         self.upload = Path(os.path.realpath(scratch))  # the folder given; set by load()
         self.course_imports: list[str] = []  # a notebook's imports of the course package
+        # The graded course package's folder in the root ("cs682", "nndl"; "." when its files are
+        # at the root), None when no folder of the upload is a course package.
+        self.package: str | None = None
         self.source_bytes = 0  # taken so far, against the limits' totals
         self.source_lines = 0
 
@@ -294,21 +316,23 @@ class _Loader:
         base = self._descend(path)
         python = self._python_files(base)
         if python:
-            course, *others = self._course_packages(python) or [base]
-            if others:
+            home, prefix, skipped = base, "", []
+            course, *others = self._course_packages(python, base) or [None]
+            if course is not None:
+                home, prefix = self._home(course, base, python, label)
+                self.package = prefix or course.relative_to(home).as_posix()
+                skipped = others
+            if course is not None and others:  # a whole course repository
                 rel = course.relative_to(base).as_posix()
-                package = "cs231n" if rel == "." else f"{rel}/cs231n"
+                package = rel if rel != "." else prefix or base.name
                 self.finding(
                     "course_folder",
                     f"graded {package}, the course package with the convolutional network; "
                     "the other assignments' packages were not read",
-                    file=rel,
+                    file=course.parent.relative_to(base).as_posix() if course != base else ".",
                 )
-            skipped = [other / "cs231n" for other in others]
-            python = [
-                f for f in python if f.is_relative_to(course) and not any(map(f.is_relative_to, skipped))
-            ]
-            self.load_package(course, python)
+            python = [f for f in python if f.is_relative_to(home) and not any(map(f.is_relative_to, skipped))]
+            self.load_package(home, python, prefix)
             return Kind.package, None
         entries = sorted(p for p in base.iterdir() if self._usable(p) and not _undecodable(p.name))
         notebooks = [p for p in entries if p.suffix.lower() == ".ipynb" and p.is_file()]
@@ -323,22 +347,85 @@ class _Loader:
             )
         raise LoadError(f"{label}: no Python files, notebook or zip to grade in it")
 
-    @staticmethod
-    def _course_packages(files: list[Path]) -> list[Path]:
-        """Folders holding a course package ``cs231n/`` (with a ``layers.py``), best first. A whole
-        repository has one per assignment (``assignment1/cs231n``, ``assignment2/cs231n``, ...),
-        and their code imports ``cs231n.layers`` absolutely, so only one may be graded, and it
-        must sit at the bundle's top: the one with the ConvNet (``classifiers/cnn.py``), else
-        the one with the conv layers, else the shallowest."""
-        layers = [f for f in files if f.name == "layers.py" and f.parent.name == "cs231n"]
-        homes = sorted({f.parent.parent for f in layers})
+    def _source(self, file: Path) -> str | None:
+        """A file's text for the package search; None when it is over the per-file cap (it is
+        never parsed; ``add_python`` reports it)."""
+        try:
+            if file.stat().st_size > self.limits.max_file_bytes:
+                return None
+            return file.read_bytes().decode("utf-8", "replace")
+        except OSError:
+            return None
 
-        def rank(home: Path) -> tuple[bool, bool, int]:
-            layers = (home / "cs231n" / "layers.py").read_bytes()
-            has_cnn = (home / "cs231n" / "classifiers" / "cnn.py").is_file()
-            return has_cnn, b"def conv_forward_naive" in layers, -len(home.parts)
+    def _course_packages(self, files: list[Path], base: Path) -> list[Path]:
+        """The course packages under ``base``, best first, found by what they define, not by their
+        name: a folder (the parent of ``classifiers/``) whose modules define one of the assignment's
+        functions; failing that, one holding ``layers.py``/``conv_layers.py`` (a package that is
+        all stubs still is the student's). A folder inside another such folder is part of it. A
+        whole repository has one per assignment (``assignment1/cs231n``, ``assignment2/cs682``,
+        ...) whose modules import their package by name, so only one is graded: the one with the
+        ConvNet, else with the conv layers, else with the most of the assignment, else the
+        shallowest. A starter package beside the student's (UCLA's ``cs231n/`` next to ``nndl/``)
+        defines none of it and stays in as starter code."""
+        defines: dict[Path, set[str]] = {}
+        for file in files:
+            text = self._source(file)
+            if text is not None:
+                found = defined_symbols(text)
+                if found:
+                    defines.setdefault(package_of(file), set()).update(found)
+        if not defines:
+            named = [f for f in files if f.name in ("layers.py", "conv_layers.py")]
+            defines = {package_of(f): set() for f in named}
+        # A folder no import can name ("old version/") is no package; its files stay in as they are.
+        folders = [
+            d
+            for d in defines
+            if d.is_relative_to(base) and all(p.isidentifier() for p in d.relative_to(base).parts)
+        ]
+        tops = [d for d in folders if not any(d != o and d.is_relative_to(o) for o in folders)]
+        merged = {t: set().union(*(defines[d] for d in folders if d.is_relative_to(t))) for t in tops}
 
-        return sorted(homes, key=rank, reverse=True)
+        def rank(folder: Path) -> tuple[bool, bool, int, int, str]:
+            symbols = merged[folder]
+            return (
+                "ThreeLayerConvNet" in symbols,
+                "conv_forward_naive" in symbols,
+                len(symbols),
+                -len(folder.parts),
+                str(folder),
+            )
+
+        return sorted(tops, key=rank, reverse=True)
+
+    def _home(self, course: Path, base: Path, files: list[Path], label: str) -> tuple[Path, str]:
+        """Where the bundle's tree starts, and the folder name the package files are put under.
+        A package inside the upload keeps its place (``s1/cs682/layers.py`` becomes
+        ``cs682/layers.py``), so its absolute ``from cs682.layers import *`` works. The package
+        handed in as the upload itself keeps its name too when its modules import it by that
+        name, or it is a package (an ``__init__.py``) with only relative imports; files that import
+        another name (a zip of the package's files, flat files importing ``cs682.layers``) go under
+        that name; flat files importing ``cs231n.layers`` stay flat (the cs231n shims lead there)."""
+        if course != base:
+            return course.parent, ""
+        inside = {p.stem if p.suffix == ".py" else p.name for p in base.iterdir()}
+        named: set[str] = set()
+        for file in files:
+            text = self._source(file) if file.is_relative_to(base) else None
+            if text is not None:
+                named |= _self_imports(text, inside)
+        is_package = (base / "__init__.py").is_file()
+        # A zip's files were extracted into a folder of the grader's; its name means nothing.
+        own = Path(label).stem if base.parent == self.scratch else base.name
+        # `from cs682.layers ...`, or a package with only relative imports: its own name. Files that
+        # name another (a zip of the package's files, a Gradescope folder of a port's): that name.
+        # Flat files saying `from cs231n.layers import *` stay flat, as they always were: the
+        # cs231n shims lead there.
+        keep_own = own in named or (is_package and not named)
+        choice = own if keep_own else min(named - {"cs231n"}, default="")
+        if choice.isidentifier() and choice not in _UNNAMEABLE:
+            return base, choice
+        return base, ""
 
     def _inside(self, link: Path) -> bool:
         """Whether a symbolic link's final target lies inside the upload (never followed outside)."""
@@ -424,9 +511,12 @@ class _Loader:
         where = "outside the submission" if os.path.exists(link) else "broken or in a loop"
         self.finding("symlink_skipped", f"{rel} -> {target}: a symbolic link {where}, not followed", file=rel)
 
-    def load_package(self, base: Path, files: list[Path]) -> None:
+    def load_package(self, base: Path, files: list[Path], prefix: str = "") -> None:
+        """Copy the files under ``base`` into the root (under ``prefix/`` when given: the package
+        handed in as itself keeps its name), shimming starter files and supplying missing ones."""
         for file in files:
             rel = file.relative_to(base).as_posix()
+            rel = f"{prefix}/{rel}" if prefix else rel
             data = file.read_bytes()
             starter = file.stem in self.starter_modules
             self.manifest.files.append(
@@ -443,6 +533,12 @@ class _Loader:
             for f in self.manifest.files
             if f.path.rsplit("/", 1)[-1] in _COURSE_FILES
         }
+        if self.package not in (None, "."):
+            course_dirs.add(self.root / self.package)  # `from cs682.fast_layers import *`
+        if (self.root / "cs231n").is_dir():
+            # The course's own starter package beside a port's (UCLA's `cs231n/` next to `nndl/`):
+            # whatever starter module it lacks, `from cs231n.fast_layers import *` still works.
+            course_dirs.add(self.root / "cs231n")
         for directory in course_dirs:
             add_missing_starter(directory, self.starter_modules)
         if not (self.root / "cs231n").exists():
@@ -598,6 +694,15 @@ class _Loader:
 
     # --- symbols -----------------------------------------------------------------------
 
+    def preference(self, name: str, rel: str) -> tuple[bool, int]:
+        """How fit a file is to hold ``name``, lower is better: the graded package's own files
+        first (not a starter package beside it), then the course module the symbol belongs in
+        (``_HOME``); ties go to the first in path order."""
+        outside = self.package not in (None, ".") and not rel.startswith(f"{self.package}/")
+        homes = _HOME.get(name, ())
+        stem = rel.rsplit("/", 1)[-1].removesuffix(".py")
+        return outside, homes.index(stem) if stem in homes else len(homes)
+
     def resolve_symbols(self, required: Sequence[str], optional: Sequence[str]) -> None:
         for name, rel, line in self.unimportable:
             if name in required or name in optional:
@@ -613,8 +718,7 @@ class _Loader:
                 if name in required:
                     symbols[name] = None
                 continue
-            home = [c for c in found if c[1].rsplit("/", 1)[-1] == f"{_HOME.get(name)}.py"]
-            module, file, _ = (home or found)[0]
+            module, file, _ = min(found, key=lambda c, name=name: self.preference(name, c[1]))
             # Within one file the last definition is the one an import sees.
             line = max(n for _, f, n in found if f == file)
             symbols[name] = SymbolLocation(module=module, file=file, line=line)
@@ -626,6 +730,28 @@ class _Loader:
                     file=file,
                     line=line,
                 )
+
+
+def _self_imports(text: str, inside: set[str]) -> set[str]:
+    """The names a package's module imports it by: ``X`` of every absolute ``from X.layers import``,
+    ``import X.layers`` or ``from X import layers`` where ``layers`` is a module or folder of the
+    package (``inside``). A file that does not parse names nothing."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            head, _, rest = node.module.partition(".")
+            if rest.split(".")[0] in inside or (not rest and any(a.name in inside for a in node.names)):
+                names.add(head)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                head, _, rest = alias.name.partition(".")
+                if rest.split(".")[0] in inside:
+                    names.add(head)
+    return names
 
 
 def _top_level_names(node: ast.stmt) -> list[str]:

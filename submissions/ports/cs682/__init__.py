@@ -1,0 +1,1 @@
+"""COMPSCI 682, assignment 2."""
