@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.exporters.common import Unreadable, passed
+from grader.late import POINTS_DIGITS
 from grader.report import Report
 from grader.text import may_be_formula, one_line
 
@@ -63,7 +64,10 @@ class Item:
 def point_biserial(passes: Sequence[int], rest: Sequence[float]) -> float | None:
     """Pearson's correlation of 0/1 `passes` with `rest`; None when either does not vary."""
     n = len(passes)
-    # Compared as given, not through the variance, which rounding can leave a hair above 0.
+    # Points to the gradebook's precision: a rest that differs only by float noise (0.1 + 0.2 against
+    # 0.3) is flat, not a perfect correlation. Flatness is judged on the values, not the variance,
+    # which rounding can leave a hair above 0.
+    rest = [round(y, POINTS_DIGITS) for y in rest]
     if n < 2 or len(set(passes)) < 2 or len(set(rest)) < 2:
         return None
     mean_x, mean_y = sum(passes) / n, math.fsum(rest) / n
