@@ -32,8 +32,10 @@ if TYPE_CHECKING:
 # A link to the repository's rubrics/convnet.toml, so a wheel carries the default rubric too.
 DEFAULT_RUBRIC = Path(__file__).parent / "rubrics" / "convnet.toml"
 SECRET_ENV = "CNNGRADE_SECRET"
-FORMATS = ("gradescope", "junit", "csv", "html")
-TIMED_FORMATS = ("csv", "html")  # the gradebook and the class overview show submission times and lateness
+FORMATS = ("gradescope", "junit", "csv", "html", "canvas", "moodle", "items")
+LMS_FORMATS = ("canvas", "moodle")  # grade files an LMS imports: one row per roster student
+# the gradebook, the class overview and the LMS files show submission times and lateness
+TIMED_FORMATS = ("csv", "html", *LMS_FORMATS)
 
 
 class UserError(Exception):
@@ -185,7 +187,16 @@ def build_parser() -> argparse.ArgumentParser:
         "export/submission_metadata.yml\n"
         "  cnngrade report reports --format html --rubric late.toml --roster roster.csv "
         "--deadline 2026-12-04T23:59+01:00\n"
-        "  cnngrade report /tmp/report.json --format gradescope --to /autograder/results/results.json",
+        "  cnngrade report /tmp/report.json --format gradescope --to /autograder/results/results.json\n"
+        "  cnngrade report reports --format canvas --roster roster.csv --assignment-id 4711 --to canvas.csv\n"
+        "  cnngrade report reports --format moodle --roster roster.csv --to moodle.csv\n"
+        "  cnngrade report reports --format items --to items.csv            # item analysis per check\n\n"
+        "roster columns (one row per student; 'submission' is the name in the reports):\n"
+        "  canvas: student (or name), canvas_id, sis_user_id, sis_login_id (one of the three ids at least),\n"
+        "          section\n"
+        "  moodle: participant_id (the number in 'Participant 123' of Moodle's grading worksheet),\n"
+        "          full_name (or name), email\n"
+        "  csv, html, canvas, moodle: submitted_at (ISO 8601 with a timezone) for the late policy",
     )
     report.add_argument("reports", type=Path, metavar="DIR", help="folder of reports (or one report file)")
     report.add_argument("--format", required=True, choices=FORMATS, help="output format (required)")
@@ -194,32 +205,36 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="PATH",
         help="output file or folder (default: results.json for one Gradescope report, else gradescope/; "
-        "junit.xml; grades.csv; html/)",
+        "junit.xml; grades.csv; html/; grades.csv for canvas and moodle; items.csv)",
     )
     report.add_argument(
         "--roster",
         type=Path,
         metavar="CSV",
         help="csv: a CSV with a 'submission' column and any others (student id, email) to add to each row; "
-        "csv, html: its 'submitted_at' column (ISO 8601 with a timezone) gives submission times",
+        "canvas, moodle (required): the students and their LMS ids (columns below); "
+        "csv, html, canvas, moodle: its 'submitted_at' column (ISO 8601 with a timezone) gives "
+        "submission times",
     )
     report.add_argument(
         "--submission-times",
         type=Path,
         metavar="YML",
-        help="csv, html: submission times (and submitters) from a Gradescope export's "
+        help="csv, html, canvas, moodle: submission times (and submitters) from a Gradescope export's "
         "submission_metadata.yml",
     )
     report.add_argument(
         "--rubric",
         type=Path,
         metavar="TOML",
-        help="csv, html: apply this rubric's late policy, its [late] table (default: no late policy)",
+        help="csv, html, canvas, moodle: apply this rubric's late policy, its [late] table "
+        "(default: no late policy)",
     )
     report.add_argument(
         "--deadline",
         metavar="TIME",
-        help="csv, html: this deadline (ISO 8601 with a timezone) instead of the rubric's [late] deadline",
+        help="csv, html, canvas, moodle: this deadline (ISO 8601 with a timezone) instead of the rubric's "
+        "[late] deadline",
     )
     report.add_argument(
         "--similarity",
@@ -227,6 +242,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="csv: add a 'similarity' column, html: list the flags and link the page, "
         "from a 'cnngrade similarity --out DIR' folder",
+    )
+    report.add_argument(
+        "--assignment-id",
+        metavar="ID",
+        help="canvas (required): the assignment's Canvas id, the number after /assignments/ in its URL",
+    )
+    report.add_argument(
+        "--assignment-title",
+        metavar="TITLE",
+        help="canvas: the assignment's name in the column header 'TITLE (ID)' (default: the rubric's id)",
+    )
+    report.add_argument(
+        "--missing-as-zero",
+        action="store_true",
+        help="canvas, moodle: a roster student without a report gets 0 (default: an empty cell, "
+        "which leaves the LMS's grade as it is)",
     )
 
     similarity = _command(
@@ -526,14 +557,23 @@ def _report(args: argparse.Namespace) -> int:
     from grader.gradescope_export import MetadataError, read_submission_metadata
     from grader.late import submitted_at
 
-    for option in ("roster", "similarity", "submission_times", "rubric", "deadline"):
-        formats = ("csv", "html") if option == "similarity" else TIMED_FORMATS
-        if getattr(args, option) is not None and args.format not in formats:
-            where = " and ".join(formats) + (" formats have" if len(formats) > 1 else " format has")
+    only = {"similarity": ("csv", "html"), "assignment_id": ("canvas",), "assignment_title": ("canvas",)}
+    for option in ("roster", "similarity", "submission_times", "rubric", "deadline", "assignment_id",
+                   "assignment_title", "missing_as_zero"):  # fmt: skip
+        formats = only.get(option, LMS_FORMATS if option == "missing_as_zero" else TIMED_FORMATS)
+        if getattr(args, option) not in (None, False) and args.format not in formats:
+            listed = ", ".join(formats[:-1]) + " and " + formats[-1] if len(formats) > 1 else formats[0]
+            where = listed + (" formats have" if len(formats) > 1 else " format has")
             raise UserError(f"--{option.replace('_', '-')}: only the {where} a place for it")
+    if args.format in LMS_FORMATS and args.roster is None:
+        columns = "canvas_id, sis_user_id or sis_login_id" if args.format == "canvas" else "participant_id"
+        raise UserError(f"--format {args.format} needs --roster CSV: the students and their {columns}")
+    if args.format == "canvas" and not (args.assignment_id or "").strip():
+        raise UserError("--format canvas needs --assignment-id ID: the number after /assignments/ in its URL")
     try:
         reports, unreadable = load_reports(args.reports)
         roster = read_roster(args.roster) if args.roster is not None else None
+        students = list(roster or {})  # the roster file's own rows, before metadata adds any
         if args.submission_times is not None:
             roster = with_defaults(roster or {}, read_submission_metadata(args.submission_times))
         if args.similarity is not None and args.format == "csv":
@@ -560,12 +600,19 @@ def _report(args: argparse.Namespace) -> int:
         extra["late"] = late
     if args.similarity is not None and args.format == "html":
         extra["similarity"] = args.similarity
+    lms_warnings: list[str] = []
+    if args.format in LMS_FORMATS:
+        extra.update(students=students, missing_as_zero=args.missing_as_zero, warnings=lms_warnings)
+    if args.format == "canvas":
+        extra.update(assignment_id=args.assignment_id, assignment_title=args.assignment_title or "")
     try:
         written = exporter(args.format)(reports, target, unreadable=unreadable, **extra)
     except OSError as e:
         raise UserError(f"cannot write {target}: {e.strerror or e}") from None
     except ExportError as e:
         raise UserError(str(e)) from None
+    for warning in lms_warnings:
+        _warn(warning)
     for name in extra.get("roster", {}).keys() - {r.submission.name.lower() for r in reports}:
         _warn(f"roster: no report for {name!r}")
     more = f" and {len(written) - 1} more" if len(written) > 1 else ""

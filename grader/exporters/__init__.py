@@ -1,8 +1,9 @@
 """Exporters render reports for the places people read them.
 
-Each module has `export(reports, to, *, unreadable=()) -> list[Path]` (`unreadable`: files that
-are not reports, which the output names where the format has a place for them); FORMATS names
-them for the command line.
+Each format has `export(reports, to, *, unreadable=()) -> list[Path]` (`unreadable`: files that
+are not reports, which the output names where the format has a place for them): the module's
+`export`, or the function named after a colon (`lms:export_canvas`); FORMATS names them for the
+command line.
 They are imported on demand so `cnngrade check` does not pay for matplotlib.
 """
 
@@ -18,12 +19,16 @@ FORMATS = {
     "junit": ("junit", Path("junit.xml")),
     "csv": ("gradebook", Path("grades.csv")),
     "html": ("html", Path("html")),
+    "canvas": ("lms:export_canvas", Path("grades.csv")),
+    "moodle": ("lms:export_moodle", Path("grades.csv")),
+    "items": ("items", Path("items.csv")),
 }
 
 
 def exporter(fmt: str) -> Callable[..., list[Path]]:
     """`export(reports, to, *, unreadable=())` of the format's module."""
-    return importlib.import_module(f"grader.exporters.{FORMATS[fmt][0]}").export
+    module, _, function = FORMATS[fmt][0].partition(":")
+    return getattr(importlib.import_module(f"grader.exporters.{module}"), function or "export")
 
 
 def default_target(fmt: str, count: int) -> Path:

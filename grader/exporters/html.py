@@ -34,6 +34,7 @@ from grader.exporters.common import (
     unique_stems,
     where,
 )
+from grader.exporters.items import Item, item_analysis
 from grader.late import Lateness, assess_reports
 from grader.report import CheckResult, Report, Series
 from grader.rubric import LatePolicy
@@ -355,6 +356,8 @@ def index_page(
         )
         or "<tr><td colspan='3'>No hints: no known bug was recognised.</td></tr>"
     )
+    items = "\n".join(map(_item_row, item_analysis(reports)))
+    items = items or "<tr><td colspan='5'>No graded submissions.</td></tr>"
     late_head = "<th class='num'>Days late</th><th class='num'>Final score</th>" if standing else ""
     submissions = "\n".join(
         f"<tr><td><a href='{escape(page)}'>{_line(r.submission.name)}</a></td>"
@@ -377,10 +380,22 @@ def index_page(
         histogram=histogram_png(scores, max_score),
         pass_rates=pass_rates,
         hints=hint_rows,
+        items=items,
         late_head=late_head,
         submissions=submissions,
         unreadable=skipped,
         similarity=similarity,
+    )
+
+
+def _item_row(item: Item) -> str:
+    """A check's row of the item analysis: an undefined discrimination is an empty cell and a note."""
+    r = "" if item.discrimination is None else f"{item.discrimination:.2f}"
+    hint = f"{_line(item.common_hint)} ({item.common_hint_count})" if item.common_hint else ""
+    return (
+        f"<tr><td>{_line(item.title)} <code>{_line(item.id)}</code></td>"
+        f"<td class='num'>{item.passed} / {item.students}</td><td class='num'>{r}</td>"
+        f"<td>{escape(item.note)}</td><td>{hint}</td></tr>"
     )
 
 

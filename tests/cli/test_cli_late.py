@@ -235,7 +235,10 @@ def test_the_class_overview_shows_days_late_and_the_final_score(cnngrade, folder
     [
         (["--format", "csv", "--deadline", "2026-11-29T00:00Z"], ["--deadline", "--rubric FILE"]),
         (["--format", "csv", "--rubric", str(CONVNET)], ["has no [late] table"]),
-        (["--format", "junit", "--submission-times", "x.yml"], ["--submission-times", "csv and html"]),
+        (
+            ["--format", "junit", "--submission-times", "x.yml"],
+            ["--submission-times", "csv, html, canvas and moodle"],
+        ),
         (["--format", "csv", "--submission-times", "/nowhere/submission_metadata.yml"], ["cannot read"]),
     ],
 )
