@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from bundle_exercise import exercise, make_inputs
-from conftest import SUBMISSIONS, exercise_bundle, write_notebook
+from loader_support import SUBMISSIONS, exercise_bundle, write_notebook
 from test_examples import reference_get
 
 from grader.submission import REQUIRED_SYMBOLS, LoadError, load

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from bundle_exercise import exercise, make_inputs
-from conftest import SUBMISSIONS, exercise_bundle, run_in_root
+from loader_support import SUBMISSIONS, exercise_bundle, run_in_root
 
 from grader.submission import REQUIRED_SYMBOLS, load
 

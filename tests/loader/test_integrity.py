@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SUBMISSIONS
+from loader_support import SUBMISSIONS
 
 from grader.integrity import END, SKELETON_DIR, START, compare
 from grader.submission import load

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SUBMISSIONS, make_zip, run_in_root, tree_members, write_notebook
+from loader_support import SUBMISSIONS, make_zip, run_in_root, tree_members, write_notebook
 
 from grader.submission import REQUIRED_SYMBOLS, Kind, LoadError, load
 

@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import SUBMISSIONS, make_zip, run_in_root, snapshot, tree_members, write_notebook
+from loader_support import SUBMISSIONS, make_zip, run_in_root, snapshot, tree_members, write_notebook
 
 from grader.archive import ArchiveLimits
 from grader.submission import LoadError, load

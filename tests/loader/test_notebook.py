@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
-from conftest import run_in_root, write_notebook
+from loader_support import run_in_root, write_notebook
 
 from grader.submission import Kind, load
 

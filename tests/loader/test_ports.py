@@ -17,7 +17,7 @@ import nbformat
 import numpy as np
 import pytest
 from bundle_exercise import exercise, make_inputs
-from conftest import REPO, SUBMISSIONS, exercise_bundle
+from loader_support import REPO, SUBMISSIONS, exercise_bundle
 
 from grader.batch import find_submissions, is_submission_dir, plan
 from grader.report import read_report

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SUBMISSIONS, run_in_root
+from loader_support import SUBMISSIONS, run_in_root
 
 from grader.starter import COPIED_MODULES, PACKAGE, REFERENCE_DIR
 from grader.submission import load
