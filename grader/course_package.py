@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 # What only the assignment defines: a folder whose modules define one of these is its package.
@@ -38,24 +39,39 @@ _DEFINES = re.compile(
 )
 
 
-def defined_symbols(text: str) -> set[str]:
-    """The assignment's symbols a module's source defines at its top level (inside module-level
-    if/try blocks too). A file that does not parse is read line by line instead, so a syntax error
-    elsewhere in ``layers.py`` does not hide which folder is the package."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {m.decode() for m in _DEFINES.findall(text.encode("utf-8", "replace"))}
-    found: set[str] = set()
-    todo = list(tree.body)
+def module_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements a module runs when imported, in source order, looking into module-level
+    ``if``/``try`` blocks: ``try: from numba import jit`` / ``except ImportError: def jit(f)`` still
+    defines ``jit`` at the top level."""
+    todo = list(reversed(body))  # a stack, not recursion: an upload may nest a thousand `if`s
     while todo:
         node = todo.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            found.add(node.name)
-        elif isinstance(node, ast.If | ast.Try):
-            todo += node.body + node.orelse
-            if isinstance(node, ast.Try):
-                todo += [child for handler in node.handlers for child in handler.body]
+        if isinstance(node, ast.If | ast.Try):
+            handlers = [s for h in node.handlers for s in h.body] if isinstance(node, ast.Try) else []
+            finals = node.finalbody if isinstance(node, ast.Try) else []
+            todo += reversed([*node.body, *handlers, *node.orelse, *finals])
+        else:
+            yield node
+
+
+def bound_names(node: ast.stmt) -> list[str]:
+    """The names a module-level statement binds: a def's or class's, or plain assignment targets."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [node.name]
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return [t.id for t in targets if isinstance(t, ast.Name)]
+    return []
+
+
+def defined_symbols(tree: ast.Module | None, text: str) -> set[str]:
+    """The assignment's symbols a module defines (by ``def`` or ``class``) at its top level. A file
+    that did not parse (``tree`` None) is read line by line instead, so a syntax error elsewhere in
+    ``layers.py`` does not hide which folder is the package."""
+    if tree is None:
+        return {m.decode() for m in _DEFINES.findall(text.encode("utf-8", "replace"))}
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    found = {n.name for n in module_statements(tree.body) if isinstance(n, definitions)}
     return found & set(ASSIGNMENT_SYMBOLS)
 
 

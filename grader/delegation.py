@@ -16,6 +16,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.course_package import bound_names, module_statements
 from grader.report import Finding
 from grader.submission import SymbolLocation
 from reference import fast_layers
@@ -103,23 +104,12 @@ def _read_modules(root: Path) -> dict[str, _Module]:
 def _top_level(tree: ast.Module) -> tuple[dict[str, ast.AST], dict[str, str]]:
     definitions: dict[str, ast.AST] = {}
     aliases: dict[str, str] = {}
-    statements = list(tree.body)
-    while statements:
-        node = statements.pop(0)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            definitions[node.name] = node
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    definitions[target.id] = node
-        elif isinstance(node, ast.ImportFrom):
+    for node in module_statements(tree.body):
+        definitions.update(dict.fromkeys(bound_names(node), node))
+        if isinstance(node, ast.ImportFrom):
             for alias in node.names:
                 if alias.name in STARTER_FAST:
                     aliases[alias.asname or alias.name] = alias.name
-        elif isinstance(node, ast.If | ast.Try):  # definitions guarded by `if`/`try` still count
-            statements += node.body + node.orelse
-            statements += [s for h in getattr(node, "handlers", []) for s in h.body]
     return definitions, aliases
 
 

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from grader import integrity, old_numpy, python2
 from grader.archive import DEFAULT_LIMITS, ArchiveLimits, extract_zip, is_junk
-from grader.course_package import defined_symbols, package_of
+from grader.course_package import bound_names, defined_symbols, module_statements, package_of
 from grader.load_error import LoadError
 from grader.notebook import (
     UNPARSABLE,
@@ -236,6 +236,9 @@ class _Loader:
         self.package: str | None = None
         self.source_bytes = 0  # taken so far, against the limits' totals
         self.source_lines = 0
+        # source text -> its syntax tree, or why it does not parse: the package search reads the
+        # files before they are added, and each is parsed once.
+        self.trees: dict[str, ast.Module | Exception] = {}
 
     def finding(self, kind: str, message: str, file: str | None = None, line: int | None = None) -> None:
         self.manifest.findings.append(Finding(kind=kind, file=file, line=line, message=message))
@@ -357,6 +360,24 @@ class _Loader:
         except OSError:
             return None
 
+    def parse(self, text: str) -> ast.Module:
+        """``text``'s syntax tree; raises what ``ast.parse`` raises (``UNPARSABLE``)."""
+        if text not in self.trees:
+            try:
+                self.trees[text] = ast.parse(text)
+            except UNPARSABLE as exc:
+                self.trees[text] = exc
+        found = self.trees[text]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def _tree(self, text: str) -> ast.Module | None:
+        try:
+            return self.parse(text)
+        except UNPARSABLE:
+            return None
+
     def _course_packages(self, files: list[Path], base: Path) -> list[Path]:
         """The course packages under ``base``, best first, found by what they define, not by their
         name: a folder (the parent of ``classifiers/``) whose modules define one of the assignment's
@@ -371,7 +392,7 @@ class _Loader:
         for file in files:
             text = self._source(file)
             if text is not None:
-                found = defined_symbols(text)
+                found = defined_symbols(self._tree(text), text)
                 if found:
                     defines.setdefault(package_of(file), set()).update(found)
         if not defines:
@@ -413,7 +434,7 @@ class _Loader:
         for file in files:
             text = self._source(file) if file.is_relative_to(base) else None
             if text is not None:
-                named |= _self_imports(text, inside)
+                named |= _self_imports(self._tree(text), inside)
         is_package = (base / "__init__.py").is_file()
         # A zip's files were extracted into a folder of the grader's; its name means nothing.
         own = Path(label).stem if base.parent == self.scratch else base.name
@@ -569,7 +590,7 @@ class _Loader:
         if module:
             self.modules[module] = rel
         try:
-            tree = ast.parse(text, filename=rel)
+            tree = self.parse(text)
         except UNPARSABLE as exc:
             why = python2.from_syntax_error(exc) if isinstance(exc, SyntaxError) else None
             if why:
@@ -590,7 +611,8 @@ class _Loader:
             self.manifest.findings.extend(integrity.compare(reference, text, rel, detail=self.detail))
         for node in tree.body:
             self.record_import(node, module, package, rel)
-            for name in _top_level_names(node):
+        for node in module_statements(tree.body):
+            for name in bound_names(node):
                 if module:
                     self.candidates.setdefault(name, []).append((module, rel, node.lineno))
                 else:
@@ -732,13 +754,11 @@ class _Loader:
                 )
 
 
-def _self_imports(text: str, inside: set[str]) -> set[str]:
+def _self_imports(tree: ast.Module | None, inside: set[str]) -> set[str]:
     """The names a package's module imports it by: ``X`` of every absolute ``from X.layers import``,
     ``import X.layers`` or ``from X import layers`` where ``layers`` is a module or folder of the
-    package (``inside``). A file that does not parse names nothing."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    package (``inside``). A file that does not parse (``tree`` None) names nothing."""
+    if tree is None:
         return set()
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -752,20 +772,6 @@ def _self_imports(text: str, inside: set[str]) -> set[str]:
                 if rest.split(".")[0] in inside:
                     names.add(head)
     return names
-
-
-def _top_level_names(node: ast.stmt) -> list[str]:
-    """Names a top-level statement defines, looking into module-level if/try blocks."""
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return [node.name]
-    if isinstance(node, ast.Assign):
-        return [t.id for t in node.targets if isinstance(t, ast.Name)]
-    if isinstance(node, ast.If | ast.Try):
-        blocks = [node.body, node.orelse] + (
-            [h.body for h in node.handlers] if isinstance(node, ast.Try) else []
-        )
-        return [name for block in blocks for child in block for name in _top_level_names(child)]
-    return []
 
 
 def load(

@@ -54,3 +54,9 @@ def may_be_formula(value: str) -> bool:
             continue
         return unicodedata.normalize("NFKC", char)[:1] in ("=", "+", "-", "@")
     return False
+
+
+def spreadsheet_cell(value: str) -> str:
+    """`value` as a CSV cell: on one line, and behind an apostrophe if a spreadsheet would run it."""
+    value = one_line(value)
+    return "'" + value if may_be_formula(value) else value

@@ -129,3 +129,10 @@ def where(finding: Finding) -> str:
 
 def passed(check: CheckResult) -> bool:
     return check.status is Status.passed
+
+
+def write_csv(to: Path, text: str) -> list[Path]:
+    """`text` written to `to` as UTF-8 with its own line ends (the csv module's CRLF), folders made."""
+    to.parent.mkdir(parents=True, exist_ok=True)
+    to.write_text(text, encoding="utf-8", newline="")
+    return [to]

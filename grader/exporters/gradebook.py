@@ -18,21 +18,15 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.exporters.common import Unreadable
+from grader.exporters.common import Unreadable, write_csv
 from grader.late import SUBMITTED_AT, Lateness, assess_reports, max_penalty, parse_time
 from grader.report import Report
 from grader.rubric import LatePolicy
-from grader.text import may_be_formula, one_line
+from grader.text import spreadsheet_cell
 
 FIXED_COLUMNS = ["submission", "kind", "sha256", "score", "max_score", "error"]
 LATE_COLUMNS = ["late_days", "late_penalty", "final_score"]
 MAX_ROW = "(max points)"
-
-
-def _text(value: str) -> str:
-    value = one_line(value)
-    return "'" + value if may_be_formula(value) else value
-
 
 
 class RosterError(Exception):
@@ -102,14 +96,15 @@ def gradebook_csv(
 
     def person(name: str) -> list[str]:
         found = (roster or {}).get(name.lower(), {})
-        return [_text(found.get(k, "")) for k in people]
+        return [spreadsheet_cell(found.get(k, "")) for k in people]
 
     def when(name: str) -> list[str]:
         return [(roster or {}).get(name.lower(), {}).get(SUBMITTED_AT, "")] if timed else []
 
     times = [SUBMITTED_AT] * timed + LATE_COLUMNS * (late is not None)
+    cell = spreadsheet_cell
     writer.writerow(
-        [FIXED_COLUMNS[0], *map(_text, people), *FIXED_COLUMNS[1:5], *times, "error", *map(_text, ids)]
+        [FIXED_COLUMNS[0], *map(cell, people), *FIXED_COLUMNS[1:5], *times, "error", *map(cell, ids)]
     )
     # Under the time and late columns: the deadline, the largest penalty, the maximum final score.
     top = (
@@ -121,12 +116,12 @@ def gradebook_csv(
     for report, lateness in zip(reports, standing, strict=True):
         points = {c.id: f"{c.points:g}" for c in report.checks}
         info = report.submission
-        text = [_text(info.name), *person(info.name), _text(info.kind), _text(info.sha256)]
+        text = [cell(info.name), *person(info.name), cell(info.kind), cell(info.sha256)]
         scores = [f"{report.score:g}", f"{report.max_score:g}", *when(info.name), *_late_cells(lateness)]
-        writer.writerow(text + scores + [_text(report.error or "")] + [points.get(i, "") for i in ids])
+        writer.writerow(text + scores + [cell(report.error or "")] + [points.get(i, "") for i in ids])
     for bad in unreadable:
         empty = [""] * (len(people) + 4 + len(times))
-        writer.writerow([_text(bad.path.stem), *empty, _text(str(bad))] + [""] * len(ids))
+        writer.writerow([cell(bad.path.stem), *empty, cell(str(bad))] + [""] * len(ids))
     return buffer.getvalue()
 
 
@@ -146,6 +141,4 @@ def export(
     roster: Roster | None = None,
     late: LatePolicy | None = None,
 ) -> list[Path]:
-    to.parent.mkdir(parents=True, exist_ok=True)
-    to.write_text(gradebook_csv(reports, unreadable, roster, late), encoding="utf-8", newline="")
-    return [to]
+    return write_csv(to, gradebook_csv(reports, unreadable, roster, late))

@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.exporters.common import Unreadable, passed
+from grader.exporters.common import Unreadable, passed, write_csv
 from grader.late import POINTS_DIGITS
 from grader.report import Report
-from grader.text import may_be_formula, one_line
+from grader.text import spreadsheet_cell
 
 EVERYBODY = "everybody passes: discrimination undefined"
 NOBODY = "nobody passes: discrimination undefined"
@@ -115,11 +115,6 @@ def item_analysis(reports: Sequence[Report]) -> list[Item]:
     return items
 
 
-def _text(value: str) -> str:
-    value = one_line(value)
-    return "'" + value if may_be_formula(value) else value
-
-
 def items_csv(items: Sequence[Item]) -> str:
     """One row per check: the figures, discrimination to 3 decimals (empty when undefined, see note)."""
     buffer = io.StringIO()
@@ -128,15 +123,15 @@ def items_csv(items: Sequence[Item]) -> str:
     for item in items:
         writer.writerow(
             [
-                _text(item.id),
-                _text(item.title),
+                spreadsheet_cell(item.id),
+                spreadsheet_cell(item.title),
                 f"{item.max_points:g}",
                 item.students,
                 item.passed,
                 f"{item.pass_rate:.3f}",
                 "" if item.discrimination is None else f"{item.discrimination:.3f}",
                 item.note,
-                _text(item.common_hint or ""),
+                spreadsheet_cell(item.common_hint or ""),
                 item.common_hint_count,
             ]
         )
@@ -144,6 +139,4 @@ def items_csv(items: Sequence[Item]) -> str:
 
 
 def export(reports: list[Report], to: Path, *, unreadable: Sequence[Unreadable] = ()) -> list[Path]:
-    to.parent.mkdir(parents=True, exist_ok=True)
-    to.write_text(items_csv(item_analysis(reports)), encoding="utf-8", newline="")
-    return [to]
+    return write_csv(to, items_csv(item_analysis(reports)))

@@ -42,12 +42,12 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
-from grader.exporters.common import ExportError, Unreadable, passed
+from grader.exporters.common import ExportError, Unreadable, passed, write_csv
 from grader.late import POINTS_DIGITS, Lateness, assess_reports, submitted_at
 from grader.outdir import report_stem
 from grader.report import Report
 from grader.rubric import LatePolicy
-from grader.text import may_be_formula, one_line
+from grader.text import may_be_formula, one_line, spreadsheet_cell
 
 Roster = dict[str, dict[str, str]]  # as gradebook.Roster: submission name (lower case) -> columns
 
@@ -73,11 +73,6 @@ MOODLE_COLUMNS = [
 PARTICIPANT = re.compile(r"(?:participant\s*)?(\d+)", re.IGNORECASE)
 DIGITS = re.compile(r"\d+")
 MOODLE_NONE = "-"  # what Moodle's worksheet shows for a time it does not have
-
-
-def _text(value: str) -> str:
-    value = one_line(value)
-    return "'" + value if may_be_formula(value) else value
 
 
 def _points(value: float) -> str:
@@ -150,7 +145,7 @@ def canvas_csv(rows: Sequence[Row], max_score: float, *, title: str, assignment_
         raise ExportError(f"--assignment-id {assignment_id!r}: Canvas ids are numbers (see its URL)")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([*CANVAS_COLUMNS, _text(f"{title} ({assignment_id.strip()})")])
+    writer.writerow([*CANVAS_COLUMNS, spreadsheet_cell(f"{title} ({assignment_id.strip()})")])
     writer.writerow([POINTS_POSSIBLE, "", "", "", "", _points(max_score)])
     for row in rows:
         cells = row.columns
@@ -170,7 +165,7 @@ def canvas_csv(rows: Sequence[Row], max_score: float, *, title: str, assignment_
         student = cells.get("student") or cells.get("name") or ""
         section = cells.get("section", "")
         grade = "" if row.grade is None else _points(row.grade)
-        writer.writerow([_text(student), *ids.values(), _text(section), grade])
+        writer.writerow([spreadsheet_cell(student), *ids.values(), spreadsheet_cell(section), grade])
     return buffer.getvalue()
 
 
@@ -197,7 +192,7 @@ def feedback(row: Row, max_score: float) -> str:
     failed = [f"{c.title} ({c.status.value})" for c in report.checks if not passed(c) and c.max_points > 0]
     if failed:
         parts.append("not passed: " + ", ".join(failed))
-    return escape(_text(". ".join(parts)), quote=False)
+    return escape(spreadsheet_cell(". ".join(parts)), quote=False)
 
 
 def moodle_csv(rows: Sequence[Row], max_score: float, *, now: datetime | None = None) -> str:
@@ -216,8 +211,8 @@ def moodle_csv(rows: Sequence[Row], max_score: float, *, now: datetime | None = 
         writer.writerow(
             [
                 participant(row),
-                _text(name),
-                _text(cells.get("email", "")),
+                spreadsheet_cell(name),
+                spreadsheet_cell(cells.get("email", "")),
                 status,
                 "" if row.grade is None else _points(row.grade),
                 _points(max_score),
@@ -228,12 +223,6 @@ def moodle_csv(rows: Sequence[Row], max_score: float, *, now: datetime | None = 
             ]
         )
     return buffer.getvalue()
-
-
-def _write(to: Path, text: str) -> list[Path]:
-    to.parent.mkdir(parents=True, exist_ok=True)
-    to.write_text(text, encoding="utf-8", newline="")
-    return [to]
 
 
 def export_canvas(
@@ -263,7 +252,7 @@ def export_canvas(
     )
     if warnings is not None:
         warnings += said
-    return _write(to, text)
+    return write_csv(to, text)
 
 
 def export_moodle(
@@ -290,4 +279,4 @@ def export_moodle(
     text = moodle_csv(rows, _max_score(reports), now=now)
     if warnings is not None:
         warnings += said
-    return _write(to, text)
+    return write_csv(to, text)

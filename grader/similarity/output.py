@@ -12,7 +12,7 @@ from pathlib import Path
 from grader.similarity.model import JSON_NAME
 from grader.similarity.page import SHOWN, render
 from grader.similarity.run import Result
-from grader.text import may_be_formula
+from grader.text import spreadsheet_cell
 
 PAIRS_CSV = "pairs.csv"
 FLAGS_CSV = "flags.csv"
@@ -32,15 +32,10 @@ PAIR_COLUMNS = [
 ]
 
 
-def _cell(value: str) -> str:
-    """A spreadsheet would run a cell starting with one of these as a formula (names are students')."""
-    return "'" + value if may_be_formula(value) else value
-
-
 def _csv(rows: list[list[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerows([[_cell(str(value)) for value in row] for row in rows])
+    writer.writerows([[spreadsheet_cell(str(value)) for value in row] for row in rows])
     return buffer.getvalue()
 
 
