@@ -24,6 +24,8 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.course_package import looks_like_package
+
 if TYPE_CHECKING:
     from grader.grade import GradeOptions
     from grader.rubric import Rubric
@@ -45,22 +47,26 @@ def _visible(path: Path) -> bool:
 def pick_submission(folder: Path) -> Path:
     """What to grade in an upload folder.
 
-    `ConvolutionalNetworks.ipynb` wins (the shallowest one); then a course package (a folder
-    with `cs231n/layers.py` anywhere: the whole upload is graded, the loader picks the package);
-    then the only notebook, .py or .zip; then the notebook that defines `conv_forward_naive`;
-    then the whole folder (the loader says what it found).
+    A course package anywhere in it, whatever it is called (`cs231n/`, `cs682/`, `nndl/`, ...;
+    see `grader.course_package`), means the whole upload is graded: the loader picks the package
+    and the notebooks that use it, as `cnngrade check` does for the same folder. Otherwise
+    `ConvolutionalNetworks.ipynb` wins (the shallowest one); then the only notebook, .py or .zip;
+    then the notebook that defines `conv_forward_naive`; then the whole folder (the loader says
+    what it found).
     """
     files = sorted(
         (p for p in folder.rglob("*") if p.is_file() and _visible(p.relative_to(folder))),
         key=lambda p: (len(p.relative_to(folder).parts), str(p)),
     )
     if not files:
-        raise NoSubmissionError("the upload is empty: upload ConvolutionalNetworks.ipynb or cs231n/")
+        raise NoSubmissionError(
+            "the upload is empty: upload ConvolutionalNetworks.ipynb or your course package folder"
+        )
+    if any(map(looks_like_package, sorted({p.parent for p in files if p.suffix == ".py"}))):
+        return folder
     named = [p for p in files if p.name == NOTEBOOK]
     if named:
         return named[0]
-    if any(p.name == "layers.py" and p.parent.name == "cs231n" for p in files):
-        return folder
     candidates = [p for p in files if p.suffix in SUBMISSION_SUFFIXES]
     if len(candidates) == 1:
         return candidates[0]

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import jsonschema
+import nbformat
 import pytest
 from classroom import SUBMISSIONS, lean_rubric
 from test_export_gradescope import GRADESCOPE_RESULTS
@@ -88,6 +89,16 @@ def test_a_correct_package_among_other_files_gets_every_point(autograder):
     assert hidden and all(t["status"] == "passed" for t in hidden)  # the secret reached the hidden checks
 
 
+def test_a_renamed_package_beside_the_course_notebook_is_graded_with_it(autograder, tmp_path):
+    # UMass's cs682/ and a notebook that only imports from it: grading the notebook alone gave 0.
+    notebook = tmp_path / "ConvolutionalNetworks.ipynb"
+    cells = ["from cs682.layers import *", "from cs682.classifiers.cnn import ThreeLayerConvNet"]
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), notebook)
+    data = run_upload(autograder, {"cs682": SUBMISSIONS / "ports" / "cs682", notebook.name: notebook})
+    assert data["output"].startswith("Graded: .\n")
+    assert data["score"] == sum(t["max_score"] for t in data["tests"]) > 0
+
+
 def test_the_course_notebook_is_preferred_to_other_notebooks(autograder):
     notebook = SUBMISSIONS / "correct_notebook" / "ConvolutionalNetworks.ipynb"
     upload = {"ConvolutionalNetworks.ipynb": notebook, "BatchNormalization.ipynb": "{}", "old/x.py": "x = 1"}
@@ -162,6 +173,9 @@ def test_an_image_without_the_grader_still_writes_valid_results(autograder):
             "ConvolutionalNetworks.ipynb",
         ),
         (["repo/cs231n/layers.py", "other.ipynb"], "."),
+        # A port's package beside the course notebook: both are graded, as `cnngrade check` does.
+        (["cs682/layers.py", "cs682/__init__.py", "ConvolutionalNetworks.ipynb"], "."),
+        (["nndl/conv_layers.py", "CNN.ipynb", "CNN-Layers.ipynb"], "."),
         (["mine.py", "notes.txt"], "mine.py"),
         (["b.ipynb", "a.ipynb"], "."),
     ],
