@@ -144,6 +144,17 @@ def test_grade_refuses_the_process_level_without_the_explicit_flag_in_one_line(t
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.json"))
 
 
+# The process level grades one example of each kind, not all of them: every hostile example is
+# contained at every level by test_hostile already, and grading the whole folder twice took the
+# suite's longest 9 minutes.
+PROCESS_LEVEL_EXAMPLES = (
+    "correct_module", "correct_notebook", "correct_package", "partial", "syntax_error",
+    "course_2016_python2", "course_2022_notebook_only", "buggy/conv_no_padding", "ports/annp.zip",
+    "hostile/fork_bomb.py", "hostile/memory_bomb.py", "hostile/sleep_forever.py", "hostile/segfault.py",
+    "hostile/kill_parent.py",
+)  # fmt: skip
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "hidden, flags, level",
@@ -154,16 +165,19 @@ def test_the_readmes_first_command_grades_everything_without_bubblewrap(hidden, 
     """`cnngrade grade submissions --out DIR --secret demo-secret && cnngrade report DIR --format html`
     on a machine without bubblewrap (minutes: every submission is graded).
 
-    At the process level the examples that attack the host itself (the ones test_hostile skips
-    there) are left out: they succeed by design at that level, and run as root on a shared machine
-    they do real damage -- this test once let overwrite_reports.py rewrite every .json under /tmp.
+    At the process level only PROCESS_LEVEL_EXAMPLES are graded, none of the examples that attack
+    the host itself (the ones test_hostile skips there): they succeed by design at that level, and
+    run as root on a shared machine they do real damage -- this test once let overwrite_reports.py
+    rewrite every .json under /tmp.
     """
     submissions = REPO / "submissions"
     if level == "process":
         submissions = tmp_path / "submissions"
-        shutil.copytree(REPO / "submissions", submissions)
-        for name in NEEDS_NAMESPACES:
-            (submissions / "hostile" / f"{name}.py").unlink()
+        for name in PROCESS_LEVEL_EXAMPLES:
+            source, target = REPO / "submissions" / name, submissions / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
+        assert not NEEDS_NAMESPACES & {Path(n).stem for n in PROCESS_LEVEL_EXAMPLES}
     path = path_without(tmp_path / "bin", *hidden)
     out = tmp_path / "reports"
     cache = tmp_path / "cache"
