@@ -29,6 +29,7 @@ import nbformat
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader import old_numpy, python2
+from grader.course_package import COURSE_FILE_NAMES
 from grader.load_error import LoadError
 from grader.report import Finding
 from grader.starter import WORKER_MODULES
@@ -44,6 +45,8 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # What ast.parse raises on source it cannot take: NUL bytes give ValueError in some Python
 # versions, absurd nesting gives MemoryError or RecursionError.
 UNPARSABLE = (SyntaxError, ValueError, MemoryError, RecursionError)
+# The course modules a notebook imports its code from, whatever the package is called.
+COURSE_MODULES = tuple(name.removesuffix(".py") for name in COURSE_FILE_NAMES)
 # The course's notebook has about a hundred cells; a notebook with many thousands is not one.
 MAX_CELLS = 5_000
 
@@ -71,8 +74,9 @@ class NotebookModule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str  # the generated module's text
     definitions: dict[str, Definition] = Field(default_factory=dict)  # the last one wins, as in Jupyter
-    # Course modules the notebook imports (`from cs231n.classifiers.cnn import *` -> "cnn"): where its
-    # code lives in a package-based course year.
+    # Files of a course package the notebook imports, in the course's order (`from
+    # cs682.classifiers.cnn import *` -> "cs682/classifiers/cnn.py"): where its code lives in a
+    # package-based course year or port.
     course_imports: list[str] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
 
@@ -223,13 +227,21 @@ class _Converter:
         if level or not module:
             return "a relative import, and a notebook is not a package"
         top = module.split(".")[0]
-        if top == "cs231n" and module.rsplit(".", 1)[-1] not in self.result.course_imports:
-            self.result.course_imports.append(module.rsplit(".", 1)[-1])
-        if top == "cs231n" or top in self.starter_modules:
+        course_module = top not in WORKER_MODULES and module.rsplit(".", 1)[-1] in COURSE_MODULES
+        if course_module:
+            self._course_import(module)
+        if top == "cs231n" or course_module or top in self.starter_modules:
             return "course code: a notebook-only submission has no course package"
         if top not in WORKER_MODULES:
             return f"the grader's worker has only the standard library and numpy, not {top!r}"
         return None
+
+    def _course_import(self, module: str) -> None:
+        imports = self.result.course_imports
+        path = module.replace(".", "/") + ".py"
+        if path not in imports:
+            imports.append(path)
+            imports.sort(key=lambda p: COURSE_MODULES.index(p.rsplit("/", 1)[-1].removesuffix(".py")))
 
     def _import(self, node: ast.Import | ast.ImportFrom, cell: int) -> str | None:
         """The import's text without the modules that cannot be used here (recorded), or None."""

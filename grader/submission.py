@@ -698,13 +698,13 @@ class _Loader:
 
     def refuse_notebook_without_package(self, kind: Kind | None) -> None:
         """A notebook of a package-based course year, uploaded without its package: its code is in
-        cs231n/*.py, which the grader was not given. Say which files are missing, once: as the
-        reason nothing loads, or as one finding when the notebook defines some of it itself."""
-        wanted = [m for m in COURSE_PATHS if m in self.course_imports]
+        cs231n/*.py (or a port's cs682/*.py, nndl/*.py, ...), which the grader was not given. Say
+        which files are missing, once: as the reason nothing loads, or as one finding when the
+        notebook defines some of it itself."""
         missing = [name for name, where in self.manifest.symbols.items() if where is None]
-        if kind != Kind.notebook or not wanted or not missing:
+        if kind != Kind.notebook or not self.course_imports or not missing:
             return
-        files = ", ".join(f"cs231n/{COURSE_PATHS[m]}" for m in wanted)
+        files = ", ".join(self.course_imports)
         message = f"the notebook imports its code from {files}, which were not uploaded"
         if not any(self.manifest.symbols.values()):
             raise LoadError(

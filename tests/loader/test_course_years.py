@@ -103,6 +103,20 @@ def test_notebook_without_its_course_package_names_the_missing_files(tmp_path: P
     )
 
 
+def test_a_ports_notebook_without_its_package_names_the_ports_files(tmp_path: Path):
+    # UMass's notebook imports from cs682/, UCLA's from nndl/ (its conv layers split out).
+    cells = [
+        "from cs682.classifiers.cnn import *\nfrom nndl.conv_layers import *",
+        "import numpy as np\nfrom cs682.layers import *",
+    ]
+    with pytest.raises(LoadError) as info:
+        load(write_notebook(tmp_path / "CNN.ipynb", cells), tmp_path / "scratch")
+    assert str(info.value).startswith(
+        "CNN.ipynb: the notebook imports its code from cs682/layers.py, nndl/conv_layers.py, "
+        "cs682/classifiers/cnn.py, which were not uploaded; "
+    )
+
+
 def test_notebook_with_part_of_the_code_says_what_is_missing_once(tmp_path: Path):
     relu = "def relu_forward(x):\n    return np.maximum(x, 0), x\n"
     path = write_notebook(
