@@ -22,14 +22,23 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader import __version__, data_cache, delegation, old_numpy
-from grader.checks import KINDS, expected
+from grader.checks import expected
 from grader.checks.base import CheckContext, MalformedResultError, Outcome, StudentCalls, failure_message
+from grader.checks.kinds import KINDS
 from grader.checks.yardstick import NotPrecomputedError
 from grader.report import CheckResult, Environment, Finding, Report, Status, SubmissionInfo, Visibility
 from grader.rubric import CheckSpec, Rubric, TrainCheck
 from grader.sandbox import IsolationError, StaleHandleError, StudentFailure, Worker
 from grader.starter import PACKAGE
-from grader.submission import NOTEBOOK_MODULE, OWN_FAST_SYMBOLS, Bundle, LoadError, SymbolLocation, load
+from grader.submission import (
+    NOTEBOOK_MODULE,
+    OWN_FAST_SYMBOLS,
+    REQUIRED_SYMBOLS,
+    Bundle,
+    LoadError,
+    SymbolLocation,
+    load,
+)
 
 OUTPUT_CHARS = 4000  # captured output kept per check in the report
 
@@ -102,7 +111,9 @@ def grade_submission(
     with tempfile.TemporaryDirectory(prefix="cnngrade-", dir=options.scratch_dir) as scratch:
         tell(Step(doing="loading the submission", done=0, total=len(rubric.checks)))
         try:
-            bundle = load(Path(source), Path(scratch), run_notebook=options.run_notebook)
+            bundle = load(
+                Path(source), Path(scratch), run_notebook=options.run_notebook, own_symbols=looked_up(rubric)
+            )
         except LoadError as exc:
             error = str(exc)
             return not_graded(source, rubric, options, name, error, started_at, start, dataset)
@@ -260,9 +271,17 @@ def _imports_that_hang(worker: Worker, bundle: Bundle, rubric: Rubric) -> dict[s
     return hung
 
 
+def looked_up(rubric: Rubric) -> tuple[str, ...]:
+    """The optional functions the loader lists when the submission defines them: its own fast
+    layers, and whatever else the rubric's checks call (the notebook's later sections, such as
+    spatial batch normalization); a check whose functions are absent is "not implemented"."""
+    wanted = {s for spec in rubric.checks for s in KINDS[spec.kind].symbols(spec)}
+    return (*OWN_FAST_SYMBOLS, *sorted(wanted - {*REQUIRED_SYMBOLS, *OWN_FAST_SYMBOLS}))
+
+
 def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     """One rubric entry -> its CheckResult; the student's failures become statuses, not exceptions."""
-    kind: Any = KINDS[spec.kind]
+    kind = KINDS[spec.kind]
     start = time.perf_counter()
     needed = kind.symbols(spec)
     missing = [s for s in needed if s not in ctx.defined]

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from grader.checks.layer_registry import check_layer
 from grader.report import Visibility
 from grader.sandbox.limits import Limits
 
@@ -29,30 +30,65 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-Layer = Literal["conv", "max_pool"]
 Cases = Literal["public", "hidden"]
 
 
 class ReferenceMatchParams(_Strict):
     """Compare a student's layer with the reference on the notebook's case or on seeded random cases."""
 
-    layer: Layer
+    layer: str  # a name in grader.checks.layer_registry.LAYERS
     direction: Literal["forward", "backward"]
     cases: Cases
     num_cases: int = Field(default=1, ge=1, le=100)  # hidden cases; the public case is always one
     tol: float = Field(default=1e-7, gt=0)  # relative error for float64 inputs
     tol_float32: float = Field(default=1e-4, gt=0)
 
+    @model_validator(mode="after")
+    def _layer_has_the_cases(self) -> ReferenceMatchParams:
+        if self.cases == "hidden":
+            check_layer(self.layer, needs="hidden")
+        elif self.direction not in check_layer(self.layer).public:
+            raise ValueError(f"layer {self.layer!r} has no notebook case for its {self.direction} pass")
+        return self
+
 
 class NumericGradientParams(_Strict):
     """The student's backward against centered differences of the student's own forward."""
 
-    layer: Literal["conv", "max_pool", "conv_relu", "conv_relu_pool"]
+    layer: str
     tol: float = Field(default=1e-7, gt=0)
     h: float = Field(default=1e-5, gt=0)
     # The forward must also equal the reference's (for the sandwich layers, which have no forward
     # check of their own: a forward of zeros and a backward of zeros agree with each other).
     forward_must_match: bool = False
+
+    @model_validator(mode="after")
+    def _layer_has_a_backward_case(self) -> NumericGradientParams:
+        if "backward" not in check_layer(self.layer).public:
+            raise ValueError(f"layer {self.layer!r} has no notebook case for its backward pass")
+        return self
+
+
+class RunningAverageParams(_Strict):
+    """Train-mode passes write running averages into the caller's param dict; test mode uses them.
+
+    Public: the notebook's cell (50 training batches, then one test batch). Hidden: seeded random
+    shapes, eps and momentum, `passes` training batches each.
+    """
+
+    layer: str
+    cases: Cases
+    num_cases: int = Field(default=2, ge=1, le=20)  # hidden sequences
+    passes: int = Field(default=5, ge=1, le=100)  # hidden: train-mode batches before the test one
+    tol: float = Field(default=1e-7, gt=0)
+    tol_float32: float = Field(default=1e-4, gt=0)
+
+    @model_validator(mode="after")
+    def _layer_keeps_running_averages(self) -> RunningAverageParams:
+        check_layer(self.layer, needs="running_averages")
+        if self.cases == "hidden":
+            check_layer(self.layer, needs="hidden")
+        return self
 
 
 class FastAgreementParams(_Strict):
@@ -174,6 +210,11 @@ class NumericGradientCheck(_CheckBase):
     params: NumericGradientParams
 
 
+class RunningAverageCheck(_CheckBase):
+    kind: Literal["running_average"]
+    params: RunningAverageParams
+
+
 class FastAgreementCheck(_CheckBase):
     kind: Literal["fast_agreement"]
     params: FastAgreementParams = FastAgreementParams()
@@ -207,6 +248,7 @@ class TrainCheck(_CheckBase):
 CheckSpec = Annotated[
     ReferenceMatchCheck
     | NumericGradientCheck
+    | RunningAverageCheck
     | FastAgreementCheck
     | FastSpeedupCheck
     | CnnInitCheck

@@ -30,6 +30,10 @@ def symbols(spec: CnnGradientCheck) -> list[str]:
     return [model_io.MODEL]
 
 
+def precompute(spec: CnnGradientCheck) -> None:
+    model_io.precompute_probe(spec.params.model, spec.id, spec.params.num_inputs, with_grads=True)
+
+
 def run(spec: CnnGradientCheck, ctx: CheckContext) -> Outcome:
     p = spec.params
     config = p.model

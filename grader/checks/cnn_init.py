@@ -19,6 +19,10 @@ def symbols(spec: CnnInitCheck) -> list[str]:
     return [model_io.MODEL]
 
 
+def precompute(spec: CnnInitCheck) -> None:
+    """Nothing: it judges the student's own weights against the config alone."""
+
+
 def run(spec: CnnInitCheck, ctx: CheckContext) -> Outcome:
     problems: list[str] = []
     hint = None

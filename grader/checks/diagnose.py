@@ -27,6 +27,8 @@ shape of a hidden case, a probe's values or a reference output.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -36,7 +38,8 @@ import numpy as np
 
 from grader.checks import expected
 from grader.checks.base import MalformedResultError
-from grader.checks.cases import ConvCase, PoolCase
+from grader.checks.cases import Case, ConvCase, PoolCase
+from grader.checks.layer_registry import LAYERS
 from grader.checks.yardstick import yardstick
 from grader.report import Status
 from grader.rubric import ModelConfig
@@ -240,7 +243,7 @@ CONV_BACKWARD: dict[str, Callable[[ConvCase], tuple[np.ndarray, ...]]] = {
 }
 POOL_FORWARD: dict[str, Callable[[PoolCase], np.ndarray]] = {"max_pool_stride_ignored": _pool_by_size}
 POOL_BACKWARD: dict[str, Callable[[PoolCase], np.ndarray]] = {"max_pool_grad_to_all": _pool_grad_to_all}
-VARIANTS: dict[tuple[str, str], Mapping[str, Callable]] = {
+_CONV_POOL_VARIANTS: dict[tuple[str, str], Mapping[str, Callable]] = {
     ("conv", "forward"): CONV_FORWARD,
     ("conv", "backward"): CONV_BACKWARD,
     ("max_pool", "forward"): POOL_FORWARD,
@@ -248,7 +251,22 @@ VARIANTS: dict[tuple[str, str], Mapping[str, Callable]] = {
 }
 
 
-def _is_correct(layer: str, direction: str, case: ConvCase | PoolCase, student: object) -> bool:
+def variants(layer: str, direction: str) -> dict[str, Callable[[Case], object]]:
+    """Bug id -> what the bug computes on a case: conv's and max pool's variants here, every other
+    layer's as its LayerSpec declares them."""
+    declared = LAYERS[layer].bugs.get(direction, {})
+    return {
+        **_CONV_POOL_VARIANTS.get((layer, direction), {}),
+        **{bug: functools.partial(expected.bug_output, layer, direction, bug) for bug in declared},
+    }
+
+
+def hint(layer: str, bug_id: str) -> str:
+    """The hint of a known bug: conv's, pool's and the model's in BUGS, other layers' in their LayerSpec."""
+    return BUGS[bug_id].hint if bug_id in BUGS else LAYERS[layer].hints[bug_id]
+
+
+def _is_correct(layer: str, direction: str, case: Case, student: object) -> bool:
     return _matches(student, expected.correct_output(layer, direction, case), case.x.dtype)
 
 
@@ -317,7 +335,9 @@ def probe_cases(layer: str) -> list[ConvCase | PoolCase]:
     """Every case the diagnosis may run a student's `layer` on."""
     if layer == "conv":
         return [_conv_probe(pad) for pad in (0, 1)]
-    return [_pool_probe(*shape) for shape in (TILED, GAPPED, OVERLAPPING)]
+    if layer == "max_pool":
+        return [_pool_probe(*shape) for shape in (TILED, GAPPED, OVERLAPPING)]
+    return []
 
 
 class _ProbeTimeoutError(Exception):
@@ -372,15 +392,34 @@ def _pool_by_probe(probe: Probe, direction: str) -> str | None:
     return None
 
 
+def precompute(layer: str, direction: str, case: Case) -> None:
+    """Ask every yardstick the diagnosis of a failure on this public case may ask (building the
+    student kit): the correct output, each known bug's output, the probes' correct outputs."""
+    expected.correct_output(layer, direction, case)
+    for variant in variants(layer, direction).values():
+        with contextlib.suppress(ValueError, IndexError):  # as in the diagnosis: a variant that
+            variant(case)  # makes no sense for this case
+    for probe in probe_cases(layer):
+        expected.correct_output(layer, direction, probe)
+
+
+# Layers whose diagnosis also runs the student's layer on probe cases of its own.
+_PROBE_DIAGNOSES: dict[str, Callable[[Probe, str], str | None]] = {
+    "conv": _conv_by_probe,
+    "max_pool": _pool_by_probe,
+}
+
+
 # --- the layer diagnosis ----------------------------------------------------------------------
 
 
-def _by_variant(
-    layer: str, direction: str, failures: Sequence[tuple[ConvCase | PoolCase, object]]
-) -> str | None:
+def _by_variant(layer: str, direction: str, failures: Sequence[tuple[Case, object]]) -> str | None:
+    candidates = variants(layer, direction)
+    if not candidates:
+        return None
     for case, student in failures:
         correct = expected.correct_output(layer, direction, case)
-        for bug_id, variant in VARIANTS[(layer, direction)].items():
+        for bug_id, variant in candidates.items():
             try:
                 candidate = variant(case)
             except (ValueError, IndexError):
@@ -395,7 +434,7 @@ def _by_variant(
 def diagnose_layer(
     layer: str,
     direction: str,
-    failures: Sequence[tuple[ConvCase | PoolCase, object]],
+    failures: Sequence[tuple[Case, object]],
     probe: Probe | None = None,
 ) -> str | None:
     """The hint of the bug that explains the student's failures, or None.
@@ -414,12 +453,13 @@ def diagnose_layer(
     if layer == "max_pool" and direction == "backward" and _overlap_losses(failures):
         return BUGS["max_pool_backward_overwrites"].hint
     bug_id = _by_variant(layer, direction, failures)
-    if bug_id is None and probe is not None:
+    by_probe = _PROBE_DIAGNOSES.get(layer)
+    if bug_id is None and probe is not None and by_probe is not None:
         try:
-            bug_id = (_conv_by_probe if layer == "conv" else _pool_by_probe)(probe, direction)
+            bug_id = by_probe(probe, direction)
         except _ProbeTimeoutError:
             bug_id = None
-    return BUGS[bug_id].hint if bug_id else None
+    return hint(layer, bug_id) if bug_id else None
 
 
 # NameError / UnboundLocalError, in the wordings of Python 3.8 to 3.13.

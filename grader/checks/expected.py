@@ -13,34 +13,24 @@ grader this is.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 
 from grader import data_cache
-from grader.checks import numeric
-from grader.checks.cases import ConvCase, PoolCase
+from grader.checks import layer_registry, numeric
+from grader.checks.cases import Case, NormCase
+from grader.checks.layer_registry import LAYERS
 from grader.checks.yardstick import KIT, yardstick
 from grader.rubric import ModelConfig, TrainParams
-from reference import layer_utils, notebook_cases
+from reference import layer_utils
 from reference.cnn import ThreeLayerConvNet
-from reference.fast_layers import (
-    conv_backward_fast,
-    conv_forward_fast,
-    max_pool_backward_fast,
-    max_pool_forward_fast,
-)
-from reference.layers import (
-    affine_forward,
-    conv_backward_naive,
-    conv_forward_naive,
-    max_pool_backward_naive,
-    max_pool_forward_naive,
-    softmax_loss,
-)
+from reference.fast_layers import conv_forward_fast, max_pool_forward_fast
+from reference.layers import affine_forward, conv_backward_naive, conv_forward_naive, softmax_loss
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
-SANDWICHES = ("conv_relu", "conv_relu_pool")
+FAST_TWINS = frozenset(spec.fast for spec in LAYERS.values() if spec.fast)
 
 
 def full() -> bool:
@@ -52,35 +42,27 @@ def full() -> bool:
 
 
 def layer_forward(layer: str, args: list[object]) -> np.ndarray:
-    """The reference's forward output of a layer (naive, fast or sandwich) on these arguments."""
-    if layer in SANDWICHES:
-        return sandwich_forward(layer, args)
-    forward = {
-        "conv": conv_forward_fast,
-        "conv_fast": conv_forward_fast,
-        "max_pool": max_pool_forward_fast,
-        "max_pool_fast": max_pool_forward_fast,
-    }[layer]
-    return forward(*args)[0]  # type: ignore[operator]  # the course hands the fast layers out
-
-
-def course_fast_layer(layer: str, args: list[object], dout: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The course's fast conv or max pool on these arguments: (out, then the backward's outputs on
-    dout). Starter code, shipped in the student kit too, so not a yardstick."""
-    forward, backward = {
-        "conv": (conv_forward_fast, conv_backward_fast),
-        "max_pool": (max_pool_forward_fast, max_pool_backward_fast),
-    }[layer]
-    out, cache = forward(*args)  # type: ignore[operator]
-    grads = backward(dout, cache)  # type: ignore[operator]
-    return (out, *(grads if isinstance(grads, tuple) else (grads,)))
+    """The reference's forward output of a layer on these arguments, computed the fastest way."""
+    spec = LAYERS[layer]
+    if spec.fast is not None or layer in FAST_TWINS:
+        # The course's fast layers answer: starter code, shipped in the student kit too.
+        return layer_registry.fastest_forward(spec, args)
+    return answer_forward(layer, args)
 
 
 @yardstick()
-def sandwich_forward(layer: str, args: list[object]) -> np.ndarray:
-    """The reference's conv_relu(_pool)_forward output (answer key: in the kit, from its table)."""
-    forward = layer_utils.conv_relu_forward if layer == "conv_relu" else layer_utils.conv_relu_pool_forward
-    return forward(*args)[0]  # type: ignore[operator]
+def answer_forward(layer: str, args: list[object]) -> np.ndarray:
+    """The forward output of a layer the course hands out no fast version of (sandwiches, norms)."""
+    return layer_registry.fastest_forward(LAYERS[layer], args)
+
+
+def course_fast_layer(layer: str, args: list[object], dout: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The course's fast twin of a naive layer on these arguments: (out, then the backward's
+    outputs on dout). Starter code, shipped in the student kit too, so not a yardstick."""
+    forward, backward = LAYERS[LAYERS[layer].fast or layer].reference
+    out, cache = forward(*args)
+    grads = backward(dout, cache)
+    return (out, *(grads if isinstance(grads, tuple) else (grads,)))
 
 
 @yardstick()
@@ -94,8 +76,38 @@ def numeric_layer_gradient(
 
 
 @yardstick()
+def correct_output(layer: str, direction: str, case: Case) -> object:
+    """The reference's answer on a layer's case in float64 (the yardstick for float32 too): the
+    forward's out, or the backward's outputs (a lone dx alone)."""
+    spec = LAYERS[layer]
+    if direction == "forward":
+        return layer_registry.reference_forward(spec, case.args())[0]
+    grads = layer_registry.reference_backward(spec, case.args(), case.dout)
+    return grads if len(grads) > 1 else grads[0]
+
+
+@yardstick()
+def bug_output(layer: str, direction: str, bug: str, case: Case) -> object:
+    """What a known bug of the layer (`LayerSpec.bugs`) computes on the case, in float64."""
+    return layer_registry.bug_output(LAYERS[layer], direction, bug, case.args(), case.dout)
+
+
+@yardstick()
+def running_averages(layer: str, case: NormCase, batches: list[np.ndarray]) -> dict[str, np.ndarray]:
+    """The reference's running_mean and running_var after train-mode passes over `batches` (with the
+    case's gamma, beta and param), and its test-mode out on case.x with them."""
+    forward = LAYERS[layer].reference[0]
+    gamma, beta = case.gamma.astype(np.float64), case.beta.astype(np.float64)
+    param = {**case.param, "mode": "train"}
+    for x in batches:
+        forward(x.astype(np.float64), gamma, beta, param)
+    out = forward(case.x.astype(np.float64), gamma, beta, {**param, "mode": "test"})[0]
+    return {"running_mean": param["running_mean"], "running_var": param["running_var"], "out": out}
+
+
+@yardstick()
 def conv_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, conv_param: dict) -> np.ndarray:
-    """conv_forward_naive's out, in float64."""
+    """conv_forward_naive's out, in float64 (the diagnosis's variants change one argument)."""
     return conv_forward_naive(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), conv_param)[0]
 
 
@@ -108,43 +120,15 @@ def conv_naive_backward(
     return conv_backward_naive(dout.astype(np.float64), cache)
 
 
-@yardstick()
-def max_pool_naive(x: np.ndarray, pool_param: dict) -> np.ndarray:
-    return max_pool_forward_naive(x.astype(np.float64), pool_param)[0]
-
-
-@yardstick()
-def max_pool_naive_backward(dout: np.ndarray, x: np.ndarray, pool_param: dict) -> np.ndarray:
-    return max_pool_backward_naive(dout.astype(np.float64), (x.astype(np.float64), pool_param))
-
-
-def correct_output(layer: str, direction: str, case: ConvCase | PoolCase) -> object:
-    """The reference's answer on a naive layer's case, in float64 (the yardstick for float32 too)."""
-    if isinstance(case, ConvCase):
-        if direction == "forward":
-            return conv_naive(case.x, case.w, case.b, case.conv_param)
-        return conv_naive_backward(case.dout, case.x, case.w, case.b, case.conv_param)
-    if direction == "forward":
-        return max_pool_naive(case.x, case.pool_param)
-    return max_pool_naive_backward(case.dout, case.x, case.pool_param)
-
-
-def naive_forward(case: ConvCase | PoolCase) -> tuple[np.ndarray, tuple]:
-    """The reference's naive layer on a case, as fast_speedup times it (the instructor's grader only)."""
-    if isinstance(case, ConvCase):
-        return conv_forward_naive(case.x, case.w, case.b, case.conv_param)
-    return max_pool_forward_naive(case.x, case.pool_param)
-
-
-def naive_backward(case: ConvCase | PoolCase, cache: tuple) -> object:
-    if isinstance(case, ConvCase):
-        return conv_backward_naive(case.dout, cache)
-    return max_pool_backward_naive(case.dout, cache)
-
-
-def published_output(layer: str) -> np.ndarray:
-    """The notebook's printed (8-digit) output of its naive forward case for this layer."""
-    return notebook_cases.CONV_FORWARD_OUT if layer == "conv" else notebook_cases.MAX_POOL_FORWARD_OUT
+def naive_pass(layer: str, case: Case) -> tuple[float, float]:
+    """Seconds of the reference's naive forward and backward on a case, as fast_speedup times them
+    (the instructor's grader only: the kit has no naive layers)."""
+    forward, backward = LAYERS[layer].reference
+    start = time.perf_counter()
+    _, cache = forward(*case.args())
+    middle = time.perf_counter()
+    backward(case.dout, cache)
+    return middle - start, time.perf_counter() - middle
 
 
 # --- ThreeLayerConvNet ------------------------------------------------------------------------

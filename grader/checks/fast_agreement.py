@@ -13,17 +13,26 @@ import numpy as np
 
 from grader.checks import claims, expected, layer_io
 from grader.checks.base import CheckContext, MalformedResultError, Outcome
-from grader.checks.cases import fast_conv_case, fast_pool_case
+from grader.checks.cases import Case
 from grader.checks.compare import compare
+from grader.checks.layer_registry import FAST_PAIRS, LAYERS
 from grader.rubric import FastAgreementCheck
-
-# (naive layer, fast layer) in the order the notebook tests them.
-PAIRS = (("conv", "conv_fast"), ("max_pool", "max_pool_fast"))
 
 
 def symbols(spec: FastAgreementCheck) -> list[str]:
     """The naive layers: the fast ones are always there (the submission's own or the starter's)."""
-    return [s for naive, _ in PAIRS for s in layer_io.LAYERS[naive][:2]]
+    return [s for naive, _ in FAST_PAIRS for s in LAYERS[naive].symbols("backward")]
+
+
+def fast_case(naive: str, num_inputs: int) -> Case:
+    """The notebook's fast-layer input of this naive layer, with N = num_inputs."""
+    make = LAYERS[naive].fast_case
+    assert make is not None, f"{naive} declares a fast twin but no fast-layer case"
+    return make(num_inputs)
+
+
+def precompute(spec: FastAgreementCheck) -> None:
+    """Nothing: the course's fast layers are its yardstick: starter code, in the kit too."""
 
 
 def run(spec: FastAgreementCheck, ctx: CheckContext) -> Outcome:
@@ -31,8 +40,8 @@ def run(spec: FastAgreementCheck, ctx: CheckContext) -> Outcome:
     metrics: dict[str, float | int | str | bool | None] = {}
     problems: list[str] = []
     lines: list[str] = []
-    for naive, fast in PAIRS:
-        case = fast_conv_case(p.num_inputs) if naive == "conv" else fast_pool_case(p.num_inputs)
+    for naive, fast in FAST_PAIRS:
+        case = fast_case(naive, p.num_inputs)
         naive_out, _ = layer_io.forward(ctx.calls, naive, case)
         fast_out, _ = layer_io.forward(ctx.calls, fast, case)
         outputs = [("out", naive_out, fast_out)]
@@ -41,10 +50,10 @@ def run(spec: FastAgreementCheck, ctx: CheckContext) -> Outcome:
             layer_io.backward(ctx.calls, fast, case)[1],
             strict=True,
         )
-        outputs += [(name, a, b) for name, (a, b) in zip(layer_io.LAYERS[naive][2], grads, strict=True)]
-        course = expected.course_fast_layer(naive, layer_io.forward_args(case), case.dout)
+        outputs += [(name, a, b) for name, (a, b) in zip(LAYERS[naive].grads, grads, strict=True)]
+        course = expected.course_fast_layer(naive, case.args(), case.dout)
         for (name, naive_value, fast_value), right in zip(outputs, course, strict=True):
-            symbol = layer_io.LAYERS[fast][0 if name == "out" else 1]
+            symbol = LAYERS[fast].forward if name == "out" else LAYERS[fast].backward
             # The fast layer is the yardstick here (usually it is the starter's, known to be right),
             # but it is still a value from the worker: it too goes through the door.
             try:

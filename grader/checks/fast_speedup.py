@@ -14,19 +14,22 @@ out its fast layers, and timing those would give points for nothing.
 from __future__ import annotations
 
 import statistics
-import time
 from typing import Any
 
-from grader.checks import expected, layer_io
+from grader.checks import expected
 from grader.checks.base import CheckContext, Outcome
-from grader.checks.cases import fast_conv_case, fast_pool_case
-from grader.checks.fast_agreement import PAIRS
+from grader.checks.fast_agreement import fast_case
+from grader.checks.layer_registry import FAST_PAIRS, LAYERS
 from grader.report import Status
 from grader.rubric import FastSpeedupCheck
 
 
 def symbols(spec: FastSpeedupCheck) -> list[str]:
     return []  # whichever fast layers the submission defines; none: the check does not apply
+
+
+def precompute(spec: FastSpeedupCheck) -> None:
+    """Nothing: the kit does not time fast layers (it has no naive ones)."""
 
 
 def run(spec: FastSpeedupCheck, ctx: CheckContext) -> Outcome:
@@ -40,13 +43,13 @@ def run(spec: FastSpeedupCheck, ctx: CheckContext) -> Outcome:
     metrics: dict[str, float | int | str | bool | None] = {}
     slow: list[str] = []
     timed: list[str] = []
-    for naive, fast in PAIRS:
-        case = fast_conv_case(p.num_inputs) if naive == "conv" else fast_pool_case(p.num_inputs)
-        forward_symbol, backward_symbol, _ = layer_io.LAYERS[fast]
+    for naive, fast in FAST_PAIRS:
+        case = fast_case(naive, p.num_inputs)
+        forward_symbol, backward_symbol = LAYERS[fast].forward, LAYERS[fast].backward
         own = [s for s in (forward_symbol, backward_symbol) if s in ctx.defined]
         if not own:
             continue
-        reference_s, student_s = _alternate(ctx, case, forward_symbol, backward_symbol, p.repeats)
+        reference_s, student_s = _alternate(ctx, naive, case, forward_symbol, backward_symbol, p.repeats)
         for symbol, direction in ((forward_symbol, "forward"), (backward_symbol, "backward")):
             if symbol not in own:
                 continue
@@ -76,23 +79,18 @@ def run(spec: FastSpeedupCheck, ctx: CheckContext) -> Outcome:
 
 
 def _alternate(
-    ctx: CheckContext, case: Any, forward_symbol: str, backward_symbol: str, repeats: int
+    ctx: CheckContext, naive: str, case: Any, forward_symbol: str, backward_symbol: str, repeats: int
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Median seconds of the reference naive layer and of the student's fast one, per direction."""
-    args = layer_io.forward_args(case)
     reference: dict[str, list[float]] = {"forward": [], "backward": []}
     student: dict[str, list[float]] = {"forward": [], "backward": []}
     for round_ in range(repeats + 1):  # the first round warms both up and is not counted
-        start = time.perf_counter()
-        _, cache = expected.naive_forward(case)
-        middle = time.perf_counter()
-        expected.naive_backward(case, cache)
-        end = time.perf_counter()
-        (_, handle), forward_s = ctx.calls.call_timed(forward_symbol, *args, keep=(1,))
+        naive_forward_s, naive_backward_s = expected.naive_pass(naive, case)
+        (_, handle), forward_s = ctx.calls.call_timed(forward_symbol, *case.args(), keep=(1,))
         _, backward_s = ctx.calls.call_timed(backward_symbol, case.dout, handle)
         if round_:
-            reference["forward"].append(middle - start)
-            reference["backward"].append(end - middle)
+            reference["forward"].append(naive_forward_s)
+            reference["backward"].append(naive_backward_s)
             student["forward"].append(forward_s)
             student["backward"].append(backward_s)
     median = {k: statistics.median(v) for k, v in reference.items()}

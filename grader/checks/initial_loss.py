@@ -27,6 +27,11 @@ def symbols(spec: InitialLossCheck) -> list[str]:
     return [model_io.MODEL]
 
 
+def precompute(spec: InitialLossCheck) -> None:
+    config = spec.params.model.model_copy(update={"reg": spec.params.reg})
+    model_io.precompute_probe(config, spec.id, spec.params.num_inputs, with_grads=False)
+
+
 def run(spec: InitialLossCheck, ctx: CheckContext) -> Outcome:
     p = spec.params
     config = p.model.model_copy(update={"reg": p.reg})

@@ -9,6 +9,7 @@ import numpy as np
 
 from grader.checks import claims, expected
 from grader.checks.base import StudentCalls
+from grader.checks.cases import public_rng
 from grader.rubric import ModelConfig
 
 MODEL = "ThreeLayerConvNet"
@@ -82,3 +83,18 @@ def evaluate(
     set_params(calls, model, probe)
     probe_loss, probe_grads = loss_and_grads(calls, model, config, X, y)
     return Evaluation(model, own, loss, grads, probe, probe_loss, probe_grads)
+
+
+def precompute_probe(config: ModelConfig, check_id: str, num_inputs: int, *, with_grads: bool) -> None:
+    """Ask the yardsticks of the reference net at the grader's probing weights, drawn as `evaluate`
+    draws them (building the student kit). Gradients only for the checks that judge them (the
+    notebook's default net's W2 alone is 6.5 MB)."""
+    rng = public_rng(check_id)
+    X, y = inputs(rng, config, num_inputs)
+    probe = expected.probing_params(rng, config)
+    expected.model_loss_value(config, probe, X, y)
+    expected.model_loss_value(config, probe, X, y, reg=0.0)
+    expected.model_scores(config, probe, X)
+    expected.relu_missing_loss(config, probe, X, y)
+    if with_grads:
+        expected.model_loss(config, probe, X, y)

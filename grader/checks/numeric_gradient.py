@@ -14,40 +14,42 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import claims, expected, layer_io, numeric
+from grader.checks import claims, diagnose, expected, layer_io, numeric
 from grader.checks.base import CheckContext, MalformedResultError, Outcome
-from grader.checks.cases import (
-    ConvCase,
-    PoolCase,
-    conv_backward_public,
-    max_pool_backward_public,
-    sandwich_public,
-)
+from grader.checks.cases import Case
 from grader.checks.compare import compare, scaled_error
-from grader.checks.diagnose import diagnose_layer
+from grader.checks.layer_registry import LAYERS
 from grader.rubric import NumericGradientCheck
 
 
 def symbols(spec: NumericGradientCheck) -> list[str]:
-    forward, backward, _ = layer_io.LAYERS[spec.params.layer]
-    return [forward, backward]
+    return LAYERS[spec.params.layer].symbols("backward")
 
 
-def public_case(layer: str) -> tuple[ConvCase | PoolCase, dict[str, int] | None]:
-    if layer == "conv":
-        return conv_backward_public(), None
-    if layer == "max_pool":
-        return max_pool_backward_public(), None
-    return sandwich_public(pool=layer == "conv_relu_pool")
+def public_case(layer: str) -> Case:
+    """The notebook's backward cell of the layer."""
+    return LAYERS[layer].public["backward"]()
+
+
+def precompute(spec: NumericGradientCheck) -> None:
+    """The reference's forward and numeric gradients on the notebook's case, and the diagnosis's."""
+    layer = LAYERS[spec.params.layer]
+    case = public_case(layer.name)
+    args = case.args()
+    expected.layer_forward(layer.name, args)
+    for wrt in range(len(layer.grads)):
+        expected.numeric_layer_gradient(layer.name, args, wrt, case.dout, spec.params.h)
+    diagnose.precompute(layer.name, "backward", case)
 
 
 def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
     p = spec.params
-    case, pool_param = public_case(p.layer)
-    forward_symbol, backward_symbol, names = layer_io.LAYERS[p.layer]
-    args = layer_io.forward_args(case, pool_param)
+    case = public_case(p.layer)
+    layer = LAYERS[p.layer]
+    forward_symbol, backward_symbol, names = layer.forward, layer.backward, layer.grads
+    args = case.args()
     try:
-        out, grads = layer_io.backward(ctx.calls, p.layer, case, pool_param)
+        out, grads = layer_io.backward(ctx.calls, p.layer, case)
         # The numeric gradient multiplies the forward's output by the case's dout: same shape.
         out = claims.array(out, f"{forward_symbol} output", shape=case.dout.shape)
         forward_error = scaled_error(out, expected.layer_forward(p.layer, args))
@@ -88,10 +90,10 @@ def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
         f"{name} error: {v.error}" for name, v in zip(names, verdicts, strict=True)
     ]
     hint = None
-    if bad and p.layer in ("conv", "max_pool"):
+    if bad:
         student = grads if len(grads) > 1 else grads[0]
         probe = layer_io.probe(ctx.calls, p.layer, "backward")
-        hint = diagnose_layer(p.layer, "backward", [(case, student)], probe=probe)
+        hint = diagnose.diagnose_layer(p.layer, "backward", [(case, student)], probe=probe)
     return Outcome.graded(
         0 if bad else 1,
         1,

@@ -9,21 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import expected, layer_io
+from grader.checks import diagnose, expected, layer_io
 from grader.checks.base import CheckContext, MalformedResultError, Outcome, failure_message
-from grader.checks.cases import (
-    ConvCase,
-    PoolCase,
-    conv_backward_public,
-    conv_forward_public,
-    conv_hidden,
-    max_pool_backward_public,
-    max_pool_forward_public,
-    pool_hidden,
-    seeded_rng,
-)
+from grader.checks.cases import Case, seeded_rng
 from grader.checks.compare import compare, tolerance
-from grader.checks.diagnose import diagnose_failure, diagnose_layer
+from grader.checks.layer_registry import LAYERS
 from grader.report import Status
 from grader.rubric import ReferenceMatchCheck
 from grader.sandbox import StudentFailure
@@ -31,30 +21,32 @@ from reference.gradient_check import rel_error
 
 
 def symbols(spec: ReferenceMatchCheck) -> list[str]:
-    forward, backward, _ = layer_io.LAYERS[spec.params.layer]
-    return [forward] if spec.params.direction == "forward" else [forward, backward]
+    return LAYERS[spec.params.layer].symbols(spec.params.direction)
 
 
-def make_cases(spec: ReferenceMatchCheck, ctx: CheckContext) -> list[ConvCase] | list[PoolCase]:
+def make_cases(spec: ReferenceMatchCheck, ctx: CheckContext | None) -> list[Case]:
+    """The notebook's case (public; no context needed) or the seeded hidden ones."""
     p = spec.params
+    layer = LAYERS[p.layer]
     if p.cases == "public":
-        public = {
-            ("conv", "forward"): conv_forward_public,
-            ("conv", "backward"): conv_backward_public,
-            ("max_pool", "forward"): max_pool_forward_public,
-            ("max_pool", "backward"): max_pool_backward_public,
-        }[(p.layer, p.direction)]
-        return [public()]  # type: ignore[return-value]
-    assert ctx.secret is not None, "hidden checks run only with a secret"
-    rng = seeded_rng(ctx.secret, ctx.submission_sha256, spec.id)
-    return conv_hidden(rng, p.num_cases) if p.layer == "conv" else pool_hidden(rng, p.num_cases)
+        return [layer.public[p.direction]()]
+    assert ctx is not None and ctx.secret is not None, "hidden checks run only with a secret"
+    assert layer.hidden is not None, "the rubric's loader accepts hidden checks of layers with hidden cases"
+    return layer.hidden(seeded_rng(ctx.secret, ctx.submission_sha256, spec.id), p.num_cases)
+
+
+def precompute(spec: ReferenceMatchCheck) -> None:
+    """The notebook's case and what its diagnosis asks (the kit runs public checks only)."""
+    (case,) = make_cases(spec, None)
+    diagnose.precompute(spec.params.layer, spec.params.direction, case)
 
 
 def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
     p = spec.params
     public = p.cases == "public"
     cases = make_cases(spec, ctx)
-    failures: list[tuple[ConvCase | PoolCase, object]] = []
+    layer = LAYERS[p.layer]
+    failures: list[tuple[Case, object]] = []
     problems: list[str] = []
     errors: list[float] = []
     crashed: list[str] = []  # the crashed cases' error texts (for the diagnosis, never shown hidden)
@@ -78,7 +70,7 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
             continue
         correct = expected.correct_output(p.layer, p.direction, case)
         tol = tolerance(case.x.dtype, p.tol, p.tol_float32)
-        names = ("out",) if p.direction == "forward" else layer_io.LAYERS[p.layer][2]
+        names = ("out",) if p.direction == "forward" else layer.grads
         actual_parts = (student,) if p.direction == "forward" else student
         expected_parts = correct if isinstance(correct, tuple) else (correct,)
         verdicts = [
@@ -103,25 +95,37 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
     hint = None
     if failures or crashed:
         probe = layer_io.probe(ctx.calls, p.layer, p.direction)
-        hint = diagnose_layer(p.layer, p.direction, [f for f in failures if f[1] is not None], probe=probe)
-        hint = hint or next(filter(None, (diagnose_failure(p.layer, p.direction, m) for m in crashed)), None)
+        answered = [f for f in failures if f[1] is not None]
+        hint = diagnose.diagnose_layer(p.layer, p.direction, answered, probe=probe)
+        from_crashes = (diagnose.diagnose_failure(p.layer, p.direction, m) for m in crashed)
+        hint = hint or next(filter(None, from_crashes), None)
     if len(crashed) == len(cases):
         return Outcome(Status.error, metrics=metrics, threshold=threshold, message=problems[0], hint=hint)
-    if public and p.direction == "forward" and not problems:
+    if public and p.direction == "forward" and not problems and layer.published_forward is not None:
         # The notebook prints the error against its published 8-digit output, not the exact one.
-        metrics["notebook_rel_error"] = rel_error(np.asarray(student), expected.published_output(p.layer))
-    message = _notebook_lines(spec, errors, metrics) if public and not problems else "\n".join(problems)
+        metrics["notebook_rel_error"] = rel_error(np.asarray(student), layer.published_forward)
+    if public and not problems:
+        message = _notebook_lines(spec, errors, metrics, student)
+    else:
+        message = "\n".join(problems)
     return Outcome.graded(
         passed, len(cases), metrics=metrics, threshold=threshold, message=message, hint=hint
     )
 
 
-def _notebook_lines(spec: ReferenceMatchCheck, errors: list[float], metrics: dict) -> str:
-    """What the notebook prints for this cell."""
+def _notebook_lines(spec: ReferenceMatchCheck, errors: list[float], metrics: dict, student: object) -> str:
+    """What the notebook prints for this cell (`student`: the forward's out on the case)."""
     p = spec.params
-    symbol = layer_io.LAYERS[p.layer][0 if p.direction == "forward" else 1]
-    if p.direction == "forward":
-        figure, exact = metrics["notebook_rel_error"], errors[0]
-        return f"Testing {symbol}\ndifference: {figure}  (the notebook's figure; exactly: {exact:.1e})"
-    names = layer_io.LAYERS[p.layer][2]
-    return f"Testing {symbol}\n" + "\n".join(f"{n} error: {e}" for n, e in zip(names, errors, strict=True))
+    layer = LAYERS[p.layer]
+    if p.direction == "backward":
+        lines = (f"{n} error: {e}" for n, e in zip(layer.grads, errors, strict=True))
+        return f"Testing {layer.backward}\n" + "\n".join(lines)
+    lines = [f"Testing {layer.forward}"]
+    if "notebook_rel_error" in metrics:
+        figure = metrics["notebook_rel_error"]
+        lines.append(f"difference: {figure}  (the notebook's figure; exactly: {errors[0]:.1e})")
+    else:
+        lines.append(f"relative error: {errors[0]:.1e}")
+    if layer.figures is not None:
+        lines.append(layer.figures(np.asarray(student, dtype=np.float64)))
+    return "\n".join(lines)

@@ -44,6 +44,10 @@ def symbols(spec: TrainCheck) -> list[str]:
     return [model_io.MODEL]
 
 
+def precompute(spec: TrainCheck) -> None:
+    """Nothing: the kit stores the reference's runs per dataset (grader.release.kit)."""
+
+
 def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
     p = spec.params
     assert ctx.data_dir is not None and ctx.cache_dir is not None, "training checks need the dataset"

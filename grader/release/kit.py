@@ -16,29 +16,20 @@ The starter modules the course hands out (`fast_layers`, `optim`, `solver`, `gra
 from __future__ import annotations
 
 import ast
-import contextlib
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from grader import data_cache
-from grader.checks import diagnose, expected, layer_io, model_io, numeric_gradient, reference_match
-from grader.checks.cases import ConvCase, PoolCase, public_rng
+from grader.checks import expected
+from grader.checks.kinds import KINDS
 from grader.checks.yardstick import INSTALLED, Table, recording
 from grader.grade import GradeOptions, training_data
 from grader.release import ReleaseError
 from grader.release.wheel import build_wheel, checkout_root, stage_project
 from grader.report import Visibility
-from grader.rubric import (
-    CnnGradientCheck,
-    InitialLossCheck,
-    ModelConfig,
-    NumericGradientCheck,
-    ReferenceMatchCheck,
-    Rubric,
-    TrainCheck,
-)
+from grader.rubric import Rubric, TrainCheck
 
 ANSWER_KEY = ("layers.py", "layer_utils.py", "cnn.py")  # in reference/
 LEFT_OUT = ("demo.py",)
@@ -122,55 +113,14 @@ def _is_yardstick(decorator: ast.expr) -> bool:
 
 
 def precompute(rubric: Rubric, cache_dir: Path) -> Table:
-    """The reference's answers on every input the rubric's public checks will ask the kit about."""
+    """The reference's answers on every input the rubric's public checks will ask the kit about:
+    each kind says what its checks ask (`CheckKind.precompute`), the training runs are per dataset."""
     with recording(Table()) as table:
         for spec in rubric.checks:
-            if spec.visibility != Visibility.public:
-                continue
-            if isinstance(spec, ReferenceMatchCheck):
-                (case,) = reference_match.make_cases(spec, None)  # type: ignore[arg-type]  # public: no ctx
-                _layer_case(spec.params.layer, spec.params.direction, case)
-            elif isinstance(spec, NumericGradientCheck):
-                layer = spec.params.layer
-                case, pool_param = numeric_gradient.public_case(layer)
-                args = layer_io.forward_args(case, pool_param)
-                expected.layer_forward(layer, args)
-                for wrt in range(len(layer_io.LAYERS[layer][2])):
-                    expected.numeric_layer_gradient(layer, args, wrt, case.dout, spec.params.h)
-                if layer in ("conv", "max_pool"):
-                    _layer_case(layer, "backward", case)
-            elif isinstance(spec, InitialLossCheck):
-                config = spec.params.model.model_copy(update={"reg": spec.params.reg})
-                _model_probe(config, spec.id, spec.params.num_inputs, with_grads=False)
-            elif isinstance(spec, CnnGradientCheck):
-                _model_probe(spec.params.model, spec.id, spec.params.num_inputs, with_grads=True)
+            if spec.visibility == Visibility.public:
+                KINDS[spec.kind].precompute(spec)
         _training(rubric, cache_dir)
     return table
-
-
-def _layer_case(layer: str, direction: str, case: ConvCase | PoolCase) -> None:
-    """What the check and its diagnosis ask about a case: the correct output, every known bug's
-    output on it, and the correct outputs on the diagnosis's probes."""
-    expected.correct_output(layer, direction, case)
-    for variant in diagnose.VARIANTS[(layer, direction)].values():
-        with contextlib.suppress(ValueError, IndexError):  # as in the diagnosis: a variant that
-            variant(case)  # makes no sense for this case
-    for probe in diagnose.probe_cases(layer):
-        expected.correct_output(layer, direction, probe)
-
-
-def _model_probe(config: ModelConfig, check_id: str, num_inputs: int, *, with_grads: bool) -> None:
-    """The reference net at the grader's probing weights, drawn as `model_io.evaluate` draws them.
-    Gradients only for the checks that judge them (the notebook's default net's W2 alone is 6.5 MB)."""
-    rng = public_rng(check_id)
-    X, y = model_io.inputs(rng, config, num_inputs)
-    probe = expected.probing_params(rng, config)
-    expected.model_loss_value(config, probe, X, y)
-    expected.model_loss_value(config, probe, X, y, reg=0.0)
-    expected.model_scores(config, probe, X)
-    expected.relu_missing_loss(config, probe, X, y)
-    if with_grads:
-        expected.model_loss(config, probe, X, y)
 
 
 def _training(rubric: Rubric, cache_dir: Path) -> None:

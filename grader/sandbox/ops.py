@@ -18,6 +18,11 @@ and results cross as plain data, a model crosses as a Handle.
     The same for ``model.params[name]``: ``model.loss(X, y)[0]`` at +h and -h
     per entry (or per flat index in ``indices``), as a list of raw values.
 
+``forward_with_param(symbol, args, index)``
+    Calls ``symbol(*args)`` once and returns ``[out, args[index]]``: the forward's output and the
+    param dict as the call left it (batch normalization writes its running averages into the
+    caller's ``bn_param``). The grader validates both and judges the averages itself.
+
 ``float_size_notes()``
     Where the submission's code has so far used a whole-number float as a size or an index
     (``[[file, line], ...]``, compat.py), which numpy < 1.12 accepted. A note for the report only:
@@ -104,6 +109,11 @@ def perturbed_losses(
     return _each_entry_perturbed(param, h, lambda: model.loss(X, y)[0], indices)
 
 
+def forward_with_param(session: Any, symbol: str, args: list[Any], index: int) -> list[Any]:
+    result = session.resolve(symbol)(*args)
+    return [result[0], args[index]]
+
+
 def float_size_notes(session: Any) -> list[list[Any]]:
     return compat.float_size_notes(session.root)
 
@@ -142,6 +152,7 @@ def train(
 OPS: dict[str, Callable[..., Any]] = {
     "import_module": import_module,
     "perturbed_outputs": perturbed_outputs,
+    "forward_with_param": forward_with_param,
     "perturbed_losses": perturbed_losses,
     "seed": seed,
     "float_size_notes": float_size_notes,

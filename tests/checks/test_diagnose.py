@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.checks import layer_io
 from grader.checks.base import MalformedResultError
 from grader.checks.cases import (
     ConvCase,
@@ -34,6 +33,7 @@ from grader.checks.diagnose import (
     diagnose_shapes,
 )
 from grader.checks.expected import correct_output
+from grader.checks.layer_registry import LAYERS
 from grader.sandbox import StudentFailure
 from grader.submission import load
 from reference.cnn import ThreeLayerConvNet
@@ -156,7 +156,7 @@ class Student:
 
     def run(self, direction: str, case: ConvCase | PoolCase) -> object:
         try:
-            out, cache = self.forward(*layer_io.forward_args(case))
+            out, cache = self.forward(*case.args())
             return out if direction == "forward" else self.backward(case.dout, cache)
         except Exception as exc:  # what the worker reports: the exception's last line
             raise StudentFailure("error", f"{type(exc).__name__}: {exc}") from exc
@@ -191,7 +191,7 @@ def _matches_reference(layer, direction, case, out) -> bool:
 
 
 def layer_of(example: str, layer: str, scratch: Path) -> Student:
-    forward, backward, _ = layer_io.LAYERS[layer]
+    forward, backward = LAYERS[layer].forward, LAYERS[layer].backward
     return Student(student_code(example, forward, scratch), student_code(example, backward, scratch))
 
 
