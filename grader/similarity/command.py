@@ -26,7 +26,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="more course code never to count (this year's skeleton or notebook); repeatable",
     )
     parser.add_argument(
-        "--threshold", type=float, default=0.5, metavar="S", help="similarity (0-1) that flags a pair (0.5)"
+        "--threshold",
+        type=float,
+        default=0.6,
+        metavar="S",
+        help="floor: the class's threshold is never below this similarity (0-1; 0.6)",
+    )
+    parser.add_argument(
+        "--ceiling",
+        type=float,
+        default=0.8,
+        metavar="S",
+        help="the class's threshold is never above this; a class under 5 uses it alone (0.8)",
+    )
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=6.0,
+        metavar="K",
+        help="threshold: class median + K robust standard deviations, within floor and ceiling (6)",
     )
     parser.add_argument(
         "--min-lines", type=int, default=8, metavar="N", help="lines the matching code must hold to flag (8)"
@@ -69,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         thresholds = Thresholds(
             similarity=args.threshold,
+            ceiling=args.ceiling,
+            spread=args.spread,
             min_lines=args.min_lines,
             common_share=args.common,
             noise=args.noise,
@@ -76,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise SimilarityError(f"--{str(error['loc'][0]).replace('_', '-')}: {error['msg']}") from None
+        option = str(error["loc"][0]).replace("_", "-") if error["loc"] else "ceiling"
+        raise SimilarityError(f"--{option}: {error['msg']}") from None
     result = compare_class(
         args.paths, against=args.against, boilerplate=args.boilerplate, thresholds=thresholds
     )
@@ -86,9 +107,15 @@ def run(args: argparse.Namespace) -> int:
         raise SimilarityError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     report = result.report
     flagged = [p for p in report.pairs if p.flagged]
+    calibration = result.calibration
+    basis = (
+        f"class median {round(100 * calibration.median)}%"
+        if calibration.median is not None
+        else f"a class under {thresholds.min_class}: the ceiling"
+    )
     print(
         f"{len(report.submissions)} submissions, {len(flagged)} similar pairs (at least "
-        f"{round(100 * thresholds.similarity)}% and {thresholds.min_lines} lines)"
+        f"{round(100 * calibration.threshold)}%, {basis}; and {thresholds.min_lines} lines)"
     )
     for pair in flagged[:10]:
         print(f"  {round(100 * pair.similarity):3d}%  {pair.a}  ~  {pair.b}  ({pair.lines} lines)")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from grader.similarity import SimilarityError
 
@@ -13,18 +14,44 @@ JSON_NAME = "similarity.json"
 
 
 class Thresholds(BaseModel):
-    """The instructor's knobs. A pair is flagged as similar when its similarity reaches
-    ``similarity`` and its matching regions hold at least ``min_lines`` lines of code."""
+    """The instructor's knobs. A pair is flagged as similar when its similarity reaches the class's
+    threshold (`grader.similarity.calibrate`: the class median plus ``spread`` robust standard
+    deviations, kept between the floor ``similarity`` and ``ceiling``; the ceiling alone in a class
+    of fewer than ``min_class``) and its matching regions hold at least ``min_lines`` lines of code.
+    The defaults are measured (docs/similarity.md)."""
 
     model_config = ConfigDict(extra="forbid")
-    similarity: float = Field(0.5, ge=0, le=1)
+    similarity: float = Field(0.6, ge=0, le=1)  # the floor
+    ceiling: float = Field(0.8, ge=0, le=1)
+    spread: float = Field(6.0, ge=0)
+    min_class: int = Field(5, ge=2)
     min_lines: int = Field(8, ge=0)
     noise: int = Field(25, ge=5)  # k-gram length in tokenised characters
     # Runs this long always match; above `noise` it winnows (fewer fingerprints, faster), and which
     # fingerprints are kept then depends on Python's per-process string hash, so scores vary a little.
     guarantee: int = Field(25, ge=5)
-    common_share: float = Field(0.5, gt=0, le=1)  # fingerprints in more of the class are boilerplate
+    common_share: float = Field(0.2, gt=0, le=1)  # fingerprints in more of the class are boilerplate
     common_min: int = Field(5, ge=2)  # ... and in at least this many submissions
+
+    @model_validator(mode="after")
+    def _floor_below_ceiling(self) -> Self:
+        if self.ceiling < self.similarity:
+            raise ValueError(f"ceiling {self.ceiling} is below the floor {self.similarity}")
+        return self
+
+
+class Calibration(BaseModel):
+    """The class's threshold and the distribution it came from: ``rule`` is "class" (median and
+    spread, the robust standard deviation 1.4826 * MAD, of every pair's similarity) or "small
+    class" (fewer than ``min_class`` submissions: the ceiling alone)."""
+
+    model_config = ConfigDict(extra="forbid")
+    rule: Literal["class", "small class"]
+    submissions: int
+    pairs: int
+    median: float | None = None
+    spread: float | None = None
+    threshold: float
 
 
 class Region(BaseModel):
@@ -74,6 +101,8 @@ class Pair(BaseModel):
     lines_a: int
     lines_b: int
     flagged: bool
+    spreads_above: float | None = None  # (similarity - class median) / spread; None in a small class
+    reason: str = ""  # for flagged pairs: the score against the class, and where it matches
     matches: list[Match] = Field(default_factory=list)  # filled in for flagged pairs
 
 
@@ -104,6 +133,7 @@ class SimilarityReport(BaseModel):
     generated_at: datetime
     copydetect_version: str
     thresholds: Thresholds
+    calibration: Calibration | None = None  # None in a similarity.json written before calibrating
     submissions: list[Entry]
     public: list[Entry] = Field(default_factory=list)
     pairs: list[Pair]  # every pair with any overlap, most similar first

@@ -28,6 +28,8 @@ PAIR_COLUMNS = [
     "similarity_b",
     "lines_a",
     "lines_b",
+    "spreads_above",
+    "reason",
     "matches",
 ]
 
@@ -46,7 +48,8 @@ def pairs_csv(result: Result) -> str:
         matches = "; ".join(f"{m.a} = {m.b}" for m in p.matches)
         rows.append(
             [p.a, p.b, f"{p.similarity:.4f}", p.lines, "yes" if p.flagged else "", "yes" if p.public else ""]
-            + [f"{p.similarity_a:.4f}", f"{p.similarity_b:.4f}", p.lines_a, p.lines_b, matches]
+            + [f"{p.similarity_a:.4f}", f"{p.similarity_b:.4f}", p.lines_a, p.lines_b]
+            + ["" if p.spreads_above is None else f"{p.spreads_above:g}", p.reason, matches]
         )
     return _csv(rows)
 

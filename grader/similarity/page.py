@@ -103,6 +103,7 @@ def _evidence(result: Result, pair: Pair, rank: int, evidence: Evidence) -> str:
         share_a=_percent(pair.similarity_a),
         share_b=_percent(pair.similarity_b),
         lines=pair.lines,
+        reason=escape(pair.reason),
         rows="\n".join(rows),
     )
 
@@ -132,6 +133,14 @@ def render(result: Result, shown: int = SHOWN) -> str:
         for e in report.submissions
     )
     t = report.thresholds
+    c = result.calibration
+    basis = (
+        f"the class median {c.median:.2f} plus {t.spread:g} × its spread {c.spread:.2f} (robust standard "
+        f"deviation, 1.4826 × MAD) over {c.pairs} pairs, kept between the floor {t.similarity:.2f} and the "
+        f"ceiling {t.ceiling:.2f}"
+        if c.rule == "class"
+        else f"the ceiling {t.ceiling:.2f}: {c.submissions} submissions are too few for a distribution"
+    )
     empty = '<tr><td colspan="7">none</td></tr>'
     return _template("similarity.html").substitute(
         style=_style(),
@@ -140,14 +149,15 @@ def render(result: Result, shown: int = SHOWN) -> str:
         public=f"{len(report.public)} public solution{'' if len(report.public) == 1 else 's'}",
         overlapping=len(report.pairs),
         flagged=len(flagged),
-        threshold=_percent(t.similarity),
+        threshold=_percent(c.threshold),
+        basis=escape(basis),
         min_lines=t.min_lines,
         noise=t.noise,
         common=_percent(t.common_share),
         common_min=t.common_min,
         version=escape(report.copydetect_version),
         seconds=f"{report.seconds:.1f}",
-        histogram=histogram_png([p.similarity for p in report.pairs if not p.public], t.similarity),
+        histogram=histogram_png([p.similarity for p in report.pairs if not p.public], c.threshold),
         pairs="\n".join(
             _pair_row(p, rank if rank <= shown else None) for rank, p in enumerate(flagged, start=1)
         )

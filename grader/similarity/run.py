@@ -1,5 +1,6 @@
 """A class's similarity run: find the submissions, read their own code, compare all pairs (and
-each against the public corpus), rank, and decide which pairs reach the instructor's thresholds."""
+each against the public corpus), rank, and flag the pairs above the class's own threshold
+(`grader.similarity.calibrate`)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,17 @@ from grader.batch import SUBMISSION_SUFFIXES, BatchError, find_submissions
 from grader.load_error import LoadError
 from grader.outdir import name_submissions
 from grader.similarity import SimilarityError, detect
+from grader.similarity.calibrate import calibrate, reason, spreads_above
 from grader.similarity.extract import StudentCode, read_submission
-from grader.similarity.model import Entry, Match, Pair, Region, SimilarityReport, Thresholds
+from grader.similarity.model import (
+    Calibration,
+    Entry,
+    Match,
+    Pair,
+    Region,
+    SimilarityReport,
+    Thresholds,
+)
 
 PUBLIC_PREFIX = "public:"
 
@@ -40,6 +50,7 @@ class Result:
 
     report: SimilarityReport
     codes: dict[str, StudentCode]
+    calibration: Calibration  # also in the report, where a report read back may lack it
     evidence: dict[tuple[str, str], Evidence] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
@@ -163,18 +174,9 @@ def _compare_all(
         _PRINTS.clear()
 
 
-def _judge(
-    result: Result,
-    a: StudentCode,
-    b: StudentCode,
-    found: detect.Comparison,
-    prints: dict[str, CodeFingerprint],
-    public: bool,
-) -> Pair:
-    """The pair's scores and, when it reaches the thresholds, its matches and evidence."""
-    thresholds = result.report.thresholds
+def _score(a: StudentCode, b: StudentCode, found: detect.Comparison, public: bool) -> Pair:
     lines_a, lines_b = a.lines_in(found.spans_a), b.lines_in(found.spans_b)
-    pair = Pair(
+    return Pair(
         a=a.name,
         b=b.name,
         public=public,
@@ -184,13 +186,27 @@ def _judge(
         lines=max(lines_a, lines_b),
         lines_a=lines_a,
         lines_b=lines_b,
-        flagged=found.similarity >= thresholds.similarity and max(lines_a, lines_b) >= thresholds.min_lines,
+        flagged=False,
     )
+
+
+def _judge(
+    result: Result,
+    pair: Pair,
+    found: detect.Comparison,
+    prints: dict[str, CodeFingerprint],
+    calibration: Calibration,
+) -> None:
+    """Flag the pair when it reaches the class's threshold, with its matches, evidence and reason."""
+    settings = result.report.thresholds
+    pair.spreads_above = spreads_above(pair.similarity, calibration)
+    pair.flagged = pair.similarity >= calibration.threshold and pair.lines >= settings.min_lines
     if pair.flagged:
+        a, b = result.codes[pair.a], result.codes[pair.b]
         matches = _matches(a, b, found, detect.anchors(prints[a.name], prints[b.name]))
         pair.matches = [m for _, _, m in matches]
+        pair.reason = reason(pair, calibration, settings)
         result.evidence[a.name, b.name] = Evidence(found, [(pa, pb) for pa, pb, _ in matches])
-    return pair
 
 
 def compare_class(
@@ -221,23 +237,31 @@ def compare_class(
     prints = _fingerprints(codes, [c.name for c in students], thresholds, boilerplate)
     printed = time.monotonic()
 
+    compared = [c.name for c in students if c.name in prints]
+    corpus_names = {c.name for c in public if c.name in prints}
+    wanted = list(combinations(compared, 2)) + [(a, b) for a in compared for b in sorted(corpus_names)]
+    scored = [
+        (_score(codes[a], codes[b], found, b in corpus_names), found)
+        for a, b, found in _compare_all(prints, wanted, jobs)
+        if found.similarity > 0
+    ]
+    class_scores = [pair.similarity for pair, _ in scored if not pair.public]
+    calibration = calibrate(class_scores, len(compared), thresholds)
     result = Result(
         report=SimilarityReport(
             generated_at=datetime.now(UTC),
             copydetect_version=version("copydetect"),
             thresholds=thresholds,
+            calibration=calibration,
             submissions=[_entry(c) for c in students],
             public=[_entry(c) for c in public],
-            pairs=[],
+            pairs=[pair for pair, _ in scored],
         ),
         codes=codes,
+        calibration=calibration,
     )
-    compared = [c.name for c in students if c.name in prints]
-    corpus_names = {c.name for c in public if c.name in prints}
-    wanted = list(combinations(compared, 2)) + [(a, b) for a in compared for b in sorted(corpus_names)]
-    for a, b, found in _compare_all(prints, wanted, jobs):
-        if found.similarity > 0:
-            result.report.pairs.append(_judge(result, codes[a], codes[b], found, prints, b in corpus_names))
+    for pair, found in scored:
+        _judge(result, pair, found, prints, calibration)
     result.report.pairs.sort(key=lambda p: (-p.similarity, -p.lines, p.a, p.b))
     _summarise(result.report)
     done = time.monotonic()
