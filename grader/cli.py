@@ -507,12 +507,15 @@ def _grade(args: argparse.Namespace) -> int:
             f"the reports in {args.out} were graded with another secret or rubric; "
             "--regrade-all grades every submission again with these, or use another --out"
         )
+    noticed: list[str] = []
     try:
-        jobs = plan(args.paths, args.out)
+        jobs = plan(args.paths, args.out, noticed)
         prepare_out(args.out)
         chosen = select(jobs, args.only, [j.name for j in jobs] if args.regrade_all else args.force)
     except BatchError as e:
         raise UserError(str(e)) from None
+    for warning in noticed:
+        _warn(warning)
     options = _grade_options(args, refuse_process=not args.allow_process_isolation)
     remember(args.out, jobs, graded_with)
     start = time.monotonic()
