@@ -129,9 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
         "grade every submission under PATH... into DIR/<name>.json",
         "  CNNGRADE_SECRET=... cnngrade grade submissions --out reports --jobs 2\n"
         "  cnngrade grade submissions --out reports --force alice     # regrade one\n"
-        "  cnngrade grade submissions --out reports --only bob --only carol",
+        "  cnngrade grade submissions --out reports --only bob --only carol\n"
+        "  cnngrade grade submissions.zip --out reports      # a Canvas or Moodle download: one per student",
     )
-    grade.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="submissions or folders of them")
+    grade.add_argument(
+        "paths", type=Path, nargs="+", metavar="PATH",
+        help="submissions, folders of them, or Canvas / Moodle submissions downloads (zip or unpacked)",
+    )  # fmt: skip
     grade.add_argument(
         "--out", type=Path, required=True, metavar="DIR", help="folder for the reports (required)"
     )
@@ -212,7 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="CSV",
         help="csv: a CSV with a 'submission' column and any others (student id, email) to add to each row; "
-        "canvas, moodle (required): the students and their LMS ids (columns below); "
+        "canvas, moodle: the students and their LMS ids (columns below; required unless the reports are of "
+        "a Canvas or Moodle download, which carry their ids); "
         "csv, html, canvas, moodle: its 'submitted_at' column (ISO 8601 with a timezone) gives "
         "submission times",
     )

@@ -238,6 +238,9 @@ def read_download(path: Path, staging: Path) -> Download:
         tops = _entries(root)
         if len(tops) == 1 and tops[0].is_dir() and recognise(tops[0]) == lms:
             root = tops[0]
+        for name, folder in _zip_top(path) or []:  # a student's folder of no code is theirs too
+            if folder:
+                (root / name).mkdir(exist_ok=True)
     warnings: list[str] = []
     read = _canvas if lms == "canvas" else _moodle
     students = read(root, str(path), warnings)
