@@ -26,6 +26,7 @@ JUNK_PARTS = frozenset(
     {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git", "site-packages", "node_modules"}
 )
 _CHUNK = 1 << 16
+_UTF8_FLAG = 0x800  # general purpose bit 11: the name is UTF-8
 
 
 class ArchiveLimits(BaseModel):
@@ -53,10 +54,22 @@ def is_junk(parts: tuple[str, ...]) -> bool:
     return any(p in JUNK_PARTS or p.startswith(".") for p in parts)
 
 
+def member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name as its archiver wrote it. A name not flagged as UTF-8 is read as cp437,
+    as the zip format says, but Info-ZIP and many others write UTF-8 without the flag (an LMS's
+    `José Núñez_4712_...` folder): such a name that is valid UTF-8 is taken as UTF-8."""
+    if info.flag_bits & _UTF8_FLAG:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("utf-8")
+    except UnicodeError:
+        return info.filename
+
+
 def _member_path(info: zipfile.ZipInfo, archive: str, max_depth: int) -> PurePosixPath:
     """The member's relative path, or LoadError if it could point outside the target or lies
     more than `max_depth` folders down."""
-    name = info.filename.replace("\\", "/")
+    name = member_name(info).replace("\\", "/")
     path = PurePosixPath(name)
     if path.is_absolute() or (path.parts and ":" in path.parts[0]) or ".." in path.parts:
         raise LoadError(

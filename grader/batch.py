@@ -43,8 +43,17 @@ from grader.console import Progress, duration
 from grader.course_package import defines_assignment, looks_like_package
 from grader.data_cache import CacheError, dataset_label
 from grader.grade import GradeOptions, Listener, grade_submission, inputs_key
+from grader.lms_download import read_download, recognise
 from grader.outdir import known_names, name_submissions, read_state, report_stem, write_state
-from grader.report import Report, Status, dump_report, error_report, read_report, write_report
+from grader.report import (
+    LmsStudent,
+    Report,
+    Status,
+    dump_report,
+    error_report,
+    read_report,
+    write_report,
+)
 from grader.rubric import Rubric
 from grader.sandbox import IsolationError
 from grader.submission import LoadError, load
@@ -54,6 +63,8 @@ SUBMISSION_SUFFIXES = (".py", ".ipynb", ".zip")
 # Files that mark a folder as one submission (the course's package layout or a flat set of
 # modules) rather than a folder of submissions.
 SUBMISSION_MARKERS = ("cs231n", "layers.py", "cnn.py", "__init__.py")
+# Below the reports folder: each LMS download's students' folders, restored (grader/lms_download.py).
+LMS_STAGING = ".lms"
 # How many folders down a folder's entries are searched for something to grade.
 _SEARCH_DEPTH = 4
 PR_SET_PDEATHSIG = 1
@@ -69,6 +80,7 @@ class Job:
     source: Path
     target: Path  # OUT/<stem>.json
     force: bool = False  # grade again even if its report has the same inputs key
+    lms: LmsStudent | None = None  # the student, for a submission from an LMS download
 
 
 @dataclass(frozen=True)
@@ -125,28 +137,62 @@ def _holds_anything(entry: Path, depth: int = 0) -> bool:
     return depth >= _SEARCH_DEPTH or any(_holds_anything(e, depth + 1) for e in _candidates(entry))
 
 
-def _expand(folder: Path) -> list[Path]:
+def _expand(folder: Path, downloads: list[Path]) -> list[Path]:
     """The submissions in a folder of them; sub-folders that are not submissions are searched too
-    (a class sorted into sections, or the examples sorted into buggy/ and hostile/)."""
+    (a class sorted into sections, or the examples sorted into buggy/ and hostile/). LMS downloads
+    found on the way are added to `downloads`, not to the submissions."""
     found = []
     for entry in _candidates(folder):
+        if recognise(entry):
+            downloads.append(entry)
+            continue
         # A folder in a class holding nothing at all is a student who handed in nothing: one
         # submission, whose report says so (the load fails with one line), not none.
         one = entry.is_file() or is_submission_dir(entry) or not _holds_anything(entry)
-        found += [entry] if one else _expand(entry)
+        found += [entry] if one else _expand(entry, downloads)
     return found
 
 
-def find_submissions(paths: list[Path]) -> list[tuple[Path, Path]]:
-    """(folder given, submission) for every submission: each path is one, or a folder of them."""
+@dataclass
+class Discovery:
+    """What `discover` found: (folder given, submission) pairs, and for those of an LMS download,
+    the student each is and what was noticed reading the download (one line each)."""
+
+    found: list[tuple[Path, Path]]
+    students: dict[Path, LmsStudent]
+    warnings: list[str]
+
+
+def discover(paths: list[Path], staging: Path | None) -> Discovery:
+    """Every submission under `paths`: each path is one, a folder of them, or an LMS download, whose
+    students' folders are written below `staging` (`grader.lms_download`); without `staging`, an LMS
+    download is a BatchError (it is a class, not one submission)."""
     found: list[tuple[Path, Path]] = []
+    downloads: list[Path] = []
     for path in paths:
         if not path.exists():
             raise BatchError(f"no such file or folder: {path}")
-        if path.is_file() or is_submission_dir(path):
+        if recognise(path):
+            downloads.append(path)
+        elif path.is_file() or is_submission_dir(path):
             found.append((path.parent, path))
         else:
-            found += [(path, s) for s in _expand(path)]
+            found += [(path, s) for s in _expand(path, downloads)]
+    students: dict[Path, LmsStudent] = {}
+    warnings: list[str] = []
+    for download in downloads:
+        if staging is None:
+            lms = (recognise(download) or "").title()
+            raise BatchError(f"{download} is a {lms} download, a class's submissions: cnngrade grade it")
+        try:
+            read = read_download(download, staging)
+        except LoadError as e:
+            raise BatchError(str(e)) from None
+        except OSError as e:
+            raise BatchError(f"cannot unpack {download} into {staging}: {e.strerror or e}") from None
+        found += [(folder.parent, folder) for folder in read.students]
+        students.update(read.students)
+        warnings += read.warnings
     if not found:
         raise BatchError(f"no submissions (.py, .ipynb, .zip or folders) in {', '.join(map(str, paths))}")
     seen: set[Path] = set()
@@ -155,19 +201,34 @@ def find_submissions(paths: list[Path]) -> list[tuple[Path, Path]]:
         if submission.resolve() not in seen:
             seen.add(submission.resolve())
             unique.append((base, submission))
-    return unique
+    return Discovery(unique, students, warnings)
 
 
-def plan(paths: list[Path], out: Path) -> list[Job]:
-    """A job per submission, named as `out` remembers it or, if new, as `grader.outdir` names it."""
-    found = find_submissions(paths)
+def find_submissions(paths: list[Path]) -> list[tuple[Path, Path]]:
+    """(folder given, submission) for every submission: each path is one, or a folder of them."""
+    return discover(paths, None).found
+
+
+def plan(paths: list[Path], out: Path, warnings: list[str] | None = None) -> list[Job]:
+    """A job per submission, named as `out` remembers it or, if new, as `grader.outdir` names it.
+
+    An LMS download's students are restored into `out/.lms/` (kept, so that each student's
+    folder, and so their name, stays the same from run to run, and so the instructor can see what
+    was graded); what was noticed reading it is appended to `warnings`."""
+    found_all = discover(paths, out / LMS_STAGING)
+    found = found_all.found
+    if warnings is not None:
+        warnings += found_all.warnings
     known = known_names(read_state(out))
     # Reports already in the folder that no remembered name accounts for (a folder copied without
     # its state file) are someone's: a newcomer never takes their stems.
     ours = {report_stem(n).lower() for n in known.values()}
     existing = frozenset(p.stem for p in out.glob("*.json") if p.stem.lower() not in ours)
     names = name_submissions(found, known, existing)
-    jobs = [Job(n, s, out / f"{report_stem(n)}.json") for n, (_, s) in zip(names, found, strict=True)]
+    jobs = [
+        Job(n, s, out / f"{report_stem(n)}.json", lms=found_all.students.get(s))
+        for n, (_, s) in zip(names, found, strict=True)
+    ]
     clashes = [n for n, k in Counter(j.target.name.lower() for j in jobs).items() if k > 1]
     if clashes:  # only names built to look like another's hashed stem get here
         raise BatchError(f"two submissions would share the report {clashes[0]}; grade them apart")
@@ -220,11 +281,22 @@ def _die_with_parent(batch_pid: int) -> None:
         os._exit(1)
 
 
-def _existing_key(target: Path) -> str | None:
+def _existing_key(job: Job) -> str | None:
+    """The inputs key of the job's report; None (grade it again) if there is none, or if it names
+    the student otherwise (a Canvas submission marked late since)."""
     try:
-        return read_report(target).inputs_key
+        report = read_report(job.target)
     except (OSError, ValidationError, ValueError):
         return None
+    return report.inputs_key if report.submission.lms == job.lms else None
+
+
+def with_student(report: Report, job: Job) -> Report:
+    """The report with the LMS student the job's submission belongs to (the batch knows it, the
+    grading does not)."""
+    if job.lms is None:
+        return report
+    return report.model_copy(update={"submission": report.submission.model_copy(update={"lms": job.lms})})
 
 
 def _current_key(source: Path, rubric: Rubric, options: GradeOptions) -> str | None:
@@ -271,12 +343,13 @@ def _child(job: Job, rubric: Rubric, options: GradeOptions, batch_pid: int, conn
     """Grade one submission in this child process and write its report."""
     _die_with_parent(batch_pid)
     os.setpgid(0, 0)  # the parent kills the whole group (sandbox workers included) on timeout
-    existing = None if job.force else _existing_key(job.target)
+    existing = None if job.force else _existing_key(job)
     if existing and existing == _current_key(job.source, rubric, options):
         conn.send("skipped")
         return
     try:
-        write_report(grade_to_report(job.source, rubric, options, job.name), job.target)
+        report = grade_to_report(job.source, rubric, options, job.name)
+        write_report(with_student(report, job), job.target)
     except Exception as e:  # the machine's fault (or a full disk): no report, the next run tries again
         traceback.print_exc()
         conn.send(f"the grader failed: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
@@ -429,7 +502,7 @@ def summary(outcomes: list[Outcome], wall_s: float) -> str:
 def already_graded(job: Job, rubric: Rubric, options: GradeOptions) -> Report | None:
     """The job's existing report if it has the inputs key a grading would have now, so the job is
     skipped (as `_child` does; the cluster batch asks before sending a job)."""
-    existing = None if job.force else _existing_key(job.target)
+    existing = None if job.force else _existing_key(job)
     if existing and existing == _current_key(job.source, rubric, options):
         return read_report(job.target)
     return None

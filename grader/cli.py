@@ -129,9 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
         "grade every submission under PATH... into DIR/<name>.json",
         "  CNNGRADE_SECRET=... cnngrade grade submissions --out reports --jobs 2\n"
         "  cnngrade grade submissions --out reports --force alice     # regrade one\n"
-        "  cnngrade grade submissions --out reports --only bob --only carol",
+        "  cnngrade grade submissions --out reports --only bob --only carol\n"
+        "  cnngrade grade submissions.zip --out reports      # a Canvas or Moodle download: one per student",
     )
-    grade.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="submissions or folders of them")
+    grade.add_argument(
+        "paths", type=Path, nargs="+", metavar="PATH",
+        help="submissions, folders of them, or Canvas / Moodle submissions downloads (zip or unpacked)",
+    )  # fmt: skip
     grade.add_argument(
         "--out", type=Path, required=True, metavar="DIR", help="folder for the reports (required)"
     )
@@ -212,7 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="CSV",
         help="csv: a CSV with a 'submission' column and any others (student id, email) to add to each row; "
-        "canvas, moodle (required): the students and their LMS ids (columns below); "
+        "canvas, moodle: the students and their LMS ids (columns below; required unless the reports are of "
+        "a Canvas or Moodle download, which carry their ids); "
         "csv, html, canvas, moodle: its 'submitted_at' column (ISO 8601 with a timezone) gives "
         "submission times",
     )
@@ -507,12 +512,15 @@ def _grade(args: argparse.Namespace) -> int:
             f"the reports in {args.out} were graded with another secret or rubric; "
             "--regrade-all grades every submission again with these, or use another --out"
         )
+    noticed: list[str] = []
     try:
-        jobs = plan(args.paths, args.out)
+        jobs = plan(args.paths, args.out, noticed)
         prepare_out(args.out)
         chosen = select(jobs, args.only, [j.name for j in jobs] if args.regrade_all else args.force)
     except BatchError as e:
         raise UserError(str(e)) from None
+    for warning in noticed:
+        _warn(warning)
     options = _grade_options(args, refuse_process=not args.allow_process_isolation)
     remember(args.out, jobs, graded_with)
     start = time.monotonic()
@@ -554,8 +562,9 @@ def _report(args: argparse.Namespace) -> int:
     from grader.exporters import default_target, exporter
     from grader.exporters.common import ExportError, load_reports, same_submission
     from grader.exporters.gradebook import RosterError, read_roster, with_defaults
+    from grader.exporters.lms import lms_students, report_columns
     from grader.gradescope_export import MetadataError, read_submission_metadata
-    from grader.late import submitted_at
+    from grader.late import LATE_TIME_UNKNOWN, marked_late, submitted_at
 
     only = {"similarity": ("csv", "html"), "assignment_id": ("canvas",), "assignment_title": ("canvas",)}
     for option in ("roster", "similarity", "submission_times", "rubric", "deadline", "assignment_id",
@@ -565,15 +574,24 @@ def _report(args: argparse.Namespace) -> int:
             listed = ", ".join(formats[:-1]) + " and " + formats[-1] if len(formats) > 1 else formats[0]
             where = listed + (" formats have" if len(formats) > 1 else " format has")
             raise UserError(f"--{option.replace('_', '-')}: only the {where} a place for it")
-    if args.format in LMS_FORMATS and args.roster is None:
-        columns = "canvas_id, sis_user_id or sis_login_id" if args.format == "canvas" else "participant_id"
-        raise UserError(f"--format {args.format} needs --roster CSV: the students and their {columns}")
     if args.format == "canvas" and not (args.assignment_id or "").strip():
         raise UserError("--format canvas needs --assignment-id ID: the number after /assignments/ in its URL")
     try:
         reports, unreadable = load_reports(args.reports)
         roster = read_roster(args.roster) if args.roster is not None else None
         students = list(roster or {})  # the roster file's own rows, before metadata adds any
+        if args.format in LMS_FORMATS:
+            students += [s for s in lms_students(reports, args.format) if s not in students]
+            if not students:
+                columns = (
+                    "canvas_id, sis_user_id or sis_login_id" if args.format == "canvas" else "participant_id"
+                )
+                raise UserError(
+                    f"--format {args.format} needs --roster CSV: the students and their {columns} "
+                    f"(the reports are not of a {args.format.title()} download)"
+                )
+        if from_lms := report_columns(reports):  # the ids an LMS download gave, where the roster has none
+            roster = with_defaults(roster or {}, from_lms)
         if args.submission_times is not None:
             roster = with_defaults(roster or {}, read_submission_metadata(args.submission_times))
         if args.similarity is not None and args.format == "csv":
@@ -585,11 +603,16 @@ def _report(args: argparse.Namespace) -> int:
         _warn(f"skipped {bad}")
     for warning in same_submission(reports):
         _warn(warning)
-    untimed = sum(submitted_at(roster, r.submission.name) is None for r in reports) if late else 0
+    untimed = [r for r in reports if submitted_at(roster, r.submission.name) is None] if late else []
     if untimed:
         _warn(
-            f"{untimed} of {len(reports)} submissions have no submission time: not penalised "
+            f"{len(untimed)} of {len(reports)} submissions have no submission time: not penalised "
             "(give times with --roster or --submission-times)"
+        )
+    if marked := sum(map(marked_late, untimed)):
+        _warn(
+            f"{marked} of them Canvas marked late, but its download holds no time: shown as "
+            f"'{LATE_TIME_UNKNOWN}', not penalised (give their submitted_at in --roster)"
         )
     target = args.to or default_target(args.format, len(reports))
     if args.format == "gradescope" and len(reports) > 1 and target.suffix == ".json":

@@ -45,7 +45,7 @@ from pydantic import ValidationError
 
 from grader import __version__, data_cache
 from grader.archive import DEFAULT_LIMITS
-from grader.batch import Job, Outcome, already_graded, grade_to_report, report_progress
+from grader.batch import Job, Outcome, already_graded, grade_to_report, report_progress, with_student
 from grader.console import Progress
 from grader.grade import GradeOptions, not_graded, training_data
 from grader.report import Report, Status, Visibility, write_report
@@ -420,6 +420,7 @@ class _ClusterBatch:
         except ValidationError as e:
             message = f"{result.host} sent an invalid report: {e.errors()[0]['msg']}"
             return Outcome(job, "crashed", 0.0, message=message)
+        report = with_student(report, job)
         write_report(report, job.target)
         return Outcome(job, "graded", report.duration_s, report=report)
 
@@ -437,6 +438,7 @@ class _ClusterBatch:
                 job.source, self.rubric, self.options, job.name, error, datetime.now(UTC),
                 time.perf_counter(), dataset, bundle, Status.error,
             )  # fmt: skip
+        report = with_student(report, job)
         write_report(report, job.target)
         return Outcome(job, "graded", 0.0, report=report)
 

@@ -28,12 +28,21 @@ DAY = timedelta(days=1)
 POINTS_DIGITS = 6
 # The roster column (and the gradebook column) holding a submission's time.
 SUBMITTED_AT = "submitted_at"
+# What the gradebook and the overview show for the days of a late submission of unknown time.
+LATE_TIME_UNKNOWN = "late, time unknown"
 
 
 class Lateness(BaseModel):
-    """One submission against the late policy; without a known time it is not penalised."""
+    """One submission against the late policy; without a known time it is not penalised.
+
+    A submission the LMS marked late without saying when (Canvas's `_LATE_`) is `marked_late`
+    and not penalised either: the penalty depends on the days and the grace period, which only
+    the time decides; the gradebook and the overview show it as late, time unknown, and the
+    command warns, so that the instructor can give its `submitted_at` in the roster.
+    """
 
     submitted_at: datetime | None = None
+    marked_late: bool = False
     late_days: int | None = None  # started days after the deadline; 0 when on time or within grace
     penalty: float | None = None  # points taken off
     final_score: float
@@ -81,9 +90,11 @@ def max_penalty(policy: LatePolicy, max_score: float) -> float:
     return round(fraction * max_score, POINTS_DIGITS)
 
 
-def assess(policy: LatePolicy, when: datetime | None, score: float, max_score: float) -> Lateness:
+def assess(
+    policy: LatePolicy, when: datetime | None, score: float, max_score: float, *, marked_late: bool = False
+) -> Lateness:
     if when is None:
-        return Lateness(final_score=score)
+        return Lateness(final_score=score, marked_late=marked_late)
     days = late_days(policy, when)
     if policy.no_credit_after_days is not None and days > policy.no_credit_after_days:
         owed = score
@@ -98,5 +109,15 @@ def assess(policy: LatePolicy, when: datetime | None, score: float, max_score: f
 def assess_reports(
     reports: Sequence[Report], roster: Mapping[str, Mapping[str, str]] | None, policy: LatePolicy
 ) -> list[Lateness]:
-    """Each report's lateness, in order."""
-    return [assess(policy, submitted_at(roster, r.submission.name), r.score, r.max_score) for r in reports]
+    """Each report's lateness, in order; a roster's time wins over the LMS's late marker."""
+    return [
+        assess(
+            policy, submitted_at(roster, r.submission.name), r.score, r.max_score, marked_late=marked_late(r)
+        )
+        for r in reports
+    ]
+
+
+def marked_late(report: Report) -> bool:
+    """Whether the LMS download marked the submission late (Canvas's `_LATE_`)."""
+    return report.submission.lms is not None and report.submission.lms.late is True

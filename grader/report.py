@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -191,12 +191,27 @@ class CheckResult(BaseModel):
         return _absent_numbers(data, ("duration_s",))
 
 
+class LmsStudent(BaseModel):
+    """The student a submission in an LMS download belongs to, as the download names them
+    (grader/lms_download.py): what the LMS grade files match a grade by."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    lms: Literal["canvas", "moodle"]
+    id: Name  # Canvas: the user id; Moodle: the assignment's participant id
+    name: Name  # Canvas: the lower-case name without spaces (doejane); Moodle: the full name
+    submission_id: Name | None = None  # Canvas's submission id
+    # Canvas's _LATE_ marker: True or False; None where the download says nothing (Moodle).
+    late: bool | None = None
+    download: Text = ""  # the zip or folder as given
+
+
 class SubmissionInfo(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name
     kind: Name  # module | package | notebook | zip
     sha256: Name  # of the whole submission (manifest hash)
-    source: Text  # the path as given
+    source: Text  # the path as given (for an LMS download: the student's restored tree)
+    lms: LmsStudent | None = None  # None: not from an LMS download (or a report before version 2)
 
 
 class Finding(BaseModel):
@@ -220,7 +235,8 @@ class Environment(BaseModel):
 
 class Report(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    schema_version: int = 1
+    # 1: the first; 2: submission.lms (a version 1 report reads as one without it)
+    schema_version: int = 2
     submission: SubmissionInfo
     rubric_id: Name
     rubric_sha256: Name

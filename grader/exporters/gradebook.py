@@ -19,7 +19,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.exporters.common import Unreadable, write_csv
-from grader.late import SUBMITTED_AT, Lateness, assess_reports, max_penalty, parse_time
+from grader.late import (
+    LATE_TIME_UNKNOWN,
+    SUBMITTED_AT,
+    Lateness,
+    assess_reports,
+    max_penalty,
+    parse_time,
+)
 from grader.report import Report
 from grader.rubric import LatePolicy
 from grader.text import spreadsheet_cell
@@ -129,7 +136,7 @@ def _late_cells(lateness: Lateness | None) -> list[str]:
     if lateness is None:
         return []
     if lateness.late_days is None:  # no known time: not penalised
-        return ["", "", f"{lateness.final_score:g}"]
+        return [LATE_TIME_UNKNOWN if lateness.marked_late else "", "", f"{lateness.final_score:g}"]
     return [str(lateness.late_days), f"{lateness.penalty:g}", f"{lateness.final_score:g}"]
 
 

@@ -35,7 +35,7 @@ from grader.exporters.common import (
     where,
 )
 from grader.exporters.items import Item, item_analysis
-from grader.late import Lateness, assess_reports
+from grader.late import LATE_TIME_UNKNOWN, Lateness, assess_reports
 from grader.report import CheckResult, Report, Series
 from grader.rubric import LatePolicy
 from grader.similarity import SimilarityError
@@ -403,7 +403,7 @@ def _late_cells(late: Lateness | None, max_score: float) -> str:
     """Days late (empty when the submission's time is unknown) and the score after the penalty."""
     if late is None:
         return ""
-    days = "" if late.late_days is None else str(late.late_days)
+    days = str(late.late_days) if late.late_days is not None else LATE_TIME_UNKNOWN * late.marked_late
     return f"<td class='num'>{days}</td><td class='num'>{late.final_score:g} / {max_score:g}</td>"
 
 

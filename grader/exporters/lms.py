@@ -75,6 +75,31 @@ DIGITS = re.compile(r"\d+")
 MOODLE_NONE = "-"  # what Moodle's worksheet shows for a time it does not have
 
 
+# A report's LMS student (from a download, grader/lms_download.py) as roster columns.
+LMS_LATE = "lms_late"  # "yes" when Canvas marked the submission late
+
+
+def report_columns(reports: Sequence[Report]) -> Roster:
+    """The roster columns the reports of an LMS download carry themselves: the student's name and
+    LMS id (and Canvas's late marker), by submission name; a roster given beside them wins."""
+    columns: Roster = {}
+    for report in reports:
+        who = report.submission.lms
+        if who is None:
+            continue
+        if who.lms == "canvas":
+            row = {"student": who.name, "canvas_id": who.id, LMS_LATE: "yes" if who.late else ""}
+        else:
+            row = {"full_name": who.name, "participant_id": who.id}
+        columns[report.submission.name.lower()] = row
+    return columns
+
+
+def lms_students(reports: Sequence[Report], lms: str) -> list[str]:
+    """The submission names (lower case) of the reports that carry a student of `lms`."""
+    return [r.submission.name.lower() for r in reports if r.submission.lms and r.submission.lms.lms == lms]
+
+
 def _points(value: float) -> str:
     """Points as a plain decimal (no exponent, no float artefacts): 87.5, 100, 33.333333."""
     return f"{round(value, POINTS_DIGITS):.{POINTS_DIGITS}f}".rstrip("0").rstrip(".")
