@@ -1,6 +1,7 @@
 """The `cnngrade rubrics` subcommand: the built-in rubrics, their sections and points.
 
-`--json` prints a `RubricList` (the models below are its shape), for scripts that pick a rubric.
+`--json` prints a `RubricList` (grader/rubric_listing.py), for scripts that pick a rubric. The
+parser is built on every `cnngrade` run, so this module imports pydantic only when it lists.
 """
 
 from __future__ import annotations
@@ -8,30 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
 if TYPE_CHECKING:
-    from grader.rubric import Rubric
-
-
-class Section(BaseModel):
-    name: str  # "" for checks that name no section
-    points: float
-    checks: int
-
-
-class RubricSummary(BaseModel):
-    id: str
-    title: str
-    default: bool  # what every command grades with when --rubric is not given
-    max_score: float
-    sha256: str
-    file: str
-    sections: list[Section]
-
-
-class RubricList(BaseModel):
-    rubrics: list[RubricSummary]
+    from grader.rubric_listing import RubricList
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the built-ins; a built-in that does not load raises RubricError (one line)."""
     from grader.rubric_catalog import BUILT_IN, DEFAULT_ID, built_ins
+    from grader.rubric_listing import RubricList, summarize
 
     listed = RubricList(
         rubrics=[
@@ -49,23 +29,6 @@ def run(args: argparse.Namespace) -> int:
     )
     print(listed.model_dump_json(indent=2) if args.json else table(listed))
     return 0
-
-
-def summarize(rubric: Rubric, *, default: bool, file: str) -> RubricSummary:
-    sections: dict[str, Section] = {}
-    for check in rubric.checks:  # in the rubric's order, each section where it first appears
-        section = sections.setdefault(check.section, Section(name=check.section, points=0, checks=0))
-        section.points += check.points
-        section.checks += 1
-    return RubricSummary(
-        id=rubric.id,
-        title=rubric.title,
-        default=default,
-        max_score=rubric.max_score,
-        sha256=rubric.sha256,
-        file=file,
-        sections=list(sections.values()),
-    )
 
 
 def table(listed: RubricList) -> str:

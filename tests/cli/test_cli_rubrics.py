@@ -11,7 +11,7 @@ from report_factory import graded_report
 from grader.report import write_report
 from grader.rubric import Rubric
 from grader.rubric_catalog import BUILT_IN, DEFAULT_ID, built_in_ids, built_ins
-from grader.rubrics_command import RubricList
+from grader.rubric_listing import RubricList
 
 ROOT = Path(__file__).resolve().parents[2]
 CORRECT = ROOT / "submissions" / "correct_module"
