@@ -333,6 +333,7 @@ def grade_to_report(
             str(source),
             f"not graded: the grader failed: {type(e).__name__}: {first_line}",
             rubric_id=rubric.id,
+            rubric_title=rubric.title,
             rubric_sha256=rubric.sha256,
             max_score=rubric.max_score,
             grader_version=__version__,
@@ -474,6 +475,7 @@ def summary(outcomes: list[Outcome], wall_s: float) -> str:
         f"{len(outcomes) - len(reports)} not graded; wall time {duration(wall_s)}"
     ]
     if reports:
+        lines.append(one_line(f"rubric {', '.join(sorted({r.rubric_name() for r in reports}))}"))
         scores = [r.score for r in reports]
         lines.append(
             f"scores (of {max(r.max_score for r in reports):g}): mean {statistics.fmean(scores):.1f}, "

@@ -23,14 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader import __version__
+from grader.rubric_catalog import DEFAULT_ID
 
 if TYPE_CHECKING:
     from grader.grade import GradeOptions
     from grader.report import Report
     from grader.rubric import LatePolicy, Rubric
 
-# A link to the repository's rubrics/convnet.toml, so a wheel carries the default rubric too.
-DEFAULT_RUBRIC = Path(__file__).parent / "rubrics" / "convnet.toml"
 SECRET_ENV = "CNNGRADE_SECRET"
 FORMATS = ("gradescope", "junit", "csv", "html", "canvas", "moodle", "items")
 LMS_FORMATS = ("canvas", "moodle")  # grade files an LMS imports: one row per roster student
@@ -46,12 +45,12 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the examples in each command's epilog as written."""
 
 
+RUBRIC_HELP = "a built-in rubric's id (`cnngrade rubrics` lists them) or a rubric TOML file"
+
+
 def _add_grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--rubric",
-        type=Path,
-        default=DEFAULT_RUBRIC,
-        help="rubric TOML (default: the assignment's convnet.toml)",
+        "--rubric", default=DEFAULT_ID, metavar="NAME", help=f"{RUBRIC_HELP} (default: %(default)s)"
     )
     parser.add_argument(
         "--secret",
@@ -230,10 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--rubric",
-        type=Path,
-        metavar="TOML",
-        help="csv, html, canvas, moodle: apply this rubric's late policy, its [late] table "
-        "(default: no late policy)",
+        metavar="NAME",
+        help="csv, html, canvas, moodle: apply this rubric's late policy, its [late] table; "
+        f"{RUBRIC_HELP} (default: no late policy)",
     )
     report.add_argument(
         "--deadline",
@@ -285,7 +283,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     from grader.release.command import add_arguments as add_release_arguments
 
-    add_release_arguments(release, DEFAULT_RUBRIC)
+    add_release_arguments(release, RUBRIC_HELP)
+
+    rubrics = _command(
+        commands,
+        "rubrics",
+        "list the built-in rubrics (one per course or notebook version): sections and points",
+        "  cnngrade rubrics\n  cnngrade rubrics --json\n  cnngrade check . --rubric convnet",
+    )
+    from grader.rubrics_command import add_arguments as add_rubrics_arguments
+
+    add_rubrics_arguments(rubrics)
 
     schema = _command(
         commands,
@@ -299,11 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_rubric(path: Path) -> Rubric:
-    from grader.rubric import RubricError, load_rubric
+def _load_rubric(name: str) -> Rubric:
+    from grader.rubric import RubricError
+    from grader.rubric_catalog import load_named
 
     try:
-        return load_rubric(path)
+        return load_named(name)[1]
     except RubricError as e:
         raise UserError(str(e)) from None
 
@@ -705,6 +714,16 @@ def _similarity(args: argparse.Namespace) -> int:
         raise UserError(str(e)) from None
 
 
+def _rubrics(args: argparse.Namespace) -> int:
+    from grader.rubric import RubricError
+    from grader.rubrics_command import run
+
+    try:
+        return run(args)
+    except RubricError as e:
+        raise UserError(str(e)) from None
+
+
 def _release(args: argparse.Namespace) -> int:
     from grader.release import ReleaseError
     from grader.release.command import run
@@ -722,6 +741,7 @@ COMMANDS = {
     "schema": _schema,
     "similarity": _similarity,
     "release": _release,
+    "rubrics": _rubrics,
 }
 
 

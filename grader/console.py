@@ -149,6 +149,7 @@ def check_table(report: Report, *, width: int = 80, color: bool = False, verbose
     middle = width - (MARK_WIDTH + 2 + ids + 2 + 2 + points)
     indent = " " * (MARK_WIDTH + 2)
     lines = _wrapped(one_line(f"{report.submission.name} ({report.submission.kind})"), width, "")
+    lines += _wrapped(one_line(f"rubric {report.rubric_name()}"), width, "")
     if report.confinement:
         lines += _wrapped(one_line(report.confinement.line()), width, "")
     if report.error:

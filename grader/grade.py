@@ -153,6 +153,7 @@ def grade_submission(
             name=name or bundle.name, kind=bundle.kind, sha256=bundle.sha256, source=str(source)
         ),
         rubric_id=rubric.id,
+        rubric_title=rubric.title,
         rubric_sha256=rubric.sha256,
         grader_version=__version__,
         started_at=started_at,
@@ -416,6 +417,7 @@ def not_graded(
     return Report(
         submission=info,
         rubric_id=rubric.id,
+        rubric_title=rubric.title,
         rubric_sha256=rubric.sha256,
         grader_version=__version__,
         started_at=started_at,

@@ -70,14 +70,16 @@ def _kernel_cells() -> list[str]:
     return [cell for cell in shell.user_ns.get("In", []) if cell and cell.strip()]
 
 
-def notebook_check(name: str, *, rubric: Path | None = None, cells: list[str] | None = None) -> NotebookCheck:
+def notebook_check(
+    name: str, *, rubric: str | Path | None = None, cells: list[str] | None = None
+) -> NotebookCheck:
     """Run the public checks whose id starts with `name` ("conv_forward", "max_pool_backward",
-    "initial_loss", ...) on what the kernel has defined. `cells` replaces the kernel's history."""
-    from grader.cli import DEFAULT_RUBRIC
+    "initial_loss", ...) on what the kernel has defined. `rubric` is a built-in's id or a file (as
+    `--rubric`; default: the default built-in). `cells` replaces the kernel's history."""
     from grader.grade import GradeOptions, grade_submission
-    from grader.rubric import load_rubric
+    from grader.rubric_catalog import DEFAULT_ID, load_named
 
-    full = load_rubric(rubric or DEFAULT_RUBRIC)
+    _, full = load_named(str(rubric or DEFAULT_ID))
     chosen = [c for c in full.checks if c.visibility == Visibility.public and c.id.startswith(name)]
     if not chosen:
         names = sorted({c.id.split(".")[0] for c in full.checks if c.visibility == Visibility.public})

@@ -239,6 +239,7 @@ class Report(BaseModel):
     schema_version: int = 2
     submission: SubmissionInfo
     rubric_id: Name
+    rubric_title: Name = ""  # the rubric's one-line title ("": a report from before rubrics had one)
     rubric_sha256: Name
     grader_version: Name
     started_at: datetime
@@ -263,6 +264,11 @@ class Report(BaseModel):
     def _absent(cls, data: Any) -> Any:
         return _absent_numbers(data, ("duration_s", "student_time_s"))
 
+    def rubric_name(self) -> str:
+        """'convnet (its title)': what every view names the rubric by; the id alone for a report
+        from before rubrics had titles. Raw text: each view cleans it for its format."""
+        return f"{self.rubric_id} ({self.rubric_title})" if self.rubric_title else self.rubric_id
+
     def comparable(self) -> dict[str, Any]:
         """The report without timing fields, for 'same grade twice' comparisons."""
         data = self.model_dump(mode="json", exclude=set(TIMING_FIELDS))
@@ -283,6 +289,7 @@ def error_report(
     message: str,
     *,
     rubric_id: str = "",
+    rubric_title: str = "",
     rubric_sha256: str = "",
     max_score: float = 0.0,
     grader_version: str = "",
@@ -298,6 +305,7 @@ def error_report(
     return Report(
         submission=SubmissionInfo(name=name, kind="unknown", sha256="", source=source),
         rubric_id=rubric_id,
+        rubric_title=rubric_title,
         rubric_sha256=rubric_sha256,
         grader_version=grader_version,
         started_at=datetime.now(UTC),

@@ -1,6 +1,6 @@
 """The rubric: which checks a submission gets, their points, parameters and visibility.
 
-A rubric is a TOML file (`rubrics/convnet.toml` is the assignment's). These
+A rubric is a TOML file (the built-in ones are in `rubrics/`, see grader.rubric_catalog). These
 pydantic models are the single source of truth for its shape: every check
 kind has its own parameter model, selected by the check's `kind`, so a typo in
 a parameter name or a negative tolerance is caught when the rubric loads, not
@@ -278,8 +278,10 @@ class LatePolicy(_Strict):
 
 
 class Rubric(_Strict):
-    id: str
-    title: str = ""
+    # The name `--rubric` takes for a built-in (its file is `<id>.toml`) and reports record.
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
+    # One line naming the course and notebook version, shown by `cnngrade rubrics`, reports, kits.
+    title: str = Field(min_length=1, max_length=200, pattern=r"^[^\r\n]*\S[^\r\n]*$")
     limits: Limits = Limits()  # the sandbox's limits for every call; time_limit_s overrides per check
     checks: list[CheckSpec] = Field(min_length=1)
     late: LatePolicy | None = None  # the gradebook's late policy; not part of grading

@@ -23,7 +23,10 @@ VISIBILITY = {Visibility.public: "visible", Visibility.hidden: "after_published"
 
 def results(report: Report) -> dict[str, Any]:
     """One report as a Gradescope results.json object."""
-    summary = [f"{one_line(report.submission.name)}: {report.score:g} / {report.max_score:g} points"]
+    summary = [
+        f"{one_line(report.submission.name)}: {report.score:g} / {report.max_score:g} points",
+        f"Rubric: {one_line(report.rubric_name())}",
+    ]
     if report.error:
         summary.append(f"The submission could not be graded: {multi_line(report.error)}")
     summary += [f"{where(f)} {multi_line(f.message)}".strip() for f in report.findings]

@@ -256,7 +256,8 @@ def submission_page(report: Report) -> str:
     info = report.submission
     seconds = "?" if report.duration_s is None else f"{report.duration_s:.1f}"
     meta = (
-        f"{info.kind} · sha256 {info.sha256[:12]} · rubric {report.rubric_id} · isolation {report.isolation}"
+        f"{info.kind} · sha256 {info.sha256[:12]} · rubric {report.rubric_name()}"
+        f" · isolation {report.isolation}"
         f" · dataset {report.dataset or '-'} · cnngrade {report.grader_version}"
         f" · graded {report.started_at:%Y-%m-%d %H:%M} in {seconds} s"
     )
@@ -373,7 +374,7 @@ def index_page(
     return _template("index.html").substitute(
         style=_template("style.css").template,
         count=len(reports),
-        rubric=_line(", ".join(sorted({r.rubric_id for r in reports}))),
+        rubric=_line(", ".join(sorted({r.rubric_name() for r in reports}))),
         mean=f"{statistics.fmean(scores):.1f}",
         median=f"{statistics.median(scores):g}",
         max_score=f"{max_score:g}",

@@ -85,6 +85,7 @@ def junit_xml(reports: list[Report], unreadable: Sequence[Unreadable] = ()) -> s
             ("score", f"{report.score:g}"),
             ("max_score", f"{report.max_score:g}"),
             ("rubric", report.rubric_id),
+            ("rubric_title", report.rubric_title),
             ("isolation", report.isolation),
         ]:
             ET.SubElement(properties, "property", name=name, value=_attr(value))

@@ -47,6 +47,8 @@ def summary(report: Report) -> str:
     lines = [
         f"### cnngrade: {cell(report.submission.name)}",
         "",
+        cell(f"rubric {report.rubric_name()}"),
+        "",
         cell(total_line(report)),
         "",
         "| status | check | figures | points |",

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from grader.release import ReleaseError
+from grader.rubric_catalog import DEFAULT_ID
+from grader.text import one_line
 
 if TYPE_CHECKING:
     from grader.rubric import Rubric
@@ -14,7 +16,7 @@ if TYPE_CHECKING:
 LEVELS = ("bwrap", "unshare", "process")
 
 
-def add_arguments(release: argparse.ArgumentParser, default_rubric: Path) -> None:
+def add_arguments(release: argparse.ArgumentParser, rubric_help: str) -> None:
     release.add_argument(
         "--kit",
         type=Path,
@@ -30,9 +32,9 @@ def add_arguments(release: argparse.ArgumentParser, default_rubric: Path) -> Non
     )
     release.add_argument(
         "--rubric",
-        type=Path,
-        default=default_rubric,
-        help="rubric TOML (default: the assignment's convnet.toml)",
+        default=DEFAULT_ID,
+        metavar="NAME",
+        help=f"{rubric_help}, the one the kit and the autograder grade with (default: %(default)s)",
     )
     release.add_argument(
         "--min-isolation",
@@ -48,22 +50,27 @@ def add_arguments(release: argparse.ArgumentParser, default_rubric: Path) -> Non
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.rubric import RubricError, load_rubric
+    from grader.rubric import RubricError
+    from grader.rubric_catalog import load_named
 
     if args.gradescope is None and args.kit is None:
         raise ReleaseError("say what to build: --kit DIR and/or --gradescope OUT.zip")
-    try:
-        rubric = load_rubric(args.rubric)  # a rubric the kit or the autograder could not read fails here
+    try:  # a rubric the kit or the autograder could not read fails here
+        path, rubric = load_named(args.rubric)
     except RubricError as e:
         raise ReleaseError(str(e)) from None
     if args.gradescope is not None:
-        _gradescope(args)
+        _gradescope(args, path, rubric)
     if args.kit is not None:
-        _kit(args, rubric)
+        _kit(args, path, rubric)
     return 0
 
 
-def _gradescope(args: argparse.Namespace) -> None:
+def _named(rubric: Rubric) -> str:
+    return f"rubric {rubric.id}: {one_line(rubric.title)}, {rubric.max_score:g} points"
+
+
+def _gradescope(args: argparse.Namespace, path: Path, rubric: Rubric) -> None:
     from grader.release import gradescope
 
     if args.secret_file is None:
@@ -76,21 +83,24 @@ def _gradescope(args: argparse.Namespace) -> None:
             "autograder (docs/security.md); add --allow-process-isolation to build it anyway"
         )
     try:
-        members = gradescope.build(args.gradescope, args.rubric, args.secret_file, args.min_isolation)
+        members = gradescope.build(args.gradescope, path, args.secret_file, args.min_isolation)
     except OSError as e:
         raise ReleaseError(f"cannot write {args.gradescope}: {e.strerror or e}") from None
-    print(f"wrote {args.gradescope} ({', '.join(members)})")
+    print(f"wrote {args.gradescope} ({', '.join(members)}) with {_named(rubric)}")
 
 
-def _kit(args: argparse.Namespace, rubric: Rubric) -> None:
+def _kit(args: argparse.Namespace, path: Path, rubric: Rubric) -> None:
     from grader import data_cache
     from grader.release import kit
 
     if args.kit.exists() and not args.kit.is_dir():
         raise ReleaseError(f"--kit {args.kit}: not a directory")
     try:
-        wheel = kit.build(args.kit, args.rubric, rubric, data_cache.default_cache_dir())
+        wheel = kit.build(args.kit, path, rubric, data_cache.default_cache_dir())
     except OSError as e:
         raise ReleaseError(f"cannot write the kit into {args.kit}: {e.strerror or e}") from None
     size = wheel.stat().st_size
-    print(f"wrote {wheel} ({size / 1e6:.2f} MB): pip install it, then `cnngrade check` (docs/kits.md)")
+    print(
+        f"wrote {wheel} ({size / 1e6:.2f} MB) with {_named(rubric)}: "
+        "pip install it, then `cnngrade check` (docs/kits.md)"
+    )

@@ -7,7 +7,8 @@ Built from a staged copy of the checkout:
 - every yardstick (`grader.checks.yardstick`) loses its body: its answers on the inputs the
   public checks will ask about are computed here by the reference and stored in
   `grader/checks/kit_yardstick.npz`, whose presence makes the grader the kit;
-- the rubric given becomes the kit's default rubric; the distribution is named `cnngrade-kit`.
+- the rubric given is the kit's only built-in rubric, and its default (the public expectations
+  are precomputed for it alone); the distribution is named `cnngrade-kit`.
 
 The starter modules the course hands out (`fast_layers`, `optim`, `solver`, `gradient_check`,
 `data`, the notebook's cases) stay.
@@ -30,6 +31,7 @@ from grader.release import ReleaseError
 from grader.release.wheel import build_wheel, checkout_root, stage_project
 from grader.report import Visibility
 from grader.rubric import Rubric, TrainCheck
+from grader.rubric_catalog import DEFAULT_ID
 
 ANSWER_KEY = ("layers.py", "layer_utils.py", "cnn.py")  # in reference/
 LEFT_OUT = ("demo.py",)
@@ -54,9 +56,23 @@ def build(out_dir: Path, rubric_path: Path, rubric: Rubric, cache_dir: Path) -> 
             path = staged / name
             path.write_text(strip_yardsticks(path.read_text(encoding="utf-8")), encoding="utf-8")
         table.save(staged / INSTALLED.relative_to(INSTALLED.parents[2]))
-        shutil.copy(rubric_path, staged / "grader" / "rubrics" / "convnet.toml")
+        ship_rubric(staged / "grader", rubric_path, rubric.id)
         _kit_metadata(staged / "pyproject.toml")
         return build_wheel(staged, out_dir)
+
+
+def ship_rubric(package: Path, rubric_path: Path, rubric_id: str) -> None:
+    """The released rubric as the staged package's one built-in, named by its id, and its default."""
+    folder = package / "rubrics"
+    for other in folder.glob("*.toml"):
+        other.unlink()
+    shutil.copy(rubric_path, folder / f"{rubric_id}.toml")
+    catalog = package / "rubric_catalog.py"
+    text = catalog.read_text(encoding="utf-8")
+    line = f'DEFAULT_ID = "{DEFAULT_ID}"\n'
+    if text.count(line) != 1:
+        raise AssertionError(f"{catalog} no longer holds the line {line!r} the kit rewrites")
+    catalog.write_text(text.replace(line, f'DEFAULT_ID = "{rubric_id}"\n'), encoding="utf-8")
 
 
 def _kit_metadata(pyproject: Path) -> None:

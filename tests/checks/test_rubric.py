@@ -68,6 +68,13 @@ def _mutated(tmp_path: Path, old: str, new: str) -> Path:
         ),
         ("filter_size = 5\nhidden_dim = 9", "filter_size = 4\nhidden_dim = 9", "filter_size must be odd"),
         ("call_timeout_s = 30.0", 'call_timeout_s = "soon"', "limits.call_timeout_s:"),
+        ('id = "convnet"', 'id = "Conv Net"', "id: String should match pattern"),
+        ('title = "Convolutional networks: ', 'title = "Two\\nlines: ', "title: String should match pattern"),
+        (
+            'title = "Convolutional networks: layers, sandwich layers, ThreeLayerConvNet"',
+            'title = "  "',
+            "title: String should match pattern",
+        ),
     ],
 )
 def test_malformed_rubric_names_the_key_and_the_reason(tmp_path, old, new, expected):
@@ -83,8 +90,10 @@ def test_unreadable_and_non_toml_rubrics_fail_with_one_line(tmp_path):
         load_rubric(tmp_path / "absent.toml")
     with pytest.raises(RubricError, match="not valid TOML"):
         load_rubric(_write(tmp_path, "id = \n"))
-    with pytest.raises(RubricError, match=r"checks: Field required"):
+    with pytest.raises(RubricError, match=r"title: Field required"):
         load_rubric(_write(tmp_path, 'id = "x"\n'))
+    with pytest.raises(RubricError, match=r"checks: Field required"):
+        load_rubric(_write(tmp_path, 'id = "x"\ntitle = "X"\n'))
 
 
 def test_the_hash_follows_the_bytes(tmp_path):

@@ -96,13 +96,20 @@ def test_reports_read_back_equal(report_dir):
         assert Report.model_validate_json(path.read_text()).submission.name + ".json" == path.name
 
 
-def test_the_default_rubric_lives_in_the_package_and_is_the_repositorys():
-    # Package data travels in a wheel; a path outside the package would not.
-    from pathlib import Path
-
-    from grader import cli
-
-    package = Path(cli.__file__).parent
-    assert cli.DEFAULT_RUBRIC.parent.parent == package
-    repo_rubric = package.parent / "rubrics" / "convnet.toml"
-    assert cli.DEFAULT_RUBRIC.read_bytes() == repo_rubric.read_bytes()
+def test_reports_name_their_rubric_and_older_ones_without_a_title_still_load(cnngrade, tmp_path):
+    schema = json.loads(cnngrade("schema", "report").stdout)
+    assert schema["properties"]["rubric_title"]["type"] == "string"
+    older = json.loads(graded_report().model_dump_json())
+    del older["rubric_title"]  # as written before rubrics had titles
+    jsonschema.validate(older, schema)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "old.json").write_text(json.dumps(older))
+    write_report(buggy_report(), folder / "new.json")
+    done = cnngrade("report", folder, "--format", "html", "--to", tmp_path / "html")
+    assert done.returncode == 0, done.stderr
+    old_page = (tmp_path / "html" / f"{older['submission']['name']}.html").read_text()
+    assert "rubric convnet · isolation" in old_page
+    new = buggy_report()
+    new_page = (tmp_path / "html" / f"{new.submission.name}.html").read_text()
+    assert f"rubric convnet ({new.rubric_title}) · isolation" in new_page

@@ -111,6 +111,7 @@ def graded_report(name: str = "alice", *, statuses: dict[str, Status] | None = N
             name=name, kind="package", sha256=f"{seed:064x}", source=f"submissions/{name}"
         ),
         rubric_id="convnet",
+        rubric_title="Convolutional networks: layers, sandwich layers, ThreeLayerConvNet",
         rubric_sha256="ab" * 32,
         grader_version="0.1.0",
         started_at=datetime(2026, 11, 26, 22, 0, seed % 60, tzinfo=UTC),

@@ -121,8 +121,8 @@ def test_no_output_carries_a_raw_control_character(tmp_path_factory, name, messa
         [Outcome(job, "graded", 1.0, report=report), Outcome(job, "crashed", 1.0, message=message)], 2.0
     )
     assert_safe(text, lines=True)
-    # counts, scores, failing checks, "problems:", the two problems, the slowest: no forged lines
-    assert len(text.splitlines()) == 7
+    # counts, rubric, scores, failing checks, "problems:", the two problems, the slowest: no forged lines
+    assert len(text.splitlines()) == 8
 
 
 def test_an_html_page_escapes_markup_in_names_and_messages():

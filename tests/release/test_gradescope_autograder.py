@@ -84,6 +84,8 @@ def test_a_correct_package_among_other_files_gets_every_point(autograder):
     upload = {"assignment2": SUBMISSIONS / "correct_package", "notes.ipynb": "{}", "README.txt": "hi"}
     data = run_upload(autograder, upload)
     assert data["output"].startswith("Graded: .\n")
+    title = load_rubric(autograder / "source" / "rubric.toml").title
+    assert f"Rubric: convnet ({title})" in data["output"].splitlines()  # the student sees what graded them
     assert data["tests"] and data["score"] == sum(t["max_score"] for t in data["tests"]) > 0
     hidden = [t for t in data["tests"] if t["visibility"] == "after_published"]
     assert hidden and all(t["status"] == "passed" for t in hidden)  # the secret reached the hidden checks

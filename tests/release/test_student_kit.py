@@ -14,6 +14,7 @@ import pytest
 from classroom import SUBMISSIONS, lean_rubric
 
 from grader.release.kit import strip_yardsticks
+from grader.rubric_catalog import DEFAULT_ID, load_built_in
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,6 +120,19 @@ def test_the_kit_holds_no_answer_key_code(kit):
                 assert [type(statement) for statement in body] == [ast.Raise], node.name
                 stripped.append(node.name)
     assert {"relu_missing_loss", "model_loss", "conv_naive", "_pool_by_size"} <= set(stripped)
+
+
+def test_the_kit_holds_the_rubric_it_was_released_with_and_names_it(kit_venv, cache):
+    listed = run(kit_venv / "bin" / "cnngrade", "rubrics", "--json")
+    assert listed.returncode == 0, listed.stderr
+    (rubric,) = json.loads(listed.stdout)["rubrics"]  # the default release: the default built-in
+    shipped = load_built_in(DEFAULT_ID)
+    assert (rubric["id"], rubric["default"], rubric["sha256"]) == (DEFAULT_ID, True, shipped.sha256)
+    module = SUBMISSIONS / "correct_module" / "convnet_hw.py"
+    env = {"CNNGRADE_CACHE": str(cache)}
+    done = run(kit_venv / "bin" / "cnngrade", "check", module, "-k", "conv_forward.public", env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"rubric {DEFAULT_ID} ({shipped.title})" in " ".join(done.stdout.split())
 
 
 def test_strip_yardsticks_keeps_signatures_and_docstrings():

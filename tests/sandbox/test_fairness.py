@@ -14,10 +14,9 @@ import shutil
 import pytest
 
 from grader.batch import grade_all, plan
-from grader.cli import DEFAULT_RUBRIC
 from grader.grade import GradeOptions
 from grader.report import read_report
-from grader.rubric import load_rubric
+from grader.rubric_catalog import DEFAULT_ID, load_built_in
 from grader.sandbox import available_levels
 from grader.sandbox.cgroups import v1_parent, v2_parent
 
@@ -44,7 +43,7 @@ pytestmark = [
 
 
 def test_an_honest_submission_beside_a_cpu_hog_gets_its_quiet_report(tmp_path):
-    rubric = load_rubric(DEFAULT_RUBRIC)
+    rubric = load_built_in(DEFAULT_ID)
     options = GradeOptions(cache_dir=tmp_path / "cache", min_isolation=available_levels()[0])
     honest = tmp_path / "correct_module"
     shutil.copytree(REPO / "submissions" / "correct_module", honest)
