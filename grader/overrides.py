@@ -222,13 +222,13 @@ def apply_overrides(reports: list[Report], rows: list[Row]) -> Outcome:
     if no_submission:
         names = ", ".join(dict.fromkeys(one_line(r.override.submission) for r in no_submission))
         warnings.append(
-            f"overrides: {len(no_submission)} row{'s' * (len(no_submission) != 1)} name no submission "
+            f"overrides: {_rows(no_submission)} no submission "
             f"in the reports, not applied: {names}"
         )
     if no_check:
         names = ", ".join(one_line(f"{r.override.submission}: {r.override.check}") for r in no_check)
         warnings.append(
-            f"overrides: {len(no_check)} row{'s' * (len(no_check) != 1)} name a check the submission's "
+            f"overrides: {_rows(no_check)} a check the submission's "
             f"report does not have, not applied: {names}"
         )
     skipped = {id(r) for r in no_submission + no_check}
@@ -238,6 +238,11 @@ def apply_overrides(reports: list[Report], rows: list[Row]) -> Outcome:
             mine.setdefault(row.override.submission.lower(), []).append(row)
     copies = [_applied(report, mine.get(report.submission.name.lower(), [])) for report in reports]
     return Outcome(copies, warnings)
+
+
+def _rows(rows: list[Row]) -> str:
+    """"1 row names" or "3 rows name": the head of a warning about them."""
+    return f"{len(rows)} row names" if len(rows) == 1 else f"{len(rows)} rows name"
 
 
 def _check(report: Report, check_id: str) -> CheckResult | None:
@@ -335,16 +340,15 @@ def _same(applied: Applied, check_id: str) -> bool:
 
 
 def change(applied: Applied) -> str:
-    """One change to a grade in a few words ("conv_forward.public: 3 -> 8"), on one line."""
-    override = applied.override
-    if override.excused:
-        return one_line(f"{override.check}: excused ({applied.max_before:g} points)")
-    return one_line(f"{override.check}: {applied.before:g} -> {applied.after:g}")
+    """One change to a grade in a few words ("3 -> 8", "excused (8 points)")."""
+    if applied.override.excused:
+        return f"excused ({applied.max_before:g} points)"
+    return f"{applied.before:g} -> {applied.after:g}"
 
 
 def changes(report: Report) -> list[str]:
-    """Each change to the report's grade, as `change` words it."""
-    return [change(a) for a in applied_to(report)]
+    """Each change to the report's grade and what it changed ("conv_forward.public: 3 -> 8")."""
+    return [one_line(f"{a.override.check}: {change(a)}") for a in applied_to(report)]
 
 
 def attribution(applied: Applied) -> str:

@@ -31,7 +31,7 @@ def results(report: Report) -> dict[str, Any]:
     if report.error:
         summary.append(f"The submission could not be graded: {multi_line(report.error)}")
     summary += [f"{where(f)} {multi_line(f.message)}".strip() for f in report.findings]
-    summary += [_changed(a) for a in applied_to(report)]
+    summary += [f"{one_line(a.override.check)}: {_changed(a)}" for a in applied_to(report)]
     tests = [
         {
             "name": one_line(f"{check.title} ({check.id})"),
@@ -56,7 +56,7 @@ def results(report: Report) -> dict[str, Any]:
 def _changed(applied: Applied) -> str:
     """An override as a student reads it: what changed, why, by whom and when."""
     by = attribution(applied)
-    return f"Changed by the instructor: {change(applied)}: {one_line(applied.override.reason)}" + (
+    return f"Changed by the instructor, {change(applied)}: {one_line(applied.override.reason)}" + (
         f" ({by})" if by else ""
     )
 

@@ -40,7 +40,7 @@ from grader.exporters.common import (
 )
 from grader.exporters.items import Item, item_analysis
 from grader.late import LATE_TIME_UNKNOWN, Lateness, assess_reports
-from grader.overrides import Applied, applied_to, attribution, change, override_of
+from grader.overrides import Applied, applied_to, attribution, change, out_of_full, override_of
 from grader.report import CheckResult, Report, Series
 from grader.rubric import LatePolicy
 from grader.similarity import SimilarityError
@@ -361,8 +361,9 @@ def index_page(
 ) -> str:
     """The class overview; `pages[i]` is the file name of `reports[i]`'s page, `standing[i]` its
     lateness (with it, the submissions table shows the late days and the final score);
-    `similarity` is `similarity_section`'s HTML, if any."""
-    scores = [r.score for r in reports]
+    `similarity` is `similarity_section`'s HTML, if any. The mean, median and histogram are of the
+    scores as an LMS gets them: with an excused check, scaled back to the full maximum."""
+    scores = [out_of_full(r, r.score) or 0.0 for r in reports]
     max_score = max(r.max_score for r in reports)
     outcomes: dict[str, list[bool]] = {}
     titles: dict[str, str] = {}

@@ -48,7 +48,7 @@ from pathlib import Path
 from grader.exporters.common import ExportError, Unreadable, passed, write_csv
 from grader.late import POINTS_DIGITS, Lateness, assess_reports, submitted_at
 from grader.outdir import report_stem
-from grader.overrides import applied_to, change, full_max, graded_by_hand, out_of_full
+from grader.overrides import changes, full_max, graded_by_hand, out_of_full
 from grader.report import Report
 from grader.rubric import LatePolicy
 from grader.text import may_be_formula, one_line, spreadsheet_cell
@@ -226,8 +226,9 @@ def feedback(row: Row, max_score: float) -> str:
     failed = [f"{c.title} ({c.status.value})" for c in report.checks if not passed(c) and c.max_points > 0]
     if failed:
         parts.append("not passed: " + ", ".join(failed))
-    if by_instructor := applied_to(report):
-        reasons = ", ".join(f"{change(a)} ({a.override.reason})" for a in by_instructor)
+    if report.overridden is not None and report.overridden.applied:
+        said = zip(changes(report), report.overridden.applied, strict=True)
+        reasons = ", ".join(f"{what} ({one_line(a.override.reason)})" for what, a in said)
         parts.append(f"changed by the instructor: {reasons}")
     return escape(spreadsheet_cell(". ".join(parts)), quote=False)
 
