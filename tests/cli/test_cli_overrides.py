@@ -167,6 +167,7 @@ def render(cnngrade, reports: Path, where: Path, overrides: Path) -> dict[str, s
     return said
 
 
+@pytest.mark.slow  # grades the class twice
 def test_every_output_carries_the_overrides_and_a_regrade_keeps_them(cnngrade, tiny, tmp_path):
     klass, reports = make_class(tmp_path / "class"), tmp_path / "reports"
     grade(cnngrade, klass, reports, tiny)
