@@ -22,7 +22,6 @@ of two rows for the same submission and check, the later one wins, and that is s
 from __future__ import annotations
 
 import csv
-import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,10 +112,15 @@ class Overridden(BaseModel):
 
 @dataclass(frozen=True)
 class Row:
-    """An override and where it was read ("overrides.csv, row 3"), for the messages."""
+    """An override and where it was read, for the messages."""
 
-    where: str
+    file: Path
+    label: str  # "row 3" (CSV) or "[[override]] 3" (TOML)
     override: Override
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}, {self.label}"
 
 
 def read_overrides(path: Path) -> list[Row]:
@@ -132,7 +136,7 @@ def read_overrides(path: Path) -> list[Row]:
             raise OverrideError(f"overrides {path}: a .toml or .csv file ({FIELDS_SHOWN})")
     except (OSError, UnicodeDecodeError, csv.Error, tomllib.TOMLDecodeError) as e:
         raise OverrideError(f"cannot read overrides {path}: {getattr(e, 'strerror', None) or e}") from None
-    return [Row(where, _override(where, fields)) for where, fields in raw]
+    return [Row(path, label, _override(f"{path}, {label}", fields)) for label, fields in raw]
 
 
 def _toml_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -144,7 +148,7 @@ def _toml_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     rows = data.get("override", [])
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise OverrideError(f"overrides {path}: 'override' must be an array of tables, [[override]]")
-    return [(f"{path}, [[override]] {number}", row) for number, row in enumerate(rows, start=1)]
+    return [(f"[[override]] {number}", row) for number, row in enumerate(rows, start=1)]
 
 
 def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
@@ -158,13 +162,15 @@ def _csv_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
                 )
         rows = []
         for cells in reader:
-            where = f"{path}, row {reader.line_num}"
+            label = f"row {reader.line_num}"
             if not any(c.strip() for c in cells):
                 continue  # a blank line a spreadsheet left
             if len(cells) > len(header):
-                raise OverrideError(f"{where}: {len(cells)} cells for {len(header)} columns")
+                raise OverrideError(
+                    f"overrides {path}, {label}: {len(cells)} cells for {len(header)} columns"
+                )
             # An empty cell is a field not given (no points, not excused, nobody named).
-            rows.append((where, {k: v for k, v in zip(header, cells, strict=False) if v.strip()}))
+            rows.append((label, {k: v for k, v in zip(header, cells, strict=False) if v.strip()}))
     return rows
 
 
@@ -208,7 +214,7 @@ def apply_overrides(reports: list[Report], rows: list[Row]) -> Outcome:
         key = (row.override.submission.lower(), row.override.check.lower())
         if key in chosen:
             warnings.append(
-                f"overrides: {row.where} replaces {chosen[key].where.rsplit(', ', 1)[-1]} "
+                f"overrides: {row.where} replaces {chosen[key].label} "
                 f"({one_line(row.override.submission)}, {one_line(row.override.check)}): the later row wins"
             )
         chosen[key] = row
@@ -222,14 +228,12 @@ def apply_overrides(reports: list[Report], rows: list[Row]) -> Outcome:
     if no_submission:
         names = ", ".join(dict.fromkeys(one_line(r.override.submission) for r in no_submission))
         warnings.append(
-            f"overrides: {_rows(no_submission)} no submission "
-            f"in the reports, not applied: {names}"
+            f"overrides: {_rows(no_submission)} no submission in the reports, not applied: {names}"
         )
     if no_check:
         names = ", ".join(one_line(f"{r.override.submission}: {r.override.check}") for r in no_check)
         warnings.append(
-            f"overrides: {_rows(no_check)} a check the submission's "
-            f"report does not have, not applied: {names}"
+            f"overrides: {_rows(no_check)} a check the submission's report lacks, not applied: {names}"
         )
     skipped = {id(r) for r in no_submission + no_check}
     mine: dict[str, list[Row]] = {}
@@ -241,7 +245,7 @@ def apply_overrides(reports: list[Report], rows: list[Row]) -> Outcome:
 
 
 def _rows(rows: list[Row]) -> str:
-    """"1 row names" or "3 rows name": the head of a warning about them."""
+    """The head of a warning about `rows`: '1 row names' or '3 rows name'."""
     return f"{len(rows)} row names" if len(rows) == 1 else f"{len(rows)} rows name"
 
 
@@ -284,16 +288,11 @@ def _applied(report: Report, rows: list[Row]) -> Report:
     return report.model_copy(
         update={
             "checks": [changed.get(c.id, c) for c in report.checks],
-            "score": _rounded(max(score, 0.0)),
-            "max_score": _rounded(max_score),
+            "score": round(max(score, 0.0), POINTS_DIGITS),
+            "max_score": round(max_score, POINTS_DIGITS),
             "overridden": record,
         }
     )
-
-
-def _rounded(points: float) -> float:
-    value = round(points, POINTS_DIGITS)
-    return value if math.isfinite(value) else 0.0
 
 
 def full_max(report: Report) -> float:

@@ -180,7 +180,7 @@ def test_every_output_carries_the_overrides_and_a_regrade_keeps_them(cnngrade, t
             in lines
         )
         assert (
-            "cnngrade: warning: overrides: 1 row names a check the submission's report does not have, "
+            "cnngrade: warning: overrides: 1 row names a check the submission's report lacks, "
             "not applied: alice: old.check"
         ) in lines
         replaced = "[[override]] 3 replaces [[override]] 2 (bob, conv_forward.public): the later row wins"
