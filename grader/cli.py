@@ -35,6 +35,8 @@ FORMATS = ("gradescope", "junit", "csv", "html", "canvas", "moodle", "items")
 LMS_FORMATS = ("canvas", "moodle")  # grade files an LMS imports: one row per roster student
 # the gradebook, the class overview and the LMS files show submission times and lateness
 TIMED_FORMATS = ("csv", "html", *LMS_FORMATS)
+# every format that carries a grade; the item analysis is of the checks as the grader judged them
+OVERRIDE_FORMATS = ("gradescope", "junit", "csv", "html", *LMS_FORMATS)
 
 
 class UserError(Exception):
@@ -193,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
         "  cnngrade report /tmp/report.json --format gradescope --to /autograder/results/results.json\n"
         "  cnngrade report reports --format canvas --roster roster.csv --assignment-id 4711 --to canvas.csv\n"
         "  cnngrade report reports --format moodle --roster roster.csv --to moodle.csv\n"
-        "  cnngrade report reports --format items --to items.csv            # item analysis per check\n\n"
+        "  cnngrade report reports --format items --to items.csv            # item analysis per check\n"
+        "  cnngrade report reports --format csv --overrides overrides.toml  # the instructor's changes\n\n"
         "roster columns (one row per student; 'submission' is the name in the reports):\n"
         "  canvas: student (or name), canvas_id, sis_user_id, sis_login_id (one of the three ids at least),\n"
         "          section\n"
@@ -255,6 +258,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--assignment-title",
         metavar="TITLE",
         help="canvas: the assignment's name in the column header 'TITLE (ID)' (default: the rubric's id)",
+    )
+    report.add_argument(
+        "--overrides",
+        type=Path,
+        metavar="FILE",
+        help="all but items: the instructor's grade changes, a TOML ([[override]] tables) or CSV file of "
+        "submission, check (or total), points or excused, reason, who, when; applied to what is written, "
+        "never to the reports (docs/exports.md, Overrides)",
     )
     report.add_argument(
         "--missing-as-zero",
@@ -574,10 +585,12 @@ def _report(args: argparse.Namespace) -> int:
     from grader.exporters.lms import lms_students, report_columns
     from grader.gradescope_export import MetadataError, read_submission_metadata
     from grader.late import LATE_TIME_UNKNOWN, marked_late, submitted_at
+    from grader.overrides import OverrideError, apply_overrides, read_overrides
 
-    only = {"similarity": ("csv", "html"), "assignment_id": ("canvas",), "assignment_title": ("canvas",)}
+    only = {"similarity": ("csv", "html"), "assignment_id": ("canvas",), "assignment_title": ("canvas",),
+            "overrides": OVERRIDE_FORMATS}  # fmt: skip
     for option in ("roster", "similarity", "submission_times", "rubric", "deadline", "assignment_id",
-                   "assignment_title", "missing_as_zero"):  # fmt: skip
+                   "assignment_title", "missing_as_zero", "overrides"):  # fmt: skip
         formats = only.get(option, LMS_FORMATS if option == "missing_as_zero" else TIMED_FORMATS)
         if getattr(args, option) not in (None, False) and args.format not in formats:
             listed = ", ".join(formats[:-1]) + " and " + formats[-1] if len(formats) > 1 else formats[0]
@@ -586,7 +599,13 @@ def _report(args: argparse.Namespace) -> int:
     if args.format == "canvas" and not (args.assignment_id or "").strip():
         raise UserError("--format canvas needs --assignment-id ID: the number after /assignments/ in its URL")
     try:
+        changes = read_overrides(args.overrides) if args.overrides is not None else None
         reports, unreadable = load_reports(args.reports)
+        if changes is not None:  # before anything reads a score: the late policy starts from these
+            overridden = apply_overrides(reports, changes)
+            reports = overridden.reports
+            for warning in overridden.warnings:
+                _warn(warning)
         roster = read_roster(args.roster) if args.roster is not None else None
         students = list(roster or {})  # the roster file's own rows, before metadata adds any
         if args.format in LMS_FORMATS:
@@ -605,7 +624,7 @@ def _report(args: argparse.Namespace) -> int:
             roster = with_defaults(roster or {}, read_submission_metadata(args.submission_times))
         if args.similarity is not None and args.format == "csv":
             roster = _with_similarity_flags(roster or {}, args.similarity)
-    except (ExportError, RosterError, MetadataError) as e:
+    except (ExportError, RosterError, MetadataError, OverrideError) as e:
         raise UserError(str(e)) from None
     late = _late_policy(args, {r.rubric_id for r in reports})
     for bad in unreadable:

@@ -32,8 +32,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from grader.confinement import Confinement
+from grader.overrides import Overridden
 from grader.text import valid_utf8
 
 # Fields that change between two gradings of the same submission with the
@@ -258,6 +260,9 @@ class Report(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     error: Text | None = None  # a grading-level failure (the submission could not load at all)
     absent: dict[Name, Name] = Field(default_factory=dict)  # as CheckResult.absent
+    # Only on the copies `cnngrade report --overrides` renders (grader/overrides.py): never
+    # serialised, never in the schema, so no report on disk holds anything but the grader's score.
+    overridden: SkipJsonSchema[Overridden | None] = Field(default=None, exclude=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -320,6 +325,11 @@ def error_report(
 
 def dump_report(report: Report) -> str:
     """The report as JSON text, after checking that it reads back equal; ReportError if not."""
+    if report.overridden is not None:
+        raise ReportError(
+            f"the report of {report.submission.name!r} carries overrides: "
+            "only the grader's own report is written"
+        )
     text = report.model_dump_json(indent=2)
     try:
         again = Report.model_validate_json(text)

@@ -1,9 +1,14 @@
 """The CSV gradebook: a row of maximum points, then one row per submission, one column of points per check.
 
 With submission times (a roster's `submitted_at` column, or Gradescope's metadata merged into the
-roster), a `submitted_at` column follows the raw score; with a late policy (the rubric's `[late]`
+roster), a `submitted_at` column follows the score; with a late policy (the rubric's `[late]`
 table, grader/late.py), so do `late_days`, `late_penalty` and `final_score`, and the max-points row
 holds the deadline, the largest penalty and the maximum score.
+
+With overrides (grader/overrides.py), `score`, `max_score` and the check columns are the
+overridden ones (an excused check's cell says `excused`), `raw_score` before them keeps what the
+grader computed, and `overrides` after `error` names what changed; the late columns start from the
+overridden score.
 
 Student-controlled cells (names, error messages) are one line each, with control characters
 shown as escapes, and a cell a spreadsheet would run as a formula (a student can name a file
@@ -27,6 +32,7 @@ from grader.late import (
     max_penalty,
     parse_time,
 )
+from grader.overrides import changes, excused
 from grader.report import Report
 from grader.rubric import LatePolicy
 from grader.text import spreadsheet_cell
@@ -34,6 +40,7 @@ from grader.text import spreadsheet_cell
 FIXED_COLUMNS = ["submission", "kind", "sha256", "score", "max_score", "error"]
 LATE_COLUMNS = ["late_days", "late_penalty", "final_score"]
 MAX_ROW = "(max points)"
+EXCUSED = "excused"  # an excused check's cell: its points count neither earned nor possible
 
 
 class RosterError(Exception):
@@ -95,8 +102,10 @@ def gradebook_csv(
         k for k in dict.fromkeys(k for row in (roster or {}).values() for k in row) if k != SUBMITTED_AT
     ]
     timed = late is not None or any(row.get(SUBMITTED_AT) for row in (roster or {}).values())
+    overridden = any(r.overridden is not None for r in reports)
     most = {c.id: c.max_points for r in reports for c in r.checks}
     max_score = max((r.max_score for r in reports), default=0)
+    raw_max = max((r.overridden.raw_max_score for r in reports if r.overridden), default=max_score)
     standing = assess_reports(reports, roster, late) if late else [None] * len(reports)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -109,27 +118,36 @@ def gradebook_csv(
         return [(roster or {}).get(name.lower(), {}).get(SUBMITTED_AT, "")] if timed else []
 
     times = [SUBMITTED_AT] * timed + LATE_COLUMNS * (late is not None)
+    raw, changed = ["raw_score"] * overridden, ["overrides"] * overridden
     cell = spreadsheet_cell
-    writer.writerow(
-        [FIXED_COLUMNS[0], *map(cell, people), *FIXED_COLUMNS[1:5], *times, "error", *map(cell, ids)]
-    )
+    head = [FIXED_COLUMNS[0], *map(cell, people), *FIXED_COLUMNS[1:3], *raw, *FIXED_COLUMNS[3:5], *times]
+    writer.writerow([*head, "error", *changed, *map(cell, ids)])
     # Under the time and late columns: the deadline, the largest penalty, the maximum final score.
     top = (
         [late.deadline.isoformat(), "", f"{max_penalty(late, max_score):g}", f"{max_score:g}"] if late else []
     )
     top = top or [""] * timed
-    maxima = [f"{max_score:g}", f"{max_score:g}", *top, "", *(f"{most[i]:g}" for i in ids)]
-    writer.writerow([MAX_ROW, *[""] * len(people), "", "", *maxima])
+    maxima = [*[f"{raw_max:g}"] * overridden, f"{max_score:g}", f"{max_score:g}", *top]
+    maxima += [""] * (1 + overridden)  # nothing under `error` and `overrides`
+    writer.writerow([MAX_ROW, *[""] * (len(people) + 2), *maxima, *(f"{most[i]:g}" for i in ids)])
     for report, lateness in zip(reports, standing, strict=True):
-        points = {c.id: f"{c.points:g}" for c in report.checks}
+        points = {c.id: _points(report, c.id, c.points) for c in report.checks}
         info = report.submission
         text = [cell(info.name), *person(info.name), cell(info.kind), cell(info.sha256)]
-        scores = [f"{report.score:g}", f"{report.max_score:g}", *when(info.name), *_late_cells(lateness)]
-        writer.writerow(text + scores + [cell(report.error or "")] + [points.get(i, "") for i in ids])
+        raw_score = report.overridden.raw_score if report.overridden else report.score
+        scores = [*[f"{raw_score:g}"] * overridden, f"{report.score:g}", f"{report.max_score:g}"]
+        scores += [*when(info.name), *_late_cells(lateness)]
+        what = [cell("; ".join(changes(report)))] * overridden
+        writer.writerow(text + scores + [cell(report.error or ""), *what] + [points.get(i, "") for i in ids])
     for bad in unreadable:
-        empty = [""] * (len(people) + 4 + len(times))
-        writer.writerow([cell(bad.path.stem), *empty, cell(str(bad))] + [""] * len(ids))
+        empty = [""] * (len(people) + 4 + overridden + len(times))
+        writer.writerow([cell(bad.path.stem), *empty, cell(str(bad)), *[""] * overridden] + [""] * len(ids))
     return buffer.getvalue()
+
+
+def _points(report: Report, check_id: str, points: float) -> str:
+    """A check's cell: its points, or `excused` when an override excused it."""
+    return EXCUSED if check_id in excused(report) else f"{points:g}"
 
 
 def _late_cells(lateness: Lateness | None) -> list[str]:

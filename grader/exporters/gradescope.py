@@ -5,6 +5,9 @@ Fields used: top level `score`, `execution_time` (seconds), `output`, `tests`; e
 `visibility`. A public check is "visible" at once; a hidden check becomes visible
 "after_published", when the instructor publishes the grades, so students cannot probe hidden
 cases by resubmitting.
+
+With overrides (grader/overrides.py), the scores are the overridden ones and each changed test's
+output, and the summary, say what the instructor changed and why.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.exporters.common import Unreadable, describe, passed, unique_stems, where
-from grader.report import Report, Visibility
+from grader.overrides import Applied, applied_to, attribution, change, override_of
+from grader.report import CheckResult, Report, Visibility
 from grader.text import multi_line, one_line
 
 VISIBILITY = {Visibility.public: "visible", Visibility.hidden: "after_published"}
@@ -30,6 +34,7 @@ def results(report: Report) -> dict[str, Any]:
     if report.error:
         summary.append(f"The submission could not be graded: {multi_line(report.error)}")
     summary += [f"{where(f)} {multi_line(f.message)}".strip() for f in report.findings]
+    summary += [f"{one_line(a.override.check)}: {_changed(a)}" for a in applied_to(report)]
     tests = [
         {
             "name": one_line(f"{check.title} ({check.id})"),
@@ -37,7 +42,7 @@ def results(report: Report) -> dict[str, Any]:
             "score": check.points,
             "max_score": check.max_points,
             "status": "passed" if passed(check) else "failed",
-            "output": describe(check),
+            "output": _output(report, check),
             "tags": [one_line(check.section)] if check.section else [],
             "visibility": VISIBILITY[check.visibility],
         }
@@ -49,6 +54,19 @@ def results(report: Report) -> dict[str, Any]:
         "output": "\n".join(summary),
         "tests": tests,
     }
+
+
+def _changed(applied: Applied) -> str:
+    """An override as a student reads it: what changed, why, by whom and when."""
+    by = attribution(applied)
+    return f"Changed by the instructor, {change(applied)}: {one_line(applied.override.reason)}" + (
+        f" ({by})" if by else ""
+    )
+
+
+def _output(report: Report, check: CheckResult) -> str:
+    overridden = override_of(report, check.id)
+    return describe(check) + (f"\n{_changed(overridden)}" if overridden else "")
 
 
 def export(reports: list[Report], to: Path, *, unreadable: Sequence[Unreadable] = ()) -> list[Path]:

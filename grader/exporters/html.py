@@ -3,6 +3,10 @@
 Every page stands alone: the style sheet is inlined and the plots are PNGs embedded as
 base64 data URLs, so the folder can be zipped, mailed or opened offline. Plots are drawn
 with matplotlib's Agg canvas directly (no pyplot, so no global figure state).
+
+With overrides (grader/overrides.py), a student's page shows the overridden score and a table of
+what the instructor changed, with the reason and who changed it when; the overview's scores,
+totals and lateness are the overridden ones, each changed score beside the grader's.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from grader.exporters.common import (
 )
 from grader.exporters.items import Item, item_analysis
 from grader.late import LATE_TIME_UNKNOWN, Lateness, assess_reports
+from grader.overrides import Applied, applied_to, attribution, change, out_of_full, override_of
 from grader.report import CheckResult, Report, Series
 from grader.rubric import LatePolicy
 from grader.similarity import SimilarityError
@@ -210,7 +215,7 @@ def _body(text: str) -> str:
     return escape(multi_line(text))
 
 
-def _check_row(check: CheckResult) -> str:
+def _check_row(check: CheckResult, overridden: Applied | None = None) -> str:
     result = [f'<span class="message">{_body(check.message)}</span>'] if check.message else []
     shown = student_metrics(check)
     if shown:
@@ -225,21 +230,45 @@ def _check_row(check: CheckResult) -> str:
         result.append(f'<span class="hint">Hint: {_line(check.hint)}</span>')
     if check.output:
         result.append(f"<details><summary>output</summary><pre>{_body(check.output)}</pre></details>")
+    points = f"{check.points:g} / {check.max_points:g}"
+    if overridden is not None:
+        reason = _line(overridden.override.reason)
+        result.append(f'<span class="override">Changed by the instructor: {reason}</span>')
+        points = "excused" if overridden.override.excused else points
     return (
         f"<tr><td>{_line(check.section)}</td><td>{_line(check.title)}<br><code>{_line(check.id)}</code></td>"
-        f"<td>{_status(check)}</td><td class='num'>{check.points:g} / {check.max_points:g}</td>"
+        f"<td>{_status(check)}</td><td class='num'>{points}</td>"
         f"<td>{'<br>'.join(result)}</td></tr>"
     )
 
 
-def _check_tables(checks: list[CheckResult]) -> str:
+def _overrides(report: Report) -> str:
+    """The instructor's changes to the grade, each with its reason and who made it when."""
+    changed = applied_to(report)
+    if not changed or report.overridden is None:
+        return ""
+    rows = "\n".join(
+        f"<tr><td>{_line(a.title)}<br><code>{_line(a.override.check)}</code></td><td>{_line(change(a))}</td>"
+        f"<td>{_line(a.override.reason)}</td><td>{escape(attribution(a))}</td></tr>"
+        for a in changed
+    )
+    raw = f"{report.overridden.raw_score:g} / {report.overridden.raw_max_score:g}"
+    return (
+        f"<h2>Changes by the instructor</h2><p>The grader gave {raw} points; the score above includes "
+        "these changes.</p><table id='overrides' class='checks'><thead><tr><th>Check</th><th>Change</th>"
+        f"<th>Reason</th><th>By, when</th></tr></thead><tbody>\n{rows}\n</tbody></table>"
+    )
+
+
+def _check_tables(report: Report) -> str:
     """Checks that did not pass in the open; passed ones folded away under a one-line summary."""
+    checks = report.checks
     head = (
         "<thead><tr><th>Section</th><th>Check</th><th>Status</th><th class='num'>Points</th>"
         "<th>Result</th></tr></thead>"
     )
-    open_rows = "\n".join(_check_row(c) for c in checks if not passed(c))
-    passed_rows = "\n".join(_check_row(c) for c in checks if passed(c))
+    open_rows = "\n".join(_check_row(c, override_of(report, c.id)) for c in checks if not passed(c))
+    passed_rows = "\n".join(_check_row(c, override_of(report, c.id)) for c in checks if passed(c))
     html = ""
     if open_rows:
         html = f"<table id='checks' class='checks'>{head}<tbody>\n{open_rows}\n</tbody></table>"
@@ -275,7 +304,8 @@ def submission_page(report: Report) -> str:
         max_score=f"{report.max_score:g}",
         meta=_line(meta),
         error=error,
-        checks=_check_tables(report.checks),
+        overrides=_overrides(report),
+        checks=_check_tables(report),
         findings=findings,
         plots=_plots(report),
     )
@@ -332,8 +362,9 @@ def index_page(
 ) -> str:
     """The class overview; `pages[i]` is the file name of `reports[i]`'s page, `standing[i]` its
     lateness (with it, the submissions table shows the late days and the final score);
-    `similarity` is `similarity_section`'s HTML, if any."""
-    scores = [r.score for r in reports]
+    `similarity` is `similarity_section`'s HTML, if any. The mean, median and histogram are of the
+    scores as an LMS gets them: with an excused check, scaled back to the full maximum."""
+    scores = [out_of_full(r, r.score) or 0.0 for r in reports]
     max_score = max(r.max_score for r in reports)
     outcomes: dict[str, list[bool]] = {}
     titles: dict[str, str] = {}
@@ -362,7 +393,7 @@ def index_page(
     late_head = "<th class='num'>Days late</th><th class='num'>Final score</th>" if standing else ""
     submissions = "\n".join(
         f"<tr><td><a href='{escape(page)}'>{_line(r.submission.name)}</a></td>"
-        f"<td class='num'>{r.score:g} / {r.max_score:g}</td>{_late_cells(late, r.max_score)}"
+        f"<td class='num'>{r.score:g} / {r.max_score:g}{_raw(r)}</td>{_late_cells(late, r.max_score)}"
         f"<td class='num'>{sum(passed(c) for c in r.checks)} / {len(r.checks)}</td>"
         f"<td>{_line(r.error or '')}</td></tr>"
         for r, page, late in zip(reports, pages, standing or [None] * len(reports), strict=True)
@@ -398,6 +429,14 @@ def _item_row(item: Item) -> str:
         f"<td class='num'>{item.passed} / {item.students}</td><td class='num'>{r}</td>"
         f"<td>{escape(item.note)}</td><td>{hint}</td></tr>"
     )
+
+
+def _raw(report: Report) -> str:
+    """The grader's own score beside one the instructor changed."""
+    if report.overridden is None or not report.overridden.applied:
+        return ""
+    raw = report.overridden
+    return f"<br><span class='override'>grader: {raw.raw_score:g} / {raw.raw_max_score:g}</span>"
 
 
 def _late_cells(late: Lateness | None, max_score: float) -> str:

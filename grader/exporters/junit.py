@@ -5,6 +5,8 @@ One <testsuite> per submission, one <testcase> per check: a failed or missing ch
 output goes to <system-out>. Attributes (names, messages) are one line each; no text holds a
 control character (they are shown as escapes), so neither XML nor a CI log can be broken by
 them. A file that is not a report becomes a suite of its own with one <error>.
+With overrides (grader/overrides.py) the score properties are the overridden ones, and the
+properties `raw_score` and `overrides` keep the grader's score and name what changed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.exporters.common import Unreadable, describe
+from grader.overrides import changes
 from grader.report import CheckResult, Report, Status
 from grader.text import multi_line, one_line
 
@@ -87,6 +90,11 @@ def junit_xml(reports: list[Report], unreadable: Sequence[Unreadable] = ()) -> s
             ("rubric", report.rubric_id),
             ("rubric_title", report.rubric_title),
             ("isolation", report.isolation),
+            *(
+                [("raw_score", f"{report.overridden.raw_score:g}"), ("overrides", "; ".join(changes(report)))]
+                if report.overridden is not None
+                else []
+            ),
         ]:
             ET.SubElement(properties, "property", name=name, value=_attr(value))
         if report.error:

@@ -25,6 +25,9 @@ grade (never 0, unless `missing_as_zero`); a report that could not be graded (`e
 an empty grade too, and a warning, since a grader failure must not become a 0. A report with
 no roster row cannot be matched by the LMS: it is left out, with a warning. The grade is the
 final score: the raw score less the late penalty when a late policy is given (grader/late.py).
+With overrides (grader/overrides.py) it starts from the overridden score; a submission with an
+excused check is graded out of what is left and scaled to the assignment's maximum, so excusing
+a check never lowers a grade; a `total` override gives a grade even to a report that was not graded.
 
 Student-controlled text (names, emails, sections, feedback) is one line with control
 characters shown, and a cell a spreadsheet would run as a formula gets an apostrophe, as in
@@ -45,6 +48,7 @@ from pathlib import Path
 from grader.exporters.common import ExportError, Unreadable, passed, write_csv
 from grader.late import POINTS_DIGITS, Lateness, assess_reports, submitted_at
 from grader.outdir import report_stem
+from grader.overrides import changes, full_max, graded_by_hand, out_of_full
 from grader.report import Report
 from grader.rubric import LatePolicy
 from grader.text import may_be_formula, one_line, spreadsheet_cell
@@ -146,21 +150,26 @@ def match(
         if report is None:
             unread = report_stem(name).lower() in broken
             grade = 0.0 if missing_as_zero and not unread else None
-        elif report.error is not None:
+        elif report.error is not None and not graded_by_hand(report):
             grade = None
             warnings.append(
                 f"{one_line(report.submission.name)}: not graded ({one_line(report.error)}): "
                 "its LMS grade is left empty"
             )
         else:
-            grade = lateness.final_score if lateness is not None else report.score
+            grade = out_of_full(report, lateness.final_score if lateness is not None else report.score)
+            if grade is None:
+                warnings.append(
+                    f"{one_line(report.submission.name)}: every check is excused: its LMS grade is left empty"
+                )
         rows.append(Row(name, roster[name], report, grade, lateness))
     return rows, warnings
 
 
 def _max_score(reports: Sequence[Report]) -> float:
-    return max((r.max_score for r in reports if r.error is None), default=0.0) or max(
-        (r.max_score for r in reports), default=0.0
+    """The assignment's maximum: that of the graded reports, before any check was excused."""
+    return max((full_max(r) for r in reports if r.error is None), default=0.0) or max(
+        (full_max(r) for r in reports), default=0.0
     )
 
 
@@ -217,6 +226,10 @@ def feedback(row: Row, max_score: float) -> str:
     failed = [f"{c.title} ({c.status.value})" for c in report.checks if not passed(c) and c.max_points > 0]
     if failed:
         parts.append("not passed: " + ", ".join(failed))
+    if report.overridden is not None and report.overridden.applied:
+        said = zip(changes(report), report.overridden.applied, strict=True)
+        reasons = ", ".join(f"{what} ({one_line(a.override.reason)})" for what, a in said)
+        parts.append(f"changed by the instructor: {reasons}")
     return escape(spreadsheet_cell(". ".join(parts)), quote=False)
 
 

@@ -19,6 +19,6 @@ def run_cnngrade(*args: str, cwd: Path | None = None, timeout: float = 600) -> s
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # a plain function: module fixtures that grade a class use it too
 def cnngrade():
     return run_cnngrade
