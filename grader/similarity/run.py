@@ -5,6 +5,7 @@ each against the public corpus), rank, and flag the pairs above the class's own 
 from __future__ import annotations
 
 import multiprocessing
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from copydetect import CodeFingerprint
 
-from grader.batch import SUBMISSION_SUFFIXES, BatchError, find_submissions
+from grader.batch import SUBMISSION_SUFFIXES, BatchError, discover
 from grader.load_error import LoadError
 from grader.outdir import name_submissions
 from grader.similarity import SimilarityError, detect
@@ -221,16 +222,23 @@ def compare_class(
     ``against``), reading them ``jobs`` at a time. Raises SimilarityError for what the user must fix."""
     began = time.monotonic()
     thresholds = thresholds or Thresholds()
-    try:
-        given = find_submissions(list(paths))
-        found = list(zip(name_submissions(given, {}), [s for _, s in given], strict=True))
-        corpus = public_solutions(against) if against is not None else []
-    except BatchError as exc:
-        raise SimilarityError(str(exc)) from None
     for folder in boilerplate:
         if not folder.is_dir():
             raise SimilarityError(f"--boilerplate: no such folder: {folder}")
-    read = _read_all(found + [(PUBLIC_PREFIX + name, path) for name, path in corpus], jobs)
+    # An LMS download's students are restored here for the reading, as `grade` restores them.
+    with tempfile.TemporaryDirectory(prefix="cnngrade-similarity-") as staging:
+        try:
+            discovered = discover(list(paths), Path(staging))
+            given = discovered.found
+            found = list(zip(name_submissions(given, {}), [s for _, s in given], strict=True))
+            corpus = public_solutions(against) if against is not None else []
+        except BatchError as exc:
+            raise SimilarityError(str(exc)) from None
+        read = _read_all(found + [(PUBLIC_PREFIX + name, path) for name, path in corpus], jobs)
+    for code, (_, path) in zip(read, found, strict=False):
+        student = discovered.students.get(path)
+        if student is not None:  # its folder is gone: name what the instructor gave
+            code.path = f"{student.download}: {student.name} ({student.lms} id {student.id})"
     students, public = read[: len(found)], read[len(found) :]
     codes = {code.name: code for code in read}
     loaded = time.monotonic()

@@ -2,6 +2,7 @@
 files and the gradebook from the ids and the late marker the reports keep: the real command."""
 
 import csv
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -170,3 +171,19 @@ def test_check_refuses_a_whole_download_in_one_line(cnngrade, tmp_path):
     archive = zip_folder(canvas_download(tmp_path / "canvas"), tmp_path / "submissions.zip")
     out = cnngrade("check", archive)
     assert out.returncode == 2 and "is a Canvas download, a class's submissions" in out.stderr
+
+
+def test_similarity_compares_the_students_of_a_canvas_download(cnngrade, tmp_path):
+    """Each student is one submission, named for them, as `grade` restores them (the report names
+    the download and the id: the scratch folder their files were read from is gone)."""
+    download = zip_folder(canvas_download(tmp_path / "canvas"), tmp_path / "canvas.zip")
+    out = tmp_path / "similarity"
+    result = cnngrade("similarity", download, "--out", out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((out / "similarity.json").read_text())
+    entries = {e["name"]: e for e in report["submissions"]}
+    assert set(entries) == {"doejane_12345", "roebob_222", "smithann_444"}
+    assert entries["doejane_12345"]["path"].endswith("doejane (canvas id 12345)")
+    # doejane's and smithann's layers are the same file: the pair is the closest one
+    top = report["pairs"][0]
+    assert {top["a"], top["b"]} == {"doejane_12345", "smithann_444"}
