@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from grader.report import Artifacts, Status
-from grader.sandbox import StudentFailure
+from grader.sandbox import StudentFailure, WorkerLike
 
 
 class MalformedResultError(Exception):
@@ -45,7 +45,7 @@ class StudentCalls:
     grader's clock), keeps what the student's code printed, and remembers which of the student's
     functions it called last (the one to blame when a call times out)."""
 
-    def __init__(self, worker: Any) -> None:
+    def __init__(self, worker: WorkerLike) -> None:
         self.worker = worker
         self.student_time_s = 0.0
         self.outputs: list[str] = []

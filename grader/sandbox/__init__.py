@@ -3,7 +3,7 @@
 from .isolation import IsolationError
 from .limits import Limits
 from .protocol import ProtocolError
-from .worker import Handle, Reply, StaleHandleError, StudentFailure, Worker, available_levels
+from .worker import Handle, Reply, StaleHandleError, StudentFailure, Worker, WorkerLike, available_levels
 
 __all__ = [
     "Handle",
@@ -14,5 +14,6 @@ __all__ = [
     "StaleHandleError",
     "StudentFailure",
     "Worker",
+    "WorkerLike",
     "available_levels",
 ]

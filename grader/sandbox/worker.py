@@ -81,6 +81,24 @@ class Reply:
     wall_s: float = 0.0  # round trip as measured by the grader (an upper bound on duration_s)
 
 
+class WorkerLike(Protocol):
+    """What the checks ask of a worker (`grader.checks.base.StudentCalls`): the real `Worker` below,
+    or the tests' fake one (tests/checks/fake_student.py). A handle is whatever the worker gave
+    back for a value it kept."""
+
+    def call(self, symbol: str, *args: Any, keep: Iterable[int] | bool = (), **kwargs: Any) -> Reply: ...
+
+    def call_method(
+        self, handle: Any, name: str, *args: Any, keep: Iterable[int] | bool = (), **kwargs: Any
+    ) -> Reply: ...
+
+    def get_attr(self, handle: Any, name: str) -> Reply: ...
+
+    def set_item(self, handle: Any, attr: str, key: str, value: Any) -> Reply: ...
+
+    def op(self, name: str, /, **kwargs: Any) -> Reply: ...
+
+
 class BundleLike(Protocol):
     """What the worker needs of `grader.submission.Bundle`."""
 
