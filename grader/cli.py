@@ -397,8 +397,9 @@ def _blank_secret(args: argparse.Namespace) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from grader.console import check_table, total_line, use_color
+    from grader.console import check_table, use_color
     from grader.exporters import junit, markdown
+    from grader.exporters.figures import total_line
     from grader.report import Status
     from grader.text import one_line
 

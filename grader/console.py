@@ -16,55 +16,12 @@ import time
 from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
-from grader.report import CheckResult, Report, Status, Visibility
+from grader.exporters.figures import shown_checks, total_line, with_threshold
+from grader.report import Report, Status
 from grader.text import multi_line, one_line
 
 if TYPE_CHECKING:  # grader.grade pulls in numpy and the sandbox; the console only reads its steps
     from grader.grade import Step
-
-
-def _e(value: object) -> str:
-    return f"{value:.1e}" if isinstance(value, float) else str(value)
-
-
-def headline(check: CheckResult) -> str:
-    """The figures a check is known by, as the notebook prints them, in a few words.
-
-    Works from the metric names the checks use: `cases`/`cases_passed`, `*_rel_error`,
-    `*_difference`, `*_speedup`, `loss`, `train_acc`, `val_acc`.
-    """
-    m = check.metrics
-    parts = []
-    if isinstance(m.get("cases"), int) and m["cases"] > 1:
-        parts.append(f"{m.get('cases_passed', 0)}/{m['cases']} cases")
-    errors = {k.removesuffix("_rel_error"): v for k, v in m.items() if k.endswith("_rel_error")}
-    errors.pop("max", None)
-    numbers = {k: v for k, v in errors.items() if isinstance(v, float)}
-    if 0 < len(numbers) <= 3:
-        parts.append(" ".join(f"{k} {_e(v)}" for k, v in numbers.items()))
-    elif numbers:
-        worst = max(numbers, key=numbers.__getitem__)
-        parts.append(f"max rel_error {_e(numbers[worst])} ({worst})")
-    elif isinstance(m.get("max_rel_error"), float):
-        parts.append(f"rel_error {_e(m['max_rel_error'])}")
-    differences = [v for k, v in m.items() if k.endswith("_difference") and isinstance(v, float)]
-    if differences:
-        parts.append(f"max difference {_e(max(differences))}")
-    speedups = {
-        k.removesuffix("_speedup").removesuffix("_fast"): v for k, v in m.items() if k.endswith("_speedup")
-    }
-    if speedups:
-        parts.append(" ".join(f"{k} {v:.0f}x" for k, v in speedups.items() if isinstance(v, float | int)))
-    parts += [f"{k} {m[k]:.4g}" for k in ("loss", "train_acc", "val_acc") if isinstance(m.get(k), float)]
-    return ", ".join(parts)
-
-
-def with_threshold(check: CheckResult) -> str:
-    """The check's figures and what they need, e.g. `dx 1.2e-08 (needs relative error <= 1e-08)`."""
-    figures = headline(check)
-    if check.threshold:
-        figures += f" (needs {check.threshold})" if figures else f"needs {check.threshold}"
-    return figures
 
 
 def table(rows: list[list[str]], header: list[str], right: set[int] = frozenset()) -> str:
@@ -117,22 +74,6 @@ def _gist(message: str) -> str:
     return next((line for line in after if not line.startswith(" ")), lines[-1])
 
 
-def _shown_checks(report: Report) -> tuple[list[CheckResult], list[CheckResult]]:
-    """(checks to list, hidden checks not run): a self-check does not list checks it could not run."""
-    hidden = [c for c in report.checks if c.visibility is Visibility.hidden]
-    not_run = hidden if all(c.status is Status.skipped for c in hidden) else []
-    return [c for c in report.checks if c not in not_run], not_run
-
-
-def total_line(report: Report) -> str:
-    """The score over the checks that could run, and how many passed."""
-    shown, not_run = _shown_checks(report)
-    ran = [c for c in shown if c.status is not Status.skipped]
-    passed = sum(c.status is Status.passed for c in ran)
-    possible = sum(c.max_points for c in shown)
-    return f"total {report.score:g} / {possible:g} points; {passed} of {len(ran)} checks run passed"
-
-
 def check_table(report: Report, *, width: int = 80, color: bool = False, verbose: bool = False) -> str:
     """The student's view of a report, `width` columns wide: one line per check with its status,
     figures, threshold and points; under a check that did not pass, its message and hint on lines
@@ -142,7 +83,7 @@ def check_table(report: Report, *, width: int = 80, color: bool = False, verbose
     that are; one line says what the instructor's grading adds.
     """
     width = max(width, MIN_WIDTH)
-    shown, not_run = _shown_checks(report)
+    shown, not_run = shown_checks(report)
     ids = max((len(one_line(c.id)) for c in shown), default=0)
     ids = min(ids, width // 3)
     points = max((len(f"{c.points:g}/{c.max_points:g}") for c in shown), default=0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from grader.console import total_line, with_threshold
+from grader.exporters.figures import total_line, with_threshold
 from grader.report import Report, Status
 from grader.text import one_line
 

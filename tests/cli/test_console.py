@@ -3,7 +3,8 @@ import io
 import pytest
 from report_factory import buggy_report, graded_report
 
-from grader.console import Progress, check_table, duration, headline, table
+from grader.console import Progress, check_table, duration, table
+from grader.exporters.figures import headline
 from grader.report import Status
 
 
