@@ -380,13 +380,13 @@ def _only_matching(rubric: Rubric, keywords: list[str]) -> Rubric:
 
 def _check_submission_path(path: Path) -> None:
     """Refuse what is not a submission in one line, as `grade` does."""
-    from grader.batch import SUBMISSION_SUFFIXES, BatchError, find_submissions
+    from grader.discovery import SUBMISSION_SUFFIXES, DiscoveryError, find_submissions
 
     if path.is_file() and path.suffix not in SUBMISSION_SUFFIXES:
         raise UserError(f"not a submission (a .py, .ipynb or .zip file, or a folder): {path}")
     try:
         find_submissions([path])
-    except BatchError as e:
+    except DiscoveryError as e:
         raise UserError(str(e)) from None
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from copydetect import CodeFingerprint
 
-from grader.batch import SUBMISSION_SUFFIXES, BatchError, discover
+from grader.discovery import SUBMISSION_SUFFIXES, DiscoveryError, discover
 from grader.load_error import LoadError
 from grader.outdir import name_submissions
 from grader.similarity import SimilarityError, detect
@@ -113,7 +113,7 @@ def public_solutions(folder: Path) -> list[tuple[str, Path]]:
         if p.is_dir() or p.suffix in SUBMISSION_SUFFIXES
     ]
     if not found:
-        raise BatchError(f"--against: no solutions (.py, .ipynb, .zip or folders) in {folder}")
+        raise DiscoveryError(f"--against: no solutions (.py, .ipynb, .zip or folders) in {folder}")
     return found
 
 
@@ -232,7 +232,7 @@ def compare_class(
             given = discovered.found
             found = list(zip(name_submissions(given, {}), [s for _, s in given], strict=True))
             corpus = public_solutions(against) if against is not None else []
-        except BatchError as exc:
+        except DiscoveryError as exc:
             raise SimilarityError(str(exc)) from None
         read = _read_all(found + [(PUBLIC_PREFIX + name, path) for name, path in corpus], jobs)
     for code, (_, path) in zip(read, found, strict=False):

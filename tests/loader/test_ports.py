@@ -19,7 +19,8 @@ import pytest
 from bundle_exercise import exercise, make_inputs
 from loader_support import REPO, SUBMISSIONS, exercise_bundle
 
-from grader.batch import find_submissions, is_submission_dir, plan
+from grader.batch import plan
+from grader.discovery import find_submissions, is_submission_dir
 from grader.report import read_report
 from grader.submission import REQUIRED_SYMBOLS, LoadError, load
 
