@@ -68,7 +68,7 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
         return Outcome(Status.timeout, message=failure.message, hint=_slow_net_hint(ctx, p.model))
     params = trained_params(claim, p.model)
     if expected.full():
-        judged = data_cache.judged(ctx.cache_dir, ctx.data_dir, p.model, params, num_train)
+        judged = data_cache.judged(ctx.cache_dir, ctx.data_dir, p.model, params, num_train, p.metric)
         judge = "judged by the grader on the trained parameters"
     else:
         judged = _judged_by_own_forward(ctx, model, p, params, num_train)
