@@ -40,13 +40,15 @@ def main() -> None:
     parser.add_argument("--rubric", type=Path, default=ROOT / "rubrics" / "convnet.toml")
     args = parser.parse_args()
     overrides = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
-    checks = [c for c in load_rubric(args.rubric).checks if isinstance(c, TrainCheck)]
-    checks = [c for c in checks if not args.check or c.id in args.check]
+    every = [c for c in load_rubric(args.rubric).checks if isinstance(c, TrainCheck)]
+    checks = [c for c in every if not args.check or c.id in args.check]
     with tempfile.TemporaryDirectory(prefix="bench-thresholds-") as cache_dir:
         cache = Path(cache_dir)
         start = time.perf_counter()
+        # Sized for every training check, as a grading's is, whichever are swept: the size sets
+        # the mean the images are centred by.
         data_dir = data_cache.prepare_dataset(
-            cache, None, max(c.params.num_train for c in checks), max(c.params.num_val for c in checks)
+            cache, None, max(c.params.num_train for c in every), max(c.params.num_val for c in every)
         )
         print(f"dataset written and authenticated: {time.perf_counter() - start:.1f} s")
         for check in checks:

@@ -138,6 +138,16 @@ class Solver:
         ]
         return float(np.mean(np.concatenate(predictions) == y))
 
+    def _val_is_whole_train_split(self) -> bool:
+        """Whether the val split is the training split itself and both accuracies use all of it
+        (to overfit a few examples, say): then measuring it twice would only repeat the work."""
+        N = self.X_train.shape[0]
+        return (
+            self.X_val is self.X_train
+            and self.y_val is self.y_train
+            and all(n is None or n >= N for n in (self.num_train_samples, self.num_val_samples))
+        )
+
     def train(self) -> None:
         """Run the optimization, printing progress unless verbose is False."""
         num_train = self.X_train.shape[0]
@@ -161,7 +171,10 @@ class Solver:
                 train_acc = self.check_accuracy(
                     self.X_train, self.y_train, num_samples=self.num_train_samples
                 )
-                val_acc = self.check_accuracy(self.X_val, self.y_val, num_samples=self.num_val_samples)
+                if self._val_is_whole_train_split():
+                    val_acc = train_acc  # the same images, none subsampled: the same number
+                else:
+                    val_acc = self.check_accuracy(self.X_val, self.y_val, num_samples=self.num_val_samples)
                 self.train_acc_history.append(train_acc)
                 self.val_acc_history.append(val_acc)
                 self._save_checkpoint()

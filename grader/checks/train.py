@@ -1,6 +1,6 @@
 """Kind `train`: the student's net is trained in the worker, and the grader judges what it learned.
 
-Used twice by the assignment: overfitting 100 examples and one epoch of real training. The
+Used twice by the assignment: overfitting a few examples and one epoch of real training. The
 worker builds the student's net, runs the starter Solver on the worker's data dir (training
 samples, and a val split that is only the Solver's bookkeeping) and sends back every trained
 parameter. Everything the worker says is a claim (its Solver, its accuracies and the op itself
@@ -72,7 +72,7 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
         return Outcome(Status.timeout, message=failure.message, hint=_slow_net_hint(ctx, p.model))
     params = trained_params(claim, p.model)
     if expected.full():
-        judged = data_cache.judged(ctx.cache_dir, ctx.data_dir, p.model, params, num_train)
+        judged = data_cache.judged(ctx.cache_dir, ctx.data_dir, p.model, params, num_train, p.metric)
         judge = "judged by the grader on the trained parameters"
     else:
         judged = _judged_by_own_forward(ctx, model, p, params, num_train)

@@ -35,7 +35,7 @@ def test_overfit_on_cifar_uses_its_files_and_the_absolute_threshold(tmp_path):
     rubric = load_rubric(ROOT / "rubrics" / "convnet.toml")
     overfit = next(c for c in rubric.checks if c.id == "overfit")
     assert isinstance(overfit, TrainCheck)
-    # 250 images: 100 to overfit, 100 to validate; the dataset is tiny, the threshold is absolute.
+    # 250 images: 50 to overfit, 100 to validate; the dataset is tiny, the threshold is absolute.
     params = overfit.params.model_copy(update={"num_val": 100, "cifar_threshold": 0.5})
     rubric = rubric.model_copy(update={"checks": [overfit.model_copy(update={"params": params})]})
     options = GradeOptions(cifar_dir=cifar, cache_dir=tmp_path / "cache")
@@ -49,4 +49,4 @@ def test_overfit_on_cifar_uses_its_files_and_the_absolute_threshold(tmp_path):
     assert "reference_train_acc" not in check.metrics
     assert not (tmp_path / "cache" / "reference_runs").exists()  # no reference run on CIFAR-10
     (data_dir,) = (tmp_path / "cache" / "data").iterdir()
-    assert np.load(data_dir / "X_train.npy").shape == (100, 3, 32, 32)
+    assert np.load(data_dir / "X_train.npy").shape == (overfit.params.num_train, 3, 32, 32)

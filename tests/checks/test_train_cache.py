@@ -14,7 +14,7 @@ import os
 import numpy as np
 import pytest
 
-from grader import data_cache
+from grader import data_cache, reference_runs
 from grader.checks import expected
 from grader.checks.base import MalformedResultError
 from grader.checks.train import display_history, threshold_from, trained_params
@@ -74,20 +74,21 @@ def test_a_relabelled_dataset_file_is_detected_and_written_again(dataset, where,
 def test_parameters_are_judged_on_the_authentic_split_only(dataset):
     cache, data_dir = dataset
     params = params_for(TINY.model)  # all zero: every score ties, argmax says class 0
-    judged = data_cache.judged(cache, data_dir, TINY.model, params, TINY.num_train)
+    judged = data_cache.judged(cache, data_dir, TINY.model, params, TINY.num_train, TINY.metric)
     split = data_cache.read_arrays(data_cache.judging_dir(cache, data_dir), data_cache.JUDGING_ARRAYS)
+    # the metric on every judging image it applies to; the other accuracy, only shown, on fewer
     assert judged == {
         "train_acc": float(np.mean(split["y_fit"][: TINY.num_train] == 0)),
-        "val_acc": float(np.mean(split["y_heldout"] == 0)),
+        "val_acc": float(np.mean(split["y_heldout"][: reference_runs.SHOWN_SAMPLES] == 0)),
     }
     # altered while in use (here: every held-out label set to 0): written again, judged the same
     np.save(data_cache.judging_dir(cache, data_dir) / "y_heldout.npy", np.zeros(data_cache.JUDGE_SAMPLES))
-    assert data_cache.judged(cache, data_dir, TINY.model, params, TINY.num_train) == judged
+    assert data_cache.judged(cache, data_dir, TINY.model, params, TINY.num_train, TINY.metric) == judged
     # a split no grading of this process prepared cannot be written again: never used
     (data_cache.judging_dir(cache, data_dir) / "manifest.json").write_text('{"score": 100}')
     data_cache._PREPARED.clear()
     with pytest.raises(data_cache.CacheError, match="judging data changed while in use"):
-        data_cache.judged(cache, data_dir, TINY.model, params, TINY.num_train)
+        data_cache.judged(cache, data_dir, TINY.model, params, TINY.num_train, TINY.metric)
 
 
 def test_a_swapped_manifest_does_not_authenticate_another_file(dataset):

@@ -93,6 +93,40 @@ def test_solver_prints_progress_when_verbose_and_nothing_otherwise(capsys):
     assert capsys.readouterr().out == ""
 
 
+def counting_scorings(loss, scored: list[int]):
+    """`loss` that also records how many images each scoring call (no labels) was given."""
+
+    def counted(X, y=None):
+        if y is None:
+            scored.append(len(X))
+        return loss(X, y)
+
+    return counted
+
+
+@pytest.mark.usefixtures("one_blas_thread")
+def test_a_val_split_that_is_the_training_split_is_scored_once_with_the_same_results():
+    """To overfit, the val split is the training split itself: one forward pass per measurement,
+    and the run (histories, kept parameters) is bit for bit the run on a copy of that split."""
+    data = small_data(40)
+    same = {**data, "X_val": data["X_train"], "y_val": data["y_train"]}
+    copied = {**data, "X_val": data["X_train"].copy(), "y_val": data["y_train"].copy()}
+    runs = {}
+    for name, split in [("same", same), ("copied", copied)]:
+        model = tiny_model()
+        scorings: list[int] = []
+        model.loss = counting_scorings(model.loss, scorings)
+        np.random.seed(1)
+        solver = Solver(model, split, num_epochs=3, batch_size=20, num_train_samples=40, verbose=False)
+        solver.train()
+        runs[name] = (solver, model.params, scorings)
+    (same_run, same_params, same_scored), (copied_run, copied_params, copied_scored) = runs.values()
+    assert same_run.val_acc_history == same_run.train_acc_history == copied_run.train_acc_history
+    assert same_run.val_acc_history == copied_run.val_acc_history
+    assert all(np.array_equal(same_params[k], copied_params[k]) for k in same_params)
+    assert sum(same_scored) * 2 == sum(copied_scored) == 2 * 4 * 40  # 4 measurements of 40 images
+
+
 def test_solver_rejects_an_unknown_update_rule():
     with pytest.raises(ValueError, match="nesterov"):
         Solver(tiny_model(), small_data(10), update_rule="nesterov")
