@@ -311,6 +311,13 @@ class _Child:
         output.add(chunk)
         return bool(chunk)
 
+    def drain(self, output: Output) -> None:
+        """Read what the child wrote that the grader has not read yet: a child that dies at start
+        may close its reply pipe before its last words on stderr were read (they say why)."""
+        with contextlib.suppress(OSError):
+            while self._read_output(output):
+                pass
+
     def start_failure(self, error: Exception) -> str:
         """Why the child gave no hello: a closed pipe means it ended (wait for how), anything else
         (no answer in time, a garbled one) means it is alive or its end says nothing yet."""
@@ -409,7 +416,10 @@ def probe(level: str, portable: bool = False) -> str | None:
             return f"the probe worker answered wrongly: {str(reply)[:200]}"
         return None
     except (_ChildDiedError, _DeadlineError, ProtocolError) as error:
-        reason = child.start_failure(error) if child is not None else "no answer"
+        reason = "no answer"
+        if child is not None:
+            reason = child.start_failure(error)  # waits for a child that ended: its output is all there
+            child.drain(output)
         last = [line for line in output.text().splitlines() if line.strip()][-1:]
         return f"a worker did not start ({reason}{': ' + last[0] if last else ''})"
     except OSError as e:
@@ -557,6 +567,7 @@ class Worker:
             child.exchange([], START_TIMEOUT_S, output)  # the child's hello: numpy is imported, it is ready
         except (_ChildDiedError, _DeadlineError, ProtocolError) as error:
             reason = child.start_failure(error)
+            child.drain(output)
             self._stop()
             detail = output.text()[-2000:]
             raise RuntimeError(f"the sandboxed worker did not start ({reason}): {detail}") from None
