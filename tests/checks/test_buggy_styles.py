@@ -74,10 +74,10 @@ def only(rubric: Rubric, ids: set[str]) -> Rubric:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(shared_cache):
     """grade(example) -> Report, each example graded once."""
     rubric = load_rubric(ROOT / "rubrics" / "convnet.toml")
-    options = GradeOptions(secret=SECRET, cache_dir=tmp_path_factory.mktemp("cache"))
+    options = GradeOptions(secret=SECRET, cache_dir=shared_cache)
     reports: dict[str, Report] = {}
 
     def grade(example: str) -> Report:

@@ -29,8 +29,21 @@ def rubric():
 
 
 @pytest.fixture(scope="module")
-def options(tmp_path_factory):
-    return GradeOptions(secret="forgery-secret", cache_dir=tmp_path_factory.mktemp("cache"))
+def options(shared_cache):
+    return GradeOptions(secret="forgery-secret", cache_dir=shared_cache)
+
+
+@pytest.fixture(scope="module")
+def graded(rubric, options):
+    """grade(path) -> Report, each forgery graded once for the tests that read it."""
+    reports: dict[Path, Report] = {}
+
+    def grade(path: Path) -> Report:
+        if path not in reports:
+            reports[path] = grade_submission(path, rubric, options)
+        return reports[path]
+
+    return grade
 
 
 def without_forgery(source: Path, folder: Path) -> Path:
@@ -48,16 +61,16 @@ def verdicts(report: Report) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("example", ["forward_only_helpers_replaced.py", "sleep_when_timed.py"])
-def test_a_forgery_scores_exactly_what_the_code_without_it_scores(rubric, options, tmp_path, example):
+def test_a_forgery_scores_exactly_what_the_code_without_it_scores(graded, rubric, options, tmp_path, example):
     source = FORGERY / example
-    forged = grade_submission(source, rubric, options)
+    forged = graded(source)
     honest = grade_submission(without_forgery(source, tmp_path), rubric, options)
     assert verdicts(forged) == verdicts(honest)
     assert forged.score == honest.score
 
 
-def test_forward_only_earns_the_forward_passes_and_the_init_only(rubric, options):
-    report = grade_submission(FORGERY / "forward_only_helpers_replaced.py", rubric, options)
+def test_forward_only_earns_the_forward_passes_and_the_init_only(graded):
+    report = graded(FORGERY / "forward_only_helpers_replaced.py")
     earned = {c.id for c in report.checks if c.points}
     assert earned == {
         "conv_forward.public",
@@ -68,8 +81,8 @@ def test_forward_only_earns_the_forward_passes_and_the_init_only(rubric, options
     }, [(c.id, c.points, c.message) for c in report.checks if c.points]
 
 
-def test_the_fast_layers_that_are_naive_ones_do_not_earn_the_speedup(rubric, options):
-    report = grade_submission(FORGERY / "sleep_when_timed.py", rubric, options)
+def test_the_fast_layers_that_are_naive_ones_do_not_earn_the_speedup(graded):
+    report = graded(FORGERY / "sleep_when_timed.py")
     speedup = next(c for c in report.checks if c.id == "fast_layers.speedup")
     assert speedup.status == Status.failed and speedup.points == 0 and speedup.max_points == 2
 

@@ -82,8 +82,8 @@ def rubric() -> Rubric:
 
 
 @pytest.fixture(scope="session")
-def options(tmp_path_factory) -> GradeOptions:
-    return GradeOptions(secret=SECRET, cache_dir=tmp_path_factory.mktemp("cache"))
+def options(shared_cache) -> GradeOptions:
+    return GradeOptions(secret=SECRET, cache_dir=shared_cache)
 
 
 _graded: dict[str, Report] = {}

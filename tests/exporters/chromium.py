@@ -64,10 +64,17 @@ window.addEventListener("load", () => {
 """
 
 
+NOT_INSTALLED = "chromium is not installed (.ci/run installs it)"
+# On a test that renders: skipped before it builds its pages (60 of them took half a minute).
+needs_chromium = pytest.mark.skipif(
+    shutil.which("chromium") is None and shutil.which("chromium-browser") is None, reason=NOT_INSTALLED
+)
+
+
 def chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        pytest.skip("chromium is not installed (.ci/run installs it)")
+        pytest.skip(NOT_INSTALLED)
     return path
 
 

@@ -3,7 +3,7 @@ import io
 
 import numpy as np
 import pytest
-from chromium import render, screenshot
+from chromium import needs_chromium, render, screenshot
 from matplotlib.image import imread
 from report_factory import buggy_report, class_of, graded_report
 
@@ -26,6 +26,7 @@ def test_plots_are_real_pngs_of_the_data():
     assert image.shape[0] == image.shape[1] >= 400  # 32 filters: a 6x6 grid scaled up, square
 
 
+@needs_chromium
 @pytest.mark.slow  # two Chromium runs
 def test_submission_page_in_a_browser_shows_checks_hints_and_plots(tmp_path):
     report = buggy_report()
@@ -46,6 +47,7 @@ def test_submission_page_in_a_browser_shows_checks_hints_and_plots(tmp_path):
     assert imread(shot).shape[:2] == (2400, 1280)
 
 
+@needs_chromium
 def test_class_overview_in_a_browser(tmp_path):
     reports = class_of(5)
     html.export(reports, tmp_path / "site")

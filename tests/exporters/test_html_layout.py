@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from chromium import render, screenshot
+from chromium import needs_chromium, render, screenshot
 from PIL import Image
 from report_factory import class_of, graded_report
 
@@ -89,6 +89,7 @@ def distinct_colours(image: Image.Image) -> int:
     return len(image.convert("RGB").getcolors(maxcolors=1 << 20) or ())
 
 
+@needs_chromium
 @pytest.mark.slow  # three Chromium runs
 def test_a_long_submission_page_fits_1280_px_and_shows_every_plot(tmp_path):
     report = hostile_report()
@@ -123,6 +124,7 @@ def test_a_long_submission_page_fits_1280_px_and_shows_every_plot(tmp_path):
         assert 0.2 < (np.asarray(region.convert("L")) > 250).mean() < 0.99, plot["alt"]
 
 
+@needs_chromium
 def test_a_page_that_could_not_be_graded_fits_with_its_unbroken_error(tmp_path):
     report = graded_report(f"x{'y' * 199}", statuses={c.id: Status.missing for c in graded_report().checks})
     report = report.model_copy(update={"error": f"cannot load {LONG_PATH}: {NUMBERS}"})
@@ -139,6 +141,7 @@ def long_names_class(count: int) -> list[Report]:
     ]
 
 
+@needs_chromium
 @pytest.mark.parametrize("width", [1280, 800])
 def test_the_class_overview_with_many_long_names_fits(tmp_path, width):
     reports = long_names_class(60)

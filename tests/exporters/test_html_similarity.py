@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from chromium import render
+from chromium import needs_chromium, render
 from report_factory import graded_report
 
 from grader.cli import main
@@ -47,6 +47,7 @@ def reports(tmp_path: Path) -> Path:
     return folder
 
 
+@needs_chromium
 def test_the_overview_links_the_similarity_page_and_lists_the_flags(reports, tmp_path):
     similarity = similarity_folder(tmp_path / "similarity")
     site = tmp_path / "site"

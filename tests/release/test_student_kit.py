@@ -56,8 +56,8 @@ def run(*command: object, env: dict[str, str] | None = None) -> subprocess.Compl
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("cache")
+def cache(shared_cache) -> Path:
+    return shared_cache
 
 
 @pytest.fixture(scope="module")

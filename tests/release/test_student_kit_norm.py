@@ -26,9 +26,9 @@ def norm_rubric(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def norm_kit(norm_rubric, tmp_path_factory) -> tuple[Path, Path]:
+def norm_kit(norm_rubric, tmp_path_factory, shared_cache) -> tuple[Path, Path]:
     """(the kit's venv, the cache it was built with)."""
-    cache, out = tmp_path_factory.mktemp("cache"), tmp_path_factory.mktemp("kit")
+    cache, out = shared_cache, tmp_path_factory.mktemp("kit")
     env = {"CNNGRADE_CACHE": str(cache)}
     done = run(sys.executable, "-m", "grader.cli", "release", "--kit", out, "--rubric", norm_rubric, env=env)
     assert done.returncode == 0, done.stderr

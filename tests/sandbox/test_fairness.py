@@ -1,9 +1,11 @@
 """One submission cannot take another's CPU: graded beside a CPU hog (`--jobs 2`), an honest
 submission gets the report it gets on a quiet machine.
 
-The hog is a correct submission that forks 40 busy processes at import, which then spin for as long
-as its worker lives; without a CPU share per worker it left the honest sibling a twentieth of the
-machine and cost it a timed-out check.
+The hog is a correct submission that forks 40 busy processes at import; without a CPU share per
+worker it left the honest sibling a twentieth of the machine and cost it a timed-out check. They
+spin for twice the honest submission's quiet grading time and 10 s more, which covers its
+grading beside them: spinning for as long as the hog's worker lived made the hog's own grading,
+at a 41st of its share, most of this test's minutes.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import os as _os, time as _time
 
 for _ in range(40):
     if _os.fork() == 0:
-        _end = _time.monotonic() + 900
+        _end = _time.monotonic() + {seconds:.0f}
         while _time.monotonic() < _end:
             pass
         _os._exit(0)
@@ -42,21 +44,21 @@ pytestmark = [
 ]
 
 
-def test_an_honest_submission_beside_a_cpu_hog_gets_its_quiet_report(tmp_path):
+def test_an_honest_submission_beside_a_cpu_hog_gets_its_quiet_report(tmp_path, shared_cache):
     rubric = load_built_in(DEFAULT_ID)
-    options = GradeOptions(cache_dir=tmp_path / "cache", min_isolation=available_levels()[0])
+    options = GradeOptions(cache_dir=shared_cache, min_isolation=available_levels()[0])
     honest = tmp_path / "correct_module"
     shutil.copytree(REPO / "submissions" / "correct_module", honest)
+    quiet = grade_all(plan([honest], tmp_path / "quiet"), rubric, options, workers=1, timeout_s=600)
+    alone = read_report(tmp_path / "quiet" / "correct_module.json")
+
     hog = tmp_path / "cpu_hog"
     shutil.copytree(honest, hog)
     module = hog / "convnet_hw.py"
-    module.write_text(SPINNERS + module.read_text())
-
-    quiet = grade_all(plan([honest], tmp_path / "quiet"), rubric, options, workers=1, timeout_s=600)
+    module.write_text(SPINNERS.format(seconds=2 * alone.duration_s + 10) + module.read_text())
     busy = grade_all(plan([hog, honest], tmp_path / "busy"), rubric, options, workers=2, timeout_s=600)
 
     assert all(o.report is not None for o in quiet + busy)
-    alone = read_report(tmp_path / "quiet" / "correct_module.json")
     beside = read_report(tmp_path / "busy" / "correct_module.json")
     assert alone.score == alone.max_score - sum(c.max_points for c in alone.checks if c.status == "skipped")
     assert beside.confinement is not None and beside.confinement.cpu_share != "none"
