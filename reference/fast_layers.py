@@ -10,8 +10,8 @@ How it is fast:
   fresh allocation (and page-faulting) of tens of megabytes on every call. The backward pass
   re-extracts each chunk's columns from the padded input kept in the cache, which costs less
   than holding all of them.
-- dx is built by col2im: a loop over the HH*WW kernel offsets, each adding one strided slice
-  (np.add.at would be several times slower).
+- dx is built by col2im on the stride phases of dx: one long 1-D add per kernel offset (a strided
+  add per output row, or np.add.at, is several times slower).
 - Max pooling takes np.maximum over the pool_height*pool_width strided slices of x, which is much
   faster than reducing over tiny trailing axes.
 - With $CNNGRADE_THREADS=n (default 1), convolution works on n chunks at a time in n threads, and
@@ -167,12 +167,36 @@ def _for_each_chunk(chunks: list[slice], buffers: Callable[[], B], work: Callabl
     return results
 
 
-def _col2im_add(dcols: np.ndarray, dxp: np.ndarray, HH: int, WW: int, stride: int) -> None:
-    """Adjoint of im2col, in place: add dcols (n, C, HH, WW, H', W') onto the padded input gradient dxp."""
-    H_out, W_out = dcols.shape[4:]
+def _phase_grid(H_out: int, W_out: int, HH: int, WW: int, Hp: int, Wp: int, stride: int) -> tuple[int, int]:
+    """Rows and columns (Hq, Wq) of each stride phase of the padded input gradient.
+
+    Phase (ry, rx) holds dxp[s*a + ry, s*b + rx] at [a, b] (s = stride). Kernel offset
+    k = s*qy + ry of output row i lands in phase row a = i + qy, so a phase needs
+    H' - 1 + ceil(HH / s) rows, and ceil(Hp / s) to cover every row of dxp.
+    """
+    Hq = max(H_out - 1 + -(-HH // stride), -(-Hp // stride))
+    Wq = max(W_out - 1 + -(-WW // stride), -(-Wp // stride))
+    return Hq, Wq
+
+
+def _col2im_phases(dcols: np.ndarray, phases: np.ndarray, HH: int, WW: int, stride: int, Wq: int) -> None:
+    """Adjoint of im2col into the stride phases, in place: phases (s, s, C, n, Hq*Wq) += dcols.
+
+    dcols (HH, WW, C, n, Hq*Wq) holds each kernel offset's gradient on the output grid laid out like
+    a phase (zero past row H' and column W'). Offset (k, l) = (s*qy + ry, s*qx + rx) adds onto
+    phase (ry, rx) shifted by qy rows and qx columns, which in the flattened phase is one shift by
+    qy*Wq + qx, for every channel and image at once: one long 1-D add per offset. (Adding onto dxp
+    directly is a short add with stride s per output row, and numpy's 2-D adds, even of long
+    contiguous rows, are several times slower per element than 1-D ones.) What a shift carries past
+    an image's end, or past the last one's (cut off), is zeros.
+    """
+    size = phases[0, 0].size
     for k in range(HH):
+        qy, ry = divmod(k, stride)
         for l in range(WW):
-            _offset_slice(dxp, k, l, stride, H_out, W_out)[...] += dcols[:, :, k, l]
+            qx, rx = divmod(l, stride)
+            shift = qy * Wq + qx
+            phases[ry, rx].reshape(size)[shift:] += dcols[k, l].reshape(size)[: size - shift]
 
 
 def _columns_buffer(n: int, K: int, P: int, dtype: np.dtype) -> np.ndarray:
@@ -230,6 +254,10 @@ def conv_backward_fast(
     a network's first layer), which saves about a third of the work.
     Returns (dx, dw, db) shaped like x, w, b (dx None if not need_dx):
     [dw | db] = sum_n dout[n] @ [cols[n]; ones].T;  dx = col2im(w.T @ dout[n]).
+
+    col2im works on the stride phases of dx (see ``_col2im_phases``): each chunk's dout is copied
+    onto a zeroed grid as large as a phase, the matmul writes its rows grouped by kernel offset,
+    and the phases are interleaved into dx at the end of the chunk.
     """
     x, w, _, conv_param, xp = cache
     stride, pad = conv_param["stride"], conv_param["pad"]
@@ -239,29 +267,52 @@ def conv_backward_fast(
     K, P = C * HH * WW, H_out * W_out
     dout_rows = dout.reshape(N, F, P)
     dtype = np.result_type(x, w, dout)
-    dxp = np.zeros(xp.shape, dtype=dtype) if need_dx else None
+    Hq, Wq = _phase_grid(H_out, W_out, HH, WW, xp.shape[2], xp.shape[3], stride)
+    # Rows in (k, l, c) order, so that each kernel offset's gradients are one block.
+    w_t = w.transpose(2, 3, 1, 0).reshape(K, F)
+    # dxp[n, c, s*a + ry, s*b + rx] = dx_phases[n, c, a, ry, b, rx]; every element is written.
+    dx_phases = np.empty((N, C, Hq, stride, Wq, stride), dtype=dtype) if need_dx else None
 
     chunks = _image_chunks(N, K * P * x.itemsize)
     most = max(chunk.stop - chunk.start for chunk in chunks)
 
-    def buffers() -> tuple[np.ndarray, np.ndarray | None]:
+    def buffers() -> tuple[np.ndarray, ...]:
         cols = _columns_buffer(most, K, P, x.dtype)
-        return cols, np.empty((most, K, P), dtype=dtype) if need_dx else None
+        if not need_dx:
+            return (cols,)
+        dout_grid = np.zeros((most, F, Hq, Wq), dtype=dout.dtype)  # zero past row H' and column W'
+        # Flat, so that a chunk of n images takes the first n * ... elements, contiguous.
+        dcols = np.empty(K * most * Hq * Wq, dtype=dtype)
+        phases = np.empty(stride * stride * C * most * Hq * Wq, dtype=dtype)
+        return cols, dout_grid, dcols, phases
 
-    def backward(chunk: slice, own: tuple[np.ndarray, np.ndarray | None]) -> np.ndarray:
-        """Add the chunk's part of dx into dxp; return its part of [dw | db]."""
-        cols, dcols = own
+    def backward(chunk: slice, own: tuple[np.ndarray, ...]) -> np.ndarray:
+        """Write the chunk's part of dx into dx_phases; return its part of [dw | db]."""
+        cols = own[0]
         n = chunk.stop - chunk.start
         np.copyto(cols[:n, :K].reshape(n, C, HH, WW, H_out, W_out), windows[chunk])
         if need_dx:
-            np.matmul(w.reshape(F, K).T, dout_rows[chunk], out=dcols[:n])
-            _col2im_add(dcols[:n].reshape(n, C, HH, WW, H_out, W_out), dxp[chunk], HH, WW, stride)
+            _, dout_grid, dcols_flat, phases_flat = own
+            dout_grid[:n, :, :H_out, :W_out] = dout[chunk]
+            dcols = dcols_flat[: K * n * Hq * Wq].reshape(K, n, Hq * Wq)
+            # One matmul per image, each writing its rows into every offset's block.
+            np.matmul(w_t, dout_grid[:n].reshape(n, F, Hq * Wq), out=dcols.transpose(1, 0, 2))
+            phases = phases_flat[: stride * stride * C * n * Hq * Wq]
+            phases[...] = 0
+            phases = phases.reshape(stride, stride, C, n, Hq, Wq)
+            _col2im_phases(dcols.reshape(HH, WW, C, n, Hq * Wq), phases, HH, WW, stride, Wq)
+            for ry in range(stride):
+                for rx in range(stride):
+                    dx_phases[chunk, :, :, ry, :, rx] = phases[ry, rx].transpose(1, 0, 2, 3)
         return np.matmul(dout_rows[chunk], cols[:n].transpose(0, 2, 1)).sum(axis=0)
 
     dw_and_db = np.zeros((F, K + 1), dtype=dtype)
     for part in _for_each_chunk(chunks, buffers, backward):
         dw_and_db += part  # in chunk order, whichever thread computed each part
-    dx = dxp[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]] if need_dx else None
+    dx = None
+    if need_dx:
+        dxp = dx_phases.reshape(N, C, Hq * stride, Wq * stride)
+        dx = dxp[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]]
     return dx, dw_and_db[:, :K].reshape(w.shape), dw_and_db[:, K]
 
 
