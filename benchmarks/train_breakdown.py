@@ -30,8 +30,9 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader import data_cache, reference_runs  # noqa: E402
-from grader.rubric import TrainCheck, load_rubric  # noqa: E402
+from grader.judge.rubric import TrainCheck, load_rubric  # noqa: E402
+from grader.judge.training import reference_runs  # noqa: E402
+from grader.judge.training import store as data_cache  # noqa: E402
 from reference.solver import Solver  # noqa: E402
 
 
@@ -54,7 +55,7 @@ class Timed:
 
 def child_start_s() -> float:
     start = time.perf_counter()
-    imports = "import numpy, grader.rubric, grader.data_cache, reference.cnn"
+    imports = "import numpy, grader.judge.rubric, grader.judge.training.store, reference.cnn"
     subprocess.run([sys.executable, "-c", imports], cwd=ROOT, check=True)
     return time.perf_counter() - start
 

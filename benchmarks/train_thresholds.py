@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader import data_cache  # noqa: E402
-from grader.checks.train import threshold_from  # noqa: E402
-from grader.rubric import TrainCheck, load_rubric  # noqa: E402
+from grader.judge.kinds.train import threshold_from  # noqa: E402
+from grader.judge.rubric import TrainCheck, load_rubric  # noqa: E402
+from grader.judge.training import store as data_cache  # noqa: E402
 
 SWEEP_FROM = 100
 

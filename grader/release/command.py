@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.judge.rubric_catalog import DEFAULT_ID
 from grader.release import ReleaseError
-from grader.rubric_catalog import DEFAULT_ID
-from grader.text import one_line
+from grader.report.text import one_line
 
 if TYPE_CHECKING:
-    from grader.rubric import Rubric
+    from grader.judge.rubric import Rubric
 
 LEVELS = ("bwrap", "unshare", "process")
 
@@ -50,8 +50,8 @@ def add_arguments(release: argparse.ArgumentParser, rubric_help: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.rubric import RubricError
-    from grader.rubric_catalog import load_named
+    from grader.judge.rubric import RubricError
+    from grader.judge.rubric_catalog import load_named
 
     if args.gradescope is None and args.kit is None:
         raise ReleaseError("say what to build: --kit DIR and/or --gradescope OUT.zip")
@@ -90,7 +90,7 @@ def _gradescope(args: argparse.Namespace, path: Path, rubric: Rubric) -> None:
 
 
 def _kit(args: argparse.Namespace, path: Path, rubric: Rubric) -> None:
-    from grader import data_cache
+    from grader.judge.training import store as data_cache
     from grader.release import kit
 
     if args.kit.exists() and not args.kit.is_dir():

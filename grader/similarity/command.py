@@ -1,4 +1,5 @@
-"""`cnngrade similarity PATH... --out DIR`: its options and what it prints (grader/cli.py registers it)."""
+"""`cnngrade similarity PATH... --out DIR`: its options and what it prints (`grader/cli/main.py`
+registers it)."""
 
 from __future__ import annotations
 

@@ -14,11 +14,12 @@ import os
 import numpy as np
 import pytest
 
-from grader import data_cache, reference_runs
-from grader.checks import expected
-from grader.checks.base import MalformedResultError
-from grader.checks.train import display_history, threshold_from, trained_params
-from grader.rubric import ModelConfig, TrainParams
+from grader.judge import expected
+from grader.judge.kinds.train import display_history, threshold_from, trained_params
+from grader.judge.rubric import ModelConfig, TrainParams
+from grader.judge.student_calls import MalformedResultError
+from grader.judge.training import reference_runs
+from grader.judge.training import store as data_cache
 
 TINY = TrainParams(
     model=ModelConfig(num_filters=2, filter_size=3, hidden_dim=5, dtype="float32"),

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import data_cache
-from grader.checks.train import threshold_from
-from grader.reference_runs import INIT_ORDERS, init_order
-from grader.rubric import TrainCheck, load_rubric
+from grader.judge.kinds.train import threshold_from
+from grader.judge.rubric import TrainCheck, load_rubric
+from grader.judge.training import store as data_cache
+from grader.judge.training.reference_runs import INIT_ORDERS, init_order
 
 ROOT = Path(__file__).resolve().parents[2]
 SWEEP = list(range(100, 124))
