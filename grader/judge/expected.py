@@ -18,19 +18,18 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.judge import numeric
+from grader.judge import numeric, probes
 from grader.judge.layers import registry as layer_registry
 from grader.judge.layers.cases import Case, NormCase
 from grader.judge.layers.registry import LAYERS
 from grader.judge.rubric import ModelConfig, TrainParams
-from grader.judge.training import store as data_cache
+from grader.judge.training import runs_cache
 from grader.judge.yardstick import KIT, yardstick
 from reference import layer_utils
 from reference.cnn import ThreeLayerConvNet
 from reference.fast_layers import conv_forward_fast, max_pool_forward_fast
 from reference.layers import affine_forward, conv_backward_naive, conv_forward_naive, softmax_loss
 
-PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 FAST_TWINS = frozenset(spec.fast for spec in LAYERS.values() if spec.fast)
 
 
@@ -135,20 +134,6 @@ def naive_pass(layer: str, case: Case) -> tuple[float, float]:
 # --- ThreeLayerConvNet ------------------------------------------------------------------------
 
 
-def param_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
-    """The assignment's layout: conv (same size) - relu - 2x2 pool - affine - relu - affine."""
-    C, H, W = config.input_dim
-    F, size = config.num_filters, config.filter_size
-    return {
-        "W1": (F, C, size, size),
-        "b1": (F,),
-        "W2": (F * (H // 2) * (W // 2), config.hidden_dim),
-        "b2": (config.hidden_dim,),
-        "W3": (config.hidden_dim, config.num_classes),
-        "b3": (config.num_classes,),
-    }
-
-
 def model(config: ModelConfig, params: dict[str, np.ndarray]) -> ThreeLayerConvNet:
     """The reference net of this config holding exactly these parameters (copied)."""
     net = ThreeLayerConvNet(
@@ -161,7 +146,7 @@ def model(config: ModelConfig, params: dict[str, np.ndarray]) -> ThreeLayerConvN
         reg=config.reg,
         dtype=np.dtype(config.dtype).type,
     )
-    net.params = {name: np.array(params[name]) for name in PARAM_NAMES}
+    net.params = {name: np.array(params[name]) for name in probes.PARAM_NAMES}
     return net
 
 
@@ -199,7 +184,7 @@ def relu_missing_loss(
     config: ModelConfig, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray
 ) -> float:
     """The loss of the assignment's net with its first ReLU left out (a common bug), on these weights."""
-    W1, b1, W2, b2, W3, b3 = (params[k] for k in PARAM_NAMES)
+    W1, b1, W2, b2, W3, b3 = (params[k] for k in probes.PARAM_NAMES)
     conv_param = {"stride": 1, "pad": (config.filter_size - 1) // 2}
     pooled, _ = max_pool_forward_fast(
         conv_forward_fast(X, W1, b1, conv_param)[0], {"pool_height": 2, "pool_width": 2, "stride": 2}
@@ -214,32 +199,13 @@ def weight_norm(params: dict[str, np.ndarray]) -> float:
     return float(sum(np.sum(np.asarray(params[k], dtype=np.float64) ** 2) for k in ("W1", "W2", "W3")))
 
 
-def probing_params(rng: np.random.Generator, config: ModelConfig) -> dict[str, np.ndarray]:
-    """Parameters the grader sets in the student's net so that every layer matters.
-
-    The student's own init (weight_scale ~1e-3) makes every score nearly 0 and the loss nearly
-    ln(C) whatever the net computes, so a net without its ReLU, or one that returns a constant
-    loss, looks right there. Weights of scale 1/sqrt(fan_in) and nonzero biases keep activations
-    of order 1: half the ReLUs are off, pooling picks real maxima, the scores spread.
-    """
-    params = {}
-    for name, shape in param_shapes(config).items():
-        if name.startswith("W"):
-            fan_in = int(np.prod(shape[1:])) if name == "W1" else shape[0]
-            value = rng.standard_normal(shape) / np.sqrt(fan_in)
-        else:
-            value = 0.1 * rng.standard_normal(shape)
-        params[name] = value.astype(config.dtype)
-    return params
-
-
 # --- training ---------------------------------------------------------------------------------
 
 
 @yardstick(
     key=lambda cache_dir, data_dir, dataset, p, num_train: (
         dataset,
-        p.model_dump(mode="json", include=data_cache.TRAINING_FIELDS),
+        p.model_dump(mode="json", include=runs_cache.TRAINING_FIELDS),
         num_train,
     )
 )
@@ -247,5 +213,5 @@ def reference_runs(
     cache_dir: Path, data_dir: Path, dataset: str, p: TrainParams, num_train: int
 ) -> list[dict[str, float]]:
     """The reference net trained as the student's is, over seeds and init orders, judged as the
-    student's is (`data_cache.reference_distribution`); stored in the kit for the built-in dataset."""
-    return data_cache.reference_distribution(cache_dir, data_dir, dataset, p, num_train)
+    student's is (`runs_cache.reference_distribution`); stored in the kit for the built-in dataset."""
+    return runs_cache.reference_distribution(cache_dir, data_dir, dataset, p, num_train)

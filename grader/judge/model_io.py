@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.judge import claims, expected
+from grader.judge import claims, expected, probes
 from grader.judge.layers.cases import public_rng
 from grader.judge.rubric import ModelConfig
 from grader.judge.student_calls import StudentCalls
@@ -24,16 +24,10 @@ def build(calls: StudentCalls, config: ModelConfig, *, seed: int, **overrides: A
     return calls.call(MODEL, keep=True, **kwargs)
 
 
-def inputs(rng: np.random.Generator, config: ModelConfig, count: int) -> tuple[np.ndarray, np.ndarray]:
-    X = rng.standard_normal((count, *config.input_dim)).astype(config.dtype)
-    y = rng.integers(config.num_classes, size=count)
-    return X, y
-
-
 def params(calls: StudentCalls, model: Any, config: ModelConfig) -> dict[str, np.ndarray]:
     """model.params: the six arrays of the assignment's shapes, finite, as float64 copies."""
     raw = calls.get_attr(model, "params")
-    found = claims.arrays(raw, "model.params", expected.param_shapes(config))
+    found = claims.arrays(raw, "model.params", probes.param_shapes(config))
     return {name: value.astype(np.float64) for name, value in found.items()}
 
 
@@ -49,7 +43,7 @@ def loss_and_grads(
     """model.loss(X, y): the loss as a finite float, the gradients as arrays shaped like the params."""
     result = claims.items(calls.call_method(model, "loss", X, y), 2, f"{MODEL}.loss(X, y)")
     loss = claims.number(result[0], "loss")
-    grads = claims.arrays(result[1], "grads", expected.param_shapes(config))
+    grads = claims.arrays(result[1], "grads", probes.param_shapes(config))
     return loss, grads
 
 
@@ -79,7 +73,7 @@ def evaluate(
     model = build(calls, config, seed=0)
     loss, grads = loss_and_grads(calls, model, config, X, y)
     own = params(calls, model, config)  # after loss(): a net may build its params lazily
-    probe = expected.probing_params(rng, config)
+    probe = probes.probing_params(rng, config)
     set_params(calls, model, probe)
     probe_loss, probe_grads = loss_and_grads(calls, model, config, X, y)
     return Evaluation(model, own, loss, grads, probe, probe_loss, probe_grads)
@@ -90,8 +84,8 @@ def precompute_probe(config: ModelConfig, check_id: str, num_inputs: int, *, wit
     draws them (building the student kit). Gradients only for the checks that judge them (the
     notebook's default net's W2 alone is 6.5 MB)."""
     rng = public_rng(check_id)
-    X, y = inputs(rng, config, num_inputs)
-    probe = expected.probing_params(rng, config)
+    X, y = probes.inputs(rng, config, num_inputs)
+    probe = probes.probing_params(rng, config)
     expected.model_loss_value(config, probe, X, y)
     expected.model_loss_value(config, probe, X, y, reg=0.0)
     expected.model_scores(config, probe, X)

@@ -24,7 +24,11 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.load.course_package import looks_like_package
+from grader.load.course_package import looks_like_package  # the standard library only
+
+# The rest of the grader (numpy, pydantic, the sandbox) is imported inside the functions that grade,
+# within main's `try`: whatever fails, the grader's own import included, Gradescope still gets a
+# valid results.json that says why.
 
 if TYPE_CHECKING:
     from grader.judge.rubric import Rubric
@@ -119,17 +123,17 @@ def warm_up(root: Path) -> None:
     """At image build (setup.sh): the training data and the reference runs over seeds (the
     training checks' thresholds), cached in the image, so no student's grading pays for them."""
     from grader.judge.rubric import TrainCheck
-    from grader.judge.training import store as data_cache
+    from grader.judge.training import runs_cache, store
     from grader.run.grade import training_data
 
     rubric, options = _setup(root)
     data_dir = training_data(rubric, options)
     if data_dir is None or options.cifar_dir is not None:  # CIFAR-10 has fixed thresholds
         return
-    dataset = data_cache.dataset_label(options.cifar_dir)
+    dataset = store.dataset_label(options.cifar_dir)
     for check in (c for c in rubric.checks if isinstance(c, TrainCheck)):
         p = check.params
-        data_cache.reference_distribution(options.cache_dir, data_dir, dataset, p, p.num_train)
+        runs_cache.reference_distribution(options.cache_dir, data_dir, dataset, p, p.num_train)
 
 
 def grade_upload(root: Path, started: float) -> dict[str, Any]:

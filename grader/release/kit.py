@@ -26,7 +26,7 @@ from grader.judge import expected
 from grader.judge.kinds.registry import KINDS
 from grader.judge.rubric import Rubric, TrainCheck
 from grader.judge.rubric_catalog import DEFAULT_ID
-from grader.judge.training import store as data_cache
+from grader.judge.training import store
 from grader.judge.yardstick import INSTALLED, Table, recording
 from grader.release import ReleaseError
 from grader.release.wheel import build_wheel, checkout_root, stage_project
@@ -145,7 +145,7 @@ def _training(rubric: Rubric, cache_dir: Path) -> None:
     data_dir = training_data(rubric, GradeOptions(cache_dir=cache_dir, public_only=True))
     if data_dir is None:
         return
-    dataset = data_cache.dataset_label(None)
+    dataset = store.dataset_label(None)
     for spec in rubric.checks:
         if isinstance(spec, TrainCheck) and spec.visibility == Visibility.public:
             expected.reference_runs(cache_dir, data_dir, dataset, spec.params, spec.params.num_train)

@@ -47,7 +47,7 @@ from grader import __version__
 from grader.isolate import IsolationError, available_levels
 from grader.isolate.isolation import RANK
 from grader.judge.rubric import Rubric, TrainCheck
-from grader.judge.training import store as data_cache
+from grader.judge.training import runs_cache, store
 from grader.load.archive import DEFAULT_LIMITS
 from grader.load.submission import LoadError, load
 from grader.report.models import Report, Status, Visibility, write_report
@@ -197,7 +197,7 @@ class GradingPlugin(WorkerPlugin):
                 if code_fingerprint() != self.code:
                     raise RuntimeError("this worker runs other cnngrade code than the client")
                 options = self.options.model_copy(
-                    update={"secret": self.secret.value, "cache_dir": data_cache.default_cache_dir()}
+                    update={"secret": self.secret.value, "cache_dir": store.default_cache_dir()}
                 )
                 _prepare_training(self.rubric, options)
                 self._prepared = options
@@ -214,8 +214,8 @@ def _prepare_training(rubric: Rubric, options: GradeOptions) -> None:
     for check in rubric.checks:
         if isinstance(check, TrainCheck) and (options.runs_hidden or check.visibility == Visibility.public):
             p = check.params
-            data_cache.reference_distribution(
-                options.cache_dir, data_dir, data_cache.dataset_label(None), p, p.num_train
+            runs_cache.reference_distribution(
+                options.cache_dir, data_dir, store.dataset_label(None), p, p.num_train
             )
 
 
@@ -434,7 +434,7 @@ class _ClusterBatch:
                 bundle = load(job.source, Path(scratch), run_notebook=self.options.run_notebook)
             except LoadError:
                 bundle = None
-            dataset = data_cache.dataset_label(self.options.cifar_dir)
+            dataset = store.dataset_label(self.options.cifar_dir)
             report = not_graded(
                 job.source, self.rubric, self.options, job.name, error, datetime.now(UTC),
                 time.perf_counter(), dataset, bundle, Status.error,

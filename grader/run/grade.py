@@ -33,7 +33,7 @@ from grader.judge.student_calls import (
     StudentCalls,
     failure_message,
 )
-from grader.judge.training import store as data_cache
+from grader.judge.training import store
 from grader.judge.yardstick import NotPrecomputedError
 from grader.load import old_numpy
 from grader.load.starter import PACKAGE
@@ -59,7 +59,7 @@ class GradeOptions(BaseModel):
     min_isolation: str | None = None  # refuse to grade below this sandbox level
     run_notebook: bool = False  # run a notebook top to bottom instead of taking its definitions
     scratch_dir: Path | None = None  # where scratch trees go (None: the system temp dir)
-    cache_dir: Path = Field(default_factory=data_cache.default_cache_dir)
+    cache_dir: Path = Field(default_factory=store.default_cache_dir)
 
     @property
     def runs_hidden(self) -> bool:
@@ -114,7 +114,7 @@ def grade_submission(
     """`progress` hears of each phase before the checks and of each check as it starts and ends."""
     started_at = datetime.now(UTC)
     start = time.perf_counter()
-    dataset = data_cache.dataset_label(options.cifar_dir)
+    dataset = store.dataset_label(options.cifar_dir)
     tell = progress or _nobody_listens
     with tempfile.TemporaryDirectory(prefix="cnngrade-", dir=options.scratch_dir) as scratch:
         tell(Step(doing="loading the submission", done=0, total=len(rubric.checks)))
@@ -379,7 +379,7 @@ def training_data(rubric: Rubric, options: GradeOptions, tell: Listener = _nobod
     num_val = max(c.params.num_val for c in checks)
     # Generating or checking the data takes a while on a cold cache: say what is happening.
     tell(Step(doing="preparing the training data", done=0, total=len(rubric.checks)))
-    return data_cache.prepare_dataset(options.cache_dir, options.cifar_dir, num_train, num_val)
+    return store.prepare_dataset(options.cache_dir, options.cifar_dir, num_train, num_val)
 
 
 def _not_run(spec: CheckSpec, status: Status, message: str) -> CheckResult:

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import nbformat
 
+from grader.judge.rubric_catalog import DEFAULT_ID, load_named
 from grader.report.models import CheckResult, Report, Status, Visibility
+from grader.run.grade import GradeOptions, grade_submission
 
 KERNEL_NOTEBOOK = "kernel.ipynb"
 COLOURS = {Status.passed: "#1a7f37", Status.skipped: "#6e7781"}
@@ -76,9 +78,6 @@ def notebook_check(
     """Run the public checks whose id starts with `name` ("conv_forward", "max_pool_backward",
     "initial_loss", ...) on what the kernel has defined. `rubric` is a built-in's id or a file (as
     `--rubric`; default: the default built-in). `cells` replaces the kernel's history."""
-    from grader.judge.rubric_catalog import DEFAULT_ID, load_named
-    from grader.run.grade import GradeOptions, grade_submission
-
     _, full = load_named(str(rubric or DEFAULT_ID))
     chosen = [c for c in full.checks if c.visibility == Visibility.public and c.id.startswith(name)]
     if not chosen:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.judge import expected, model_io, numeric
+from grader.judge import expected, model_io, numeric, probes
 from grader.judge.compare import compare, symmetric_error
 from grader.judge.diagnose import diagnose_model_loss, diagnose_reg_grads, diagnose_reg_loss
 from grader.judge.layers.cases import public_rng, seeded_rng
@@ -39,7 +39,7 @@ def run(spec: CnnGradientCheck, ctx: CheckContext) -> Outcome:
     config = p.model
     hidden = spec.visibility == Visibility.hidden
     rng = seeded_rng(ctx.secret or "", ctx.submission_sha256, spec.id) if hidden else public_rng(spec.id)
-    X, y = model_io.inputs(rng, config, p.num_inputs)
+    X, y = probes.inputs(rng, config, p.num_inputs)
     try:
         net = model_io.evaluate(ctx.calls, config, X, y, rng)
         figures = {} if hidden else _numeric_figures(ctx, net.model, net.params, net.grads, X, y, p, rng)
@@ -57,7 +57,7 @@ def run(spec: CnnGradientCheck, ctx: CheckContext) -> Outcome:
         if reference is None:
             continue
         _, correct = reference
-        for name in expected.PARAM_NAMES:
+        for name in probes.PARAM_NAMES:
             verdict = compare(
                 name, student[name], correct[name], dtype=np.dtype(np.float64), tol=p.tol, scaled=True
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.judge import claims, expected, model_io
+from grader.judge import claims, model_io, probes
 from grader.judge.diagnose import diagnose_shapes
 from grader.judge.rubric import CnnInitCheck, ModelConfig
 from grader.judge.student_calls import CheckContext, MalformedResultError, Outcome
@@ -32,7 +32,7 @@ def run(spec: CnnInitCheck, ctx: CheckContext) -> Outcome:
         raw = ctx.calls.get_attr(model_io.build(ctx.calls, config, seed=number), "params")
         try:
             params = claims.arrays(
-                raw, "model.params", expected.param_shapes(config), dtype=config.dtype, exact_keys=True
+                raw, "model.params", probes.param_shapes(config), dtype=config.dtype, exact_keys=True
             )
         except MalformedResultError as exc:
             problems.append(f"{label}: {exc}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from grader.judge import expected, model_io
+from grader.judge import expected, model_io, probes
 from grader.judge.compare import scaled_error
 from grader.judge.diagnose import diagnose_model_loss, diagnose_reg_loss
 from grader.judge.layers.cases import public_rng
@@ -36,7 +36,7 @@ def run(spec: InitialLossCheck, ctx: CheckContext) -> Outcome:
     p = spec.params
     config = p.model.model_copy(update={"reg": p.reg})
     rng = public_rng(spec.id)
-    X, y = model_io.inputs(rng, config, p.num_inputs)
+    X, y = probes.inputs(rng, config, p.num_inputs)
     try:
         net = model_io.evaluate(ctx.calls, config, X, y, rng)
         probe_scores = model_io.scores(ctx.calls, net.model, config, X)

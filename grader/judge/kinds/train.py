@@ -11,7 +11,7 @@ images and labels never enter the worker. The loss and accuracy histories are sh
 
 On CIFAR-10 the threshold is the notebook's absolute one. On any other dataset (the built-in one
 by default) the reference net is trained the same way over several seeds and weight-init orders
-(`grader.judge.training.reference_runs`, cached by `grader.judge.training.store`), and the
+(`grader.judge.training.reference_runs`, cached by `grader.judge.training.runs_cache`), and the
 threshold is a fraction of its lowest accuracy, so that every correct net passes whatever its seed
 or init order.
 """
@@ -24,11 +24,10 @@ from typing import Any
 import numpy as np
 
 from grader.isolate import StudentFailure
-from grader.judge import claims, expected, model_io
+from grader.judge import claims, expected, model_io, probes
 from grader.judge.rubric import ModelConfig, TrainCheck, TrainParams
 from grader.judge.student_calls import CheckContext, MalformedResultError, Outcome
-from grader.judge.training import reference_runs
-from grader.judge.training import store as data_cache
+from grader.judge.training import reference_runs, store
 from grader.report.models import Artifacts, Series, Status
 
 MAX_POINTS = 1000  # of a history shown in the report
@@ -74,7 +73,7 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
         return Outcome(Status.timeout, message=failure.message, hint=_slow_net_hint(ctx, p.model))
     params = trained_params(claim, p.model)
     if expected.full():
-        judged = data_cache.judged(ctx.cache_dir, ctx.data_dir, p.model, params, num_train, p.metric)
+        judged = reference_runs.judged(ctx.cache_dir, ctx.data_dir, p.model, params, num_train, p.metric)
         judge = "judged by the grader on the trained parameters"
     else:
         judged = _judged_by_own_forward(ctx, model, p, params, num_train)
@@ -120,7 +119,7 @@ def trained_params(claim: Any, config: ModelConfig) -> dict[str, np.ndarray]:
     params = claims.mapping(claim, "the training's result", ["params"])["params"]
     try:
         found = claims.arrays(
-            params, "after training, model.params", expected.param_shapes(config), exact_keys=True, kinds="f"
+            params, "after training, model.params", probes.param_shapes(config), exact_keys=True, kinds="f"
         )
     except MalformedResultError as exc:
         raise MalformedResultError(f"{exc} (training diverged)" if "NaN" in str(exc) else str(exc)) from None
@@ -134,8 +133,8 @@ def _judged_by_own_forward(
     are scored with the student's own forward pass, `loss(X)`, on the grader's judging samples. A
     self-check only: a net whose forward pass is wrong fails `initial_loss` and `cnn_gradient`."""
     assert ctx.cache_dir is not None and ctx.data_dir is not None
-    judging = data_cache.read_arrays(
-        data_cache.judging_dir(ctx.cache_dir, ctx.data_dir), ("X_fit", "y_fit", "X_heldout", "y_heldout")
+    judging = store.read_arrays(
+        store.judging_dir(ctx.cache_dir, ctx.data_dir), ("X_fit", "y_fit", "X_heldout", "y_heldout")
     )
     X, y = (
         (judging["X_fit"][: min(num_train, len(judging["y_fit"]))], judging["y_fit"])
@@ -203,7 +202,7 @@ def _slow_net_hint(ctx: CheckContext, config: ModelConfig) -> str | None:
     it has no reference net to time.)"""
     if not expected.full():
         return None
-    X, y = model_io.inputs(np.random.default_rng(0), config, PROBE_IMAGES)
+    X, y = probes.inputs(np.random.default_rng(0), config, PROBE_IMAGES)
     worker = ctx.calls.worker
     limits = worker.limits
     worker.limits = limits.model_copy(update={"call_timeout_s": PROBE_TIMEOUT_S})

@@ -25,8 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
+from grader.judge.probes import inputs
 from grader.judge.rubric import ModelConfig, TrainParams
+from grader.judge.training import store
 
 WEIGHTS = ("W1", "W2", "W3")
 # Every order a student may draw the three weight matrices in (biases start at zero and draw nothing).
@@ -113,6 +116,23 @@ def judge(
     return judged
 
 
+def judged(
+    cache_dir: Path,
+    data_dir: Path,
+    config: ModelConfig,
+    params: dict[str, np.ndarray],
+    num_train: int,
+    metric: str,
+) -> dict[str, float]:
+    """`judge` of validated parameters on the dataset's judging split, here, with
+    BLAS held to one thread as in the reference runs' children (a child only to judge cost a
+    process start and the imports, 0.3 s quiet and 2 s at load 8, for under a second of work). A
+    split altered since it was checked is written again (`store.read_judging`)."""
+    judging = store.read_judging(cache_dir, data_dir)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return judge(config, params, judging, num_train, metric)
+
+
 def train_once(
     data: dict[str, np.ndarray],
     judging: dict[str, np.ndarray],
@@ -157,10 +177,8 @@ def distribution(
 
 def loss_seconds(config: ModelConfig, count: int, repeats: int = 3) -> float:
     """The fastest of `repeats` reference loss calls on the `count` probe images of
-    `model_io.inputs` (seeded 0): the yardstick for a student's net that timed out."""
-    from grader.judge import model_io
-
-    X, y = model_io.inputs(np.random.default_rng(0), config, count)
+    `probes.inputs` (seeded 0): the yardstick for a student's net that timed out."""
+    X, y = inputs(np.random.default_rng(0), config, count)
     net = reference_net(config)
     fastest = math.inf
     for _ in range(repeats):
@@ -190,14 +208,12 @@ def in_child(*args: str) -> Any:
 
 def main(argv: list[str]) -> Any:
     """`train DATA_DIR JUDGE_DIR PARAMS_JSON NUM_TRAIN SEED ...` or `loss-seconds CONFIG_JSON COUNT`."""
-    from grader.judge.training import store as data_cache
-
     if argv[0] == "loss-seconds":
         return loss_seconds(ModelConfig.model_validate_json(argv[1]), int(argv[2]))
     data_dir, judge_dir = Path(argv[1]), Path(argv[2])
     return distribution(
-        data_cache.read_arrays(data_dir, data_cache.WORKER_ARRAYS),
-        data_cache.read_arrays(judge_dir, data_cache.JUDGING_ARRAYS),
+        store.read_arrays(data_dir, store.WORKER_ARRAYS),
+        store.read_arrays(judge_dir, store.JUDGING_ARRAYS),
         TrainParams.model_validate_json(argv[3]),
         int(argv[4]),
         [int(s) for s in argv[5:]],

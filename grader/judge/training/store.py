@@ -1,4 +1,4 @@
-"""The training checks' data on disk, and the cached reference training runs, both authenticated.
+"""The training checks' data on disk, authenticated: the store every training check reads.
 
 Each dataset is written once as .npy files in two directories of the cache:
 - `data/<entry>/` (X_train, y_train, X_val, y_val) is what the Solver needs; every worker gets it
@@ -6,13 +6,12 @@ Each dataset is written once as .npy files in two directories of the cache:
 - `judging/<entry>/` (X_fit, y_fit: a copy of the first training samples; X_heldout, y_heldout: a
   split the worker never sees) is read only by the grader, to score trained parameters.
 
-The reference net's runs over several seeds (`grader.judge.training.reference_runs`), which set
-the thresholds on data other than CIFAR-10, are cached as JSON keyed by the dataset, the
-parameters, the seeds and a hash of `reference/*.py`, so a class of submissions pays for them once.
+The reference net's runs over several seeds are cached beside them (`runs_cache`), authenticated
+with the same key (`mac`).
 
 Everything the worker could reach is checked when it is read: each file carries an HMAC-SHA256
 under a key only the grader's user can read (`key_path`, mode 0600, outside every directory a
-worker is given), and reference runs must be accuracies in [0, 1]. A cache entry that fails is
+worker is given). A cache entry that fails is
 discarded and computed again, never used. Parallel graders take a file lock, so the work is done
 by one of them and the others read its result; files appear whole (temp file + rename).
 """
@@ -25,37 +24,21 @@ import hashlib
 import hmac
 import io
 import json
-import math
 import os
 import secrets
 import stat
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from grader import __version__
-from grader.judge.rubric import ModelConfig, TrainParams
-from grader.judge.training import reference_runs
 
 WORKER_ARRAYS = ("X_train", "y_train", "X_val", "y_val")
 JUDGING_ARRAYS = ("X_fit", "y_fit", "X_heldout", "y_heldout")
 JUDGE_SAMPLES = 1000  # training samples and held-out samples the grader scores a net on
 MANIFEST = "manifest.json"
-# The parameters that decide a reference run (its thresholds do not): the cache key of its runs.
-# The metric is one: the other accuracy is measured on fewer images (`reference_runs.judge`).
-TRAINING_FIELDS = {
-    "model",
-    "num_val",
-    "solver_val_split",
-    "num_epochs",
-    "batch_size",
-    "learning_rate",
-    "metric",
-}
 
 
 # data dir -> how prepare_dataset made it, to write it again if it is altered while in use
@@ -115,11 +98,12 @@ def cache_key() -> bytes:
     return key
 
 
-def _mac(*parts: bytes) -> str:
-    mac = hmac.new(cache_key(), digestmod=hashlib.sha256)
+def mac(*parts: bytes) -> str:
+    """HMAC-SHA256 of the parts under the cache key, each part's length first (parts cannot shift)."""
+    digest = hmac.new(cache_key(), digestmod=hashlib.sha256)
     for part in parts:
-        mac.update(len(part).to_bytes(8, "little") + part)  # lengths first: parts cannot shift
-    return mac.hexdigest()
+        digest.update(len(part).to_bytes(8, "little") + part)
+    return digest.hexdigest()
 
 
 def reference_fingerprint() -> str:
@@ -132,11 +116,11 @@ def reference_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _key(*parts: object) -> str:
+def entry_key(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
-def _readable_dir(path: Path, mode: int = 0o755) -> Path:
+def readable_dir(path: Path, mode: int = 0o755) -> Path:
     try:
         with contextlib.suppress(FileExistsError):  # a file in the way: refused below, as any non-folder
             path.mkdir(parents=True, exist_ok=True)
@@ -155,13 +139,13 @@ def _readable_dir(path: Path, mode: int = 0o755) -> Path:
 def usable_cache(cache_dir: Path) -> Path:
     """The cache directory, made if need be, and the HMAC key of its entries; CacheError (one line)
     if the directory cannot be this user's folder or the key cannot be made or read."""
-    directory = _readable_dir(Path(cache_dir))
+    directory = readable_dir(Path(cache_dir))
     cache_key()
     return directory
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     with open(path.with_name(path.name + ".lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -170,7 +154,7 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -194,9 +178,9 @@ def write_arrays(directory: Path, arrays: dict[str, np.ndarray], label: str, mod
     macs = {}
     for name, array in arrays.items():
         data = _npy(array)
-        _write_atomic(directory / f"{name}.npy", data, mode)
-        macs[name] = _mac(directory.name.encode(), name.encode(), data)
-    _write_atomic(directory / MANIFEST, json.dumps({"label": label, "hmac": macs}).encode(), mode)
+        write_atomic(directory / f"{name}.npy", data, mode)
+        macs[name] = mac(directory.name.encode(), name.encode(), data)
+    write_atomic(directory / MANIFEST, json.dumps({"label": label, "hmac": macs}).encode(), mode)
 
 
 def read_arrays(directory: Path, names: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -210,7 +194,7 @@ def read_arrays(directory: Path, names: tuple[str, ...]) -> dict[str, np.ndarray
             expected = macs[name]
             if not (
                 isinstance(expected, str)
-                and hmac.compare_digest(expected, _mac(directory.name.encode(), name.encode(), data))
+                and hmac.compare_digest(expected, mac(directory.name.encode(), name.encode(), data))
             ):
                 raise PoisonedEntryError(f"{directory / name}.npy does not match its HMAC")
             arrays[name] = np.load(io.BytesIO(data), allow_pickle=False)
@@ -232,14 +216,14 @@ def prepare_dataset(cache_dir: Path, cifar_dir: Path | None, num_train: int, num
     """The worker's data directory (the Solver's .npy files), written on first use together with
     the grader's judging split; an entry that fails authentication is written again."""
     label = dataset_label(cifar_dir)
-    cache = _readable_dir(Path(cache_dir))
-    entry = _key(label, num_train, num_val, JUDGE_SAMPLES, __version__, reference_fingerprint())
-    target = _readable_dir(_readable_dir(cache / "data") / entry)
-    judging = _readable_dir(_readable_dir(cache / "judging", 0o700) / entry, 0o700)
+    cache = readable_dir(Path(cache_dir))
+    entry = entry_key(label, num_train, num_val, JUDGE_SAMPLES, __version__, reference_fingerprint())
+    target = readable_dir(readable_dir(cache / "data") / entry)
+    judging = readable_dir(readable_dir(cache / "judging", 0o700) / entry, 0o700)
     _PREPARED[target] = (Path(cache_dir), cifar_dir, num_train, num_val)
     if _authentic(target, judging):
         return target
-    with _locked(target / MANIFEST):
+    with locked(target / MANIFEST):
         if not _authentic(target, judging):
             data = _load(cifar_dir, num_train, num_val)
             write_arrays(judging, {name: data[name] for name in JUDGING_ARRAYS}, label, 0o600)
@@ -281,120 +265,20 @@ def _load(cifar_dir: Path | None, num_train: int, num_val: int) -> dict[str, np.
     }
 
 
-def judged(
-    cache_dir: Path,
-    data_dir: Path,
-    config: ModelConfig,
-    params: dict[str, np.ndarray],
-    num_train: int,
-    metric: str,
-) -> dict[str, float]:
-    """`reference_runs.judge` of validated parameters on the dataset's judging split, here, with
-    BLAS held to one thread as in the reference runs' children (a child only to judge cost a
-    process start and the imports, 0.3 s quiet and 2 s at load 8, for under a second of work). A
-    split altered since `prepare_dataset` checked it (a process-level worker, say, scribbling over
-    every JSON file in /tmp) is written again and read again; CacheError if that cannot be done."""
-    from threadpoolctl import threadpool_limits
 
+
+def read_judging(cache_dir: Path, data_dir: Path) -> dict[str, np.ndarray]:
+    """The dataset's judging split, authenticated. A split altered since `prepare_dataset` checked
+    it (a process-level worker, say, scribbling over every JSON file in /tmp) is written again and
+    read again; CacheError if that cannot be done."""
     directory = judging_dir(cache_dir, data_dir)
     try:
-        judging = read_arrays(directory, JUDGING_ARRAYS)
+        return read_arrays(directory, JUDGING_ARRAYS)
     except PoisonedEntryError as exc:
         if data_dir not in _PREPARED:
             raise CacheError(f"the judging data changed while in use: {exc}") from None
         prepare_dataset(*_PREPARED[data_dir])  # discards the altered entry and writes it again
         try:
-            judging = read_arrays(directory, JUDGING_ARRAYS)
+            return read_arrays(directory, JUDGING_ARRAYS)
         except PoisonedEntryError as again:
             raise CacheError(f"the judging data changed while in use: {again}") from None
-    with threadpool_limits(limits=1, user_api="blas"):
-        return reference_runs.judge(config, params, judging, num_train, metric)
-
-
-def reference_seeds(p: TrainParams) -> list[int]:
-    return list(range(p.reference_runs))
-
-
-def reference_distribution(
-    cache_dir: Path, data_dir: Path, dataset: str, p: TrainParams, num_train: int
-) -> list[dict[str, float]]:
-    """[{"train_acc", "val_acc"} per seed]: the reference net trained as the student's is, once per
-    seed in `reference_seeds(p)` with rotating init orders, judged as the student's is (cached)."""
-    root = _readable_dir(Path(cache_dir) / "reference_runs", 0o700)
-    seeds = reference_seeds(p)
-    # data_dir's name already stands for the dataset, its sizes and the reference's code.
-    training = p.model_dump(mode="json", include=TRAINING_FIELDS)
-    path = root / f"{_key(data_dir.name, dataset, training, num_train, seeds)}.json"
-    runs = _read_runs(path, len(seeds))
-    if runs is None:
-        with _locked(path):
-            runs = _read_runs(path, len(seeds))
-            if runs is None:
-                runs = train_reference_runs(data_dir, judging_dir(cache_dir, data_dir), p, num_train, seeds)
-                body = json.dumps(runs, sort_keys=True)
-                record = {"runs": runs, "hmac": _mac(path.name.encode(), body.encode())}
-                _write_atomic(path, json.dumps(record).encode(), 0o600)
-    return runs
-
-
-def _read_runs(path: Path, count: int) -> list[dict[str, float]] | None:
-    """The cached runs if they are authentic and plausible, else None (and the file is removed)."""
-    try:
-        record = json.loads(path.read_bytes())
-        runs = record["runs"]
-        body = json.dumps(runs, sort_keys=True)
-        authentic = isinstance(record["hmac"], str) and hmac.compare_digest(
-            record["hmac"], _mac(path.name.encode(), body.encode())
-        )
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
-        authentic, runs = False, None
-    if authentic and valid_runs(runs, count):
-        return runs
-    path.unlink(missing_ok=True)
-    return None
-
-
-def valid_runs(runs: Any, count: int) -> bool:
-    """`count` runs, each {"train_acc", "val_acc"} with values in [0, 1]."""
-    return (
-        isinstance(runs, list)
-        and len(runs) == count
-        and all(
-            isinstance(run, dict)
-            and set(run) == {"train_acc", "val_acc"}
-            and all(isinstance(v, float) and math.isfinite(v) and 0 <= v <= 1 for v in run.values())
-            for run in runs
-        )
-    )
-
-
-def train_reference_runs(
-    data_dir: Path, judge_dir: Path, p: TrainParams, num_train: int, seeds: list[int]
-) -> list[dict[str, float]]:
-    """`grader.judge.training.reference_runs` in child processes (one BLAS thread each, like a
-    worker), the seeds shared out over the machine's cores."""
-    jobs = max(1, min(len(seeds), os.cpu_count() or 1))
-    shares = [seeds[i::jobs] for i in range(jobs)]
-    with ThreadPoolExecutor(jobs) as pool:
-        parts = list(
-            pool.map(
-                lambda share: reference_runs.in_child(
-                    "train",
-                    str(data_dir),
-                    str(judge_dir),
-                    p.model_dump_json(),
-                    str(num_train),
-                    *map(str, share),
-                ),
-                shares,
-            )
-        )
-    by_seed = {}
-    for share, part in zip(shares, parts, strict=True):
-        by_seed.update(zip(share, part, strict=True))
-    runs = [by_seed[seed] for seed in seeds]
-    if not valid_runs(runs, len(seeds)):
-        raise RuntimeError(f"the reference training runs gave implausible results: {runs}")
-    return runs
