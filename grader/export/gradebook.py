@@ -24,11 +24,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.export.common import Unreadable, write_csv
-from grader.judge.rubric import LatePolicy
 from grader.report.late import (
     LATE_TIME_UNKNOWN,
     SUBMITTED_AT,
     Lateness,
+    LatePolicy,
     assess_reports,
     max_penalty,
     parse_time,

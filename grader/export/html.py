@@ -39,8 +39,7 @@ from grader.export.common import (
     where,
 )
 from grader.export.items import Item, item_analysis
-from grader.judge.rubric import LatePolicy
-from grader.report.late import LATE_TIME_UNKNOWN, Lateness, assess_reports
+from grader.report.late import LATE_TIME_UNKNOWN, Lateness, LatePolicy, assess_reports
 from grader.report.models import CheckResult, Report, Series
 from grader.report.overrides import Applied, applied_to, attribution, change, out_of_full, override_of
 from grader.report.text import multi_line, one_line

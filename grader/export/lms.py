@@ -46,9 +46,8 @@ from html import escape
 from pathlib import Path
 
 from grader.export.common import ExportError, Unreadable, passed, write_csv
-from grader.judge.rubric import LatePolicy
 from grader.load.naming import report_stem
-from grader.report.late import POINTS_DIGITS, Lateness, assess_reports, submitted_at
+from grader.report.late import POINTS_DIGITS, Lateness, LatePolicy, assess_reports, submitted_at
 from grader.report.models import Report
 from grader.report.overrides import changes, full_max, graded_by_hand, out_of_full
 from grader.report.text import may_be_formula, one_line, spreadsheet_cell

@@ -15,10 +15,11 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from grader.isolate.limits import Limits
 from grader.judge.layers.registry import check_layer
+from grader.report.late import LatePolicy
 from grader.report.models import Visibility
 
 
@@ -257,26 +258,6 @@ CheckSpec = Annotated[
     | TrainCheck,
     Field(discriminator="kind"),
 ]
-
-
-# The docstring is the description in `cnngrade schema rubric`: kept word for word as published,
-# old module path included, so the schema does not change.
-class LatePolicy(_Strict):
-    """The `[late]` table: what a late submission loses in the gradebook (grader/late.py applies it).
-
-    Grading never reads it: a report keeps the raw score, and `cnngrade report` takes the penalty
-    off in the gradebook, so a new deadline or penalty never needs a regrade.
-    """
-
-    deadline: AwareDatetime  # `report --deadline` overrides it (one rubric, several sections)
-    # A submission at most this late counts as on time; one later is late from the deadline itself.
-    grace_minutes: float = Field(default=0, ge=0)
-    # Every started day (24 h) after the deadline costs this fraction of the maximum score...
-    penalty_fraction_per_day: float = Field(ge=0, le=1)
-    # ...up to this fraction of the maximum score in all (1: the whole score)...
-    max_penalty_fraction: float = Field(default=1, ge=0, le=1)
-    # ...and more started days late than this gives no credit at all (default: no such limit).
-    no_credit_after_days: int | None = Field(default=None, ge=0)
 
 
 class Rubric(_Strict):

@@ -1,7 +1,7 @@
 """The late policy, applied in the gradebook: how late each submission was and what it loses.
 
 A report keeps the raw score (grading does not depend on when it ran); `cnngrade report` takes
-the penalty off here, from the rubric's `[late]` table (`grader.judge.rubric.LatePolicy`) and each
+the penalty off here, from the rubric's `[late]` table (`LatePolicy`, which the rubric model reads) and each
 submission's time, so a new deadline needs only the gradebook rendered again.
 
 Lateness is counted in started days (24 h) from the deadline: 1 s to 24 h late is one day,
@@ -18,9 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from grader.judge.rubric import LatePolicy
 from grader.report.models import Report
 
 DAY = timedelta(days=1)
@@ -30,6 +29,28 @@ POINTS_DIGITS = 6
 SUBMITTED_AT = "submitted_at"
 # What the gradebook and the overview show for the days of a late submission of unknown time.
 LATE_TIME_UNKNOWN = "late, time unknown"
+
+
+# The docstring is the description in `cnngrade schema rubric`: kept word for word as published,
+# old module path included, so the schema does not change.
+class LatePolicy(BaseModel):
+    """The `[late]` table: what a late submission loses in the gradebook (grader/late.py applies it).
+
+    Grading never reads it: a report keeps the raw score, and `cnngrade report` takes the penalty
+    off in the gradebook, so a new deadline or penalty never needs a regrade.
+    """
+
+    model_config = ConfigDict(extra="forbid")  # as every table of the rubric
+
+    deadline: AwareDatetime  # `report --deadline` overrides it (one rubric, several sections)
+    # A submission at most this late counts as on time; one later is late from the deadline itself.
+    grace_minutes: float = Field(default=0, ge=0)
+    # Every started day (24 h) after the deadline costs this fraction of the maximum score...
+    penalty_fraction_per_day: float = Field(ge=0, le=1)
+    # ...up to this fraction of the maximum score in all (1: the whole score)...
+    max_penalty_fraction: float = Field(default=1, ge=0, le=1)
+    # ...and more started days late than this gives no credit at all (default: no such limit).
+    no_credit_after_days: int | None = Field(default=None, ge=0)
 
 
 class Lateness(BaseModel):

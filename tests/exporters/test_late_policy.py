@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.judge.rubric import LatePolicy, RubricError, load_rubric
-from grader.report.late import assess, late_days, parse_time
+from grader.judge.rubric import RubricError, load_rubric
+from grader.report.late import LatePolicy, assess, late_days, parse_time
 
 CONVNET = Path(__file__).resolve().parents[2] / "rubrics" / "convnet.toml"
 
