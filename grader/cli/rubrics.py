@@ -10,7 +10,8 @@ import argparse
 
 from pydantic import BaseModel
 
-from grader.judge.rubric import Rubric
+from grader.cli.common import UserError
+from grader.judge.rubric import Rubric, RubricError
 from grader.judge.rubric_catalog import BUILT_IN, DEFAULT_ID, built_ins
 from grader.report.text import one_line
 
@@ -57,8 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the built-ins; a built-in that does not load raises RubricError (one line)."""
-    rubrics = built_ins()
+    """Print the built-ins; a built-in that does not load is a UserError (one line)."""
+    try:
+        rubrics = built_ins()
+    except RubricError as e:
+        raise UserError(str(e)) from None
     listed = RubricList(
         rubrics=[
             summarize(r, default=r.id == DEFAULT_ID, file=str(BUILT_IN / f"{r.id}.toml")) for r in rubrics

@@ -4,23 +4,20 @@
 in it (package data) and adding a notebook version's rubric is adding its file there. A built-in's
 file is named after its id (`convnet.toml` declares `id = "convnet"`): `--rubric convnet` finds
 it without reading the others, and two built-ins can never share an id.
-
-The command line reads `DEFAULT_ID` while it builds its parser, so the rubric model (which pulls
-in numpy through the sandbox's limits) is imported only by the functions that load one.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from grader.judge.rubric import Rubric
+from grader.judge.rubric import Rubric, RubricError, load_rubric
 
 BUILT_IN = Path(__file__).parents[1] / "rubrics"  # grader/rubrics, a link to the checkout's rubrics/
 # The course this grader started from. The student kit ships the one rubric it was released with
 # and rewrites this line to name it (grader/release/kit.py).
 DEFAULT_ID = "convnet"
+# What `--rubric NAME` takes, in every command's help.
+RUBRIC_HELP = "a built-in rubric's id (`cnngrade rubrics` lists them) or a rubric TOML file"
 
 
 def built_in_ids(folder: Path = BUILT_IN) -> list[str]:
@@ -29,8 +26,6 @@ def built_in_ids(folder: Path = BUILT_IN) -> list[str]:
 
 def load_built_in(rubric_id: str, folder: Path = BUILT_IN) -> Rubric:
     """The built-in rubric `rubric_id`; RubricError if there is none or its file declares another id."""
-    from grader.judge.rubric import RubricError, load_rubric
-
     path = folder / f"{rubric_id}.toml"
     if rubric_id not in built_in_ids(folder):
         raise RubricError(_unknown(rubric_id, folder))
@@ -49,8 +44,6 @@ def load_named(name: str, folder: Path = BUILT_IN) -> tuple[Path, Rubric]:
     """What `--rubric NAME` means, as (its file, the rubric): a file that exists wins, else the
     built-in with that id. Neither: RubricError, one line listing the built-in ids (or, for what
     is plainly a path, why the file cannot be read)."""
-    from grader.judge.rubric import RubricError, load_rubric
-
     given = Path(name)
     if given.is_file():
         return given, load_rubric(given)

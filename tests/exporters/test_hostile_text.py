@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from report_factory import buggy_report
 
-from grader.cli.main import annotations
+from grader.cli.check import annotations
 from grader.export import gradebook, gradescope, html, junit, markdown
 from grader.export.common import load_reports
 from grader.report.models import Finding, Report, dump_report
