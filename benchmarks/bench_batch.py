@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from grader.report import read_report
+from grader.report.models import read_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBMISSIONS = ROOT / "submissions"

@@ -27,9 +27,9 @@ from pathlib import Path
 
 from bench_batch import make_class, outcome
 
-from grader.batch import Job, plan
-from grader.cluster import pack
-from grader.report import read_report
+from grader.report.models import read_report
+from grader.run.batch import Job, plan
+from grader.run.cluster import pack
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "cluster"))

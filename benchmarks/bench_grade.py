@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.grade import GradeOptions, grade_submission  # noqa: E402
-from grader.report import Report  # noqa: E402
-from grader.rubric import load_rubric  # noqa: E402
+from grader.judge.rubric import load_rubric  # noqa: E402
+from grader.report.models import Report  # noqa: E402
+from grader.run.grade import GradeOptions, grade_submission  # noqa: E402
 
 SUBMISSION = ROOT / "submissions" / "correct_module"
 

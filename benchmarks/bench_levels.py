@@ -1,6 +1,6 @@
 """What choosing a level costs, and what the portable process level costs per call.
 
-1. probe: starting one real worker at a level and getting one answer (`grader.sandbox.worker.probe`,
+1. probe: starting one real worker at a level and getting one answer (`grader.isolate.worker.probe`,
    uncached here); a grader pays it once per process for each level it tries, strongest first;
 2. round trip: `call("echo", x)` for x of shape (100, 3, 32, 32) float64 (2.4 MB each way) at the
    process level with the shared memfd and at the portable process level (pipes only).
@@ -25,10 +25,10 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from grader.sandbox import Limits, Worker  # noqa: E402
-from grader.sandbox.isolation import LEVELS  # noqa: E402
-from grader.sandbox.worker import probe  # noqa: E402
-from grader.submission import load  # noqa: E402
+from grader.isolate import Limits, Worker  # noqa: E402
+from grader.isolate.isolation import LEVELS  # noqa: E402
+from grader.isolate.worker import probe  # noqa: E402
+from grader.load.submission import load  # noqa: E402
 
 
 def probe_ms(repeats: int) -> dict[str, float]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.submission import load
+from grader.load.submission import load
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_BYTES = 5 * 1024 * 1024

@@ -34,8 +34,8 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from grader.sandbox import Limits, Worker, available_levels  # noqa: E402
-from grader.submission import load  # noqa: E402
+from grader.isolate import Limits, Worker, available_levels  # noqa: E402
+from grader.load.submission import load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "submissions" / "correct_module" / "convnet_hw.py"

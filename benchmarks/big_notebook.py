@@ -28,7 +28,7 @@ CODE = (ROOT / "submissions" / "correct_module" / "convnet_hw.py").read_text(enc
 LOAD = """
 import sys, tempfile, time
 from pathlib import Path
-from grader.submission import LoadError, load
+from grader.load.submission import LoadError, load
 start = time.perf_counter()
 try:
     load(Path(sys.argv[1]), Path(tempfile.mkdtemp()))

@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "similari
 
 import class_styles  # noqa: E402
 
-from grader.discovery import find_submissions  # noqa: E402
-from grader.outdir import name_submissions  # noqa: E402
+from grader.load.discovery import find_submissions  # noqa: E402
+from grader.load.naming import name_submissions  # noqa: E402
 from grader.similarity import run  # noqa: E402
 from grader.similarity.calibrate import calibrate  # noqa: E402
 from grader.similarity.model import Thresholds  # noqa: E402

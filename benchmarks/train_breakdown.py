@@ -30,8 +30,8 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader import data_cache, reference_runs  # noqa: E402
-from grader.rubric import TrainCheck, load_rubric  # noqa: E402
+from grader.judge.rubric import TrainCheck, load_rubric  # noqa: E402
+from grader.judge.training import reference_runs, store  # noqa: E402
 from reference.solver import Solver  # noqa: E402
 
 
@@ -54,7 +54,7 @@ class Timed:
 
 def child_start_s() -> float:
     start = time.perf_counter()
-    imports = "import numpy, grader.rubric, grader.data_cache, reference.cnn"
+    imports = "import numpy, grader.judge.rubric, grader.judge.training.store, reference.cnn"
     subprocess.run([sys.executable, "-c", imports], cwd=ROOT, check=True)
     return time.perf_counter() - start
 
@@ -73,11 +73,11 @@ def main() -> None:
     print(f"load average {os.getloadavg()}; a bare child with the judging imports: {child_start_s():.2f} s")
     with tempfile.TemporaryDirectory(prefix="bench-breakdown-") as cache_dir:
         cache = Path(cache_dir)
-        data_dir = data_cache.prepare_dataset(
+        data_dir = store.prepare_dataset(
             cache, None, max(p.num_train for p in params), max(p.num_val for p in params)
         )
-        data = data_cache.read_arrays(data_dir, data_cache.WORKER_ARRAYS)
-        judging = data_cache.read_arrays(data_cache.judging_dir(cache, data_dir), data_cache.JUDGING_ARRAYS)
+        data = store.read_arrays(data_dir, store.WORKER_ARRAYS)
+        judging = store.read_arrays(store.judging_dir(cache, data_dir), store.JUDGING_ARRAYS)
         for check, p in zip(checks, params, strict=True):
             step, accuracy = Timed(Solver._step), Timed(Solver.check_accuracy)
             Solver._step, Solver.check_accuracy = step, accuracy  # type: ignore[method-assign]

@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader import data_cache  # noqa: E402
-from grader.checks.train import threshold_from  # noqa: E402
-from grader.rubric import TrainCheck, load_rubric  # noqa: E402
+from grader.judge.kinds.train import threshold_from  # noqa: E402
+from grader.judge.rubric import TrainCheck, load_rubric  # noqa: E402
+from grader.judge.training import runs_cache, store  # noqa: E402
 
 SWEEP_FROM = 100
 
@@ -47,20 +47,20 @@ def main() -> None:
         start = time.perf_counter()
         # Sized for every training check, as a grading's is, whichever are swept: the size sets
         # the mean the images are centred by.
-        data_dir = data_cache.prepare_dataset(
+        data_dir = store.prepare_dataset(
             cache, None, max(c.params.num_train for c in every), max(c.params.num_val for c in every)
         )
         print(f"dataset written and authenticated: {time.perf_counter() - start:.1f} s")
         for check in checks:
             p = check.params.model_copy(update=overrides)
             start = time.perf_counter()
-            runs = data_cache.reference_distribution(cache, data_dir, "builtin", p, p.num_train)
+            runs = runs_cache.reference_distribution(cache, data_dir, "builtin", p, p.num_train)
             cold = time.perf_counter() - start
             threshold = threshold_from(p, runs)
             start = time.perf_counter()
-            sweep = data_cache.train_reference_runs(
+            sweep = runs_cache.train_reference_runs(
                 data_dir,
-                data_cache.judging_dir(cache, data_dir),
+                store.judging_dir(cache, data_dir),
                 p,
                 p.num_train,
                 list(range(SWEEP_FROM, SWEEP_FROM + args.sweep)),

@@ -1,5 +1,5 @@
 """Checks from a notebook cell: `from cnngrade import notebook_check; notebook_check("conv_forward")`."""
 
-from grader.notebook_check import notebook_check
+from grader.run.notebook_check import notebook_check
 
 __all__ = ["notebook_check"]

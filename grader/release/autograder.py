@@ -24,11 +24,15 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader.course_package import looks_like_package
+from grader.load.course_package import looks_like_package  # the standard library only
+
+# The rest of the grader (numpy, pydantic, the sandbox) is imported inside the functions that grade,
+# within main's `try`: whatever fails, the grader's own import included, Gradescope still gets a
+# valid results.json that says why.
 
 if TYPE_CHECKING:
-    from grader.grade import GradeOptions
-    from grader.rubric import Rubric
+    from grader.judge.rubric import Rubric
+    from grader.run.grade import GradeOptions
 
 ROOT_ENV = "CNNGRADE_AUTOGRADER_ROOT"
 NOTEBOOK = "ConvolutionalNetworks.ipynb"
@@ -48,7 +52,7 @@ def pick_submission(folder: Path) -> Path:
     """What to grade in an upload folder.
 
     A course package anywhere in it, whatever it is called (`cs231n/`, `cs682/`, `nndl/`, ...;
-    see `grader.course_package`), means the whole upload is graded: the loader picks the package
+    see `grader.load.course_package`), means the whole upload is graded: the loader picks the package
     and the notebooks that use it, as `cnngrade check` does for the same folder. Otherwise
     `ConvolutionalNetworks.ipynb` wins (the shallowest one); then the only notebook, .py or .zip;
     then the notebook that defines `conv_forward_naive`; then the whole folder (the loader says
@@ -98,8 +102,8 @@ def failure_results(message: str, started: float) -> dict[str, Any]:
 
 def _setup(root: Path) -> tuple[Rubric, GradeOptions]:
     """The rubric and the grading options the release wrote into `source/`."""
-    from grader.grade import GradeOptions
-    from grader.rubric import load_rubric
+    from grader.judge.rubric import load_rubric
+    from grader.run.grade import GradeOptions
 
     source = root / "source"
     config = json.loads((source / "cnngrade.json").read_text(encoding="utf-8"))
@@ -118,25 +122,25 @@ def _setup(root: Path) -> tuple[Rubric, GradeOptions]:
 def warm_up(root: Path) -> None:
     """At image build (setup.sh): the training data and the reference runs over seeds (the
     training checks' thresholds), cached in the image, so no student's grading pays for them."""
-    from grader import data_cache
-    from grader.grade import training_data
-    from grader.rubric import TrainCheck
+    from grader.judge.rubric import TrainCheck
+    from grader.judge.training import runs_cache, store
+    from grader.run.grade import training_data
 
     rubric, options = _setup(root)
     data_dir = training_data(rubric, options)
     if data_dir is None or options.cifar_dir is not None:  # CIFAR-10 has fixed thresholds
         return
-    dataset = data_cache.dataset_label(options.cifar_dir)
+    dataset = store.dataset_label(options.cifar_dir)
     for check in (c for c in rubric.checks if isinstance(c, TrainCheck)):
         p = check.params
-        data_cache.reference_distribution(options.cache_dir, data_dir, dataset, p, p.num_train)
+        runs_cache.reference_distribution(options.cache_dir, data_dir, dataset, p, p.num_train)
 
 
 def grade_upload(root: Path, started: float) -> dict[str, Any]:
     """The upload's results.json content (raises only for the grader's own faults)."""
-    from grader.exporters import gradescope
-    from grader.grade import grade_submission
-    from grader.sandbox import IsolationError
+    from grader.export import gradescope
+    from grader.isolate import IsolationError
+    from grader.run.grade import grade_submission
 
     rubric, options = _setup(root)
     try:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from grader.release import ReleaseError
-from grader.rubric_catalog import DEFAULT_ID
-from grader.text import one_line
-
-if TYPE_CHECKING:
-    from grader.rubric import Rubric
+from grader.judge.rubric import Rubric, RubricError
+from grader.judge.rubric_catalog import DEFAULT_ID, RUBRIC_HELP, load_named
+from grader.judge.training import store
+from grader.release import ReleaseError, gradescope, kit
+from grader.report.text import one_line
 
 LEVELS = ("bwrap", "unshare", "process")
+USER_ERRORS = (ReleaseError,)  # `cnngrade` prints them as one line and exits 2
 
 
-def add_arguments(release: argparse.ArgumentParser, rubric_help: str) -> None:
+def add_arguments(release: argparse.ArgumentParser) -> None:
     release.add_argument(
         "--kit",
         type=Path,
@@ -34,7 +33,7 @@ def add_arguments(release: argparse.ArgumentParser, rubric_help: str) -> None:
         "--rubric",
         default=DEFAULT_ID,
         metavar="NAME",
-        help=f"{rubric_help}, the one the kit and the autograder grade with (default: %(default)s)",
+        help=f"{RUBRIC_HELP}, the one the kit and the autograder grade with (default: %(default)s)",
     )
     release.add_argument(
         "--min-isolation",
@@ -50,9 +49,6 @@ def add_arguments(release: argparse.ArgumentParser, rubric_help: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.rubric import RubricError
-    from grader.rubric_catalog import load_named
-
     if args.gradescope is None and args.kit is None:
         raise ReleaseError("say what to build: --kit DIR and/or --gradescope OUT.zip")
     try:  # a rubric the kit or the autograder could not read fails here
@@ -71,8 +67,6 @@ def _named(rubric: Rubric) -> str:
 
 
 def _gradescope(args: argparse.Namespace, path: Path, rubric: Rubric) -> None:
-    from grader.release import gradescope
-
     if args.secret_file is None:
         raise ReleaseError("--gradescope needs --secret-file FILE (the hidden checks' secret)")
     if args.gradescope.suffix != ".zip":
@@ -90,13 +84,10 @@ def _gradescope(args: argparse.Namespace, path: Path, rubric: Rubric) -> None:
 
 
 def _kit(args: argparse.Namespace, path: Path, rubric: Rubric) -> None:
-    from grader import data_cache
-    from grader.release import kit
-
     if args.kit.exists() and not args.kit.is_dir():
         raise ReleaseError(f"--kit {args.kit}: not a directory")
     try:
-        wheel = kit.build(args.kit, path, rubric, data_cache.default_cache_dir())
+        wheel = kit.build(args.kit, path, rubric, store.default_cache_dir())
     except OSError as e:
         raise ReleaseError(f"cannot write the kit into {args.kit}: {e.strerror or e}") from None
     size = wheel.stat().st_size

@@ -4,9 +4,9 @@ Built from a staged copy of the checkout:
 
 - the answer-key modules (`reference/layers.py`, `layer_utils.py`, `cnn.py`) become stubs with
   the same names whose every function raises; `reference/demo.py` (it runs them) is left out;
-- every yardstick (`grader.checks.yardstick`) loses its body: its answers on the inputs the
+- every yardstick (`grader.judge.yardstick`) loses its body: its answers on the inputs the
   public checks will ask about are computed here by the reference and stored in
-  `grader/checks/kit_yardstick.npz`, whose presence makes the grader the kit;
+  `grader/judge/kit_yardstick.npz`, whose presence makes the grader the kit;
 - the rubric given is the kit's only built-in rubric, and its default (the public expectations
   are precomputed for it alone); the distribution is named `cnngrade-kit`.
 
@@ -22,21 +22,21 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from grader import data_cache
-from grader.checks import expected
-from grader.checks.kinds import KINDS
-from grader.checks.yardstick import INSTALLED, Table, recording
-from grader.grade import GradeOptions, training_data
+from grader.judge import expected
+from grader.judge.kinds.registry import KINDS
+from grader.judge.rubric import Rubric, TrainCheck
+from grader.judge.rubric_catalog import DEFAULT_ID
+from grader.judge.training import store
+from grader.judge.yardstick import INSTALLED, Table, recording
 from grader.release import ReleaseError
 from grader.release.wheel import build_wheel, checkout_root, stage_project
-from grader.report import Visibility
-from grader.rubric import Rubric, TrainCheck
-from grader.rubric_catalog import DEFAULT_ID
+from grader.report.models import Visibility
+from grader.run.grade import GradeOptions, training_data
 
 ANSWER_KEY = ("layers.py", "layer_utils.py", "cnn.py")  # in reference/
 LEFT_OUT = ("demo.py",)
 # Modules whose yardsticks lose their bodies in the kit.
-WITH_YARDSTICKS = ("grader/checks/expected.py", "grader/checks/diagnose.py")
+WITH_YARDSTICKS = ("grader/judge/expected.py", "grader/judge/diagnose.py")
 DISTRIBUTION = "cnngrade-kit"
 
 
@@ -67,7 +67,7 @@ def ship_rubric(package: Path, rubric_path: Path, rubric_id: str) -> None:
     for other in folder.glob("*.toml"):
         other.unlink()
     shutil.copy(rubric_path, folder / f"{rubric_id}.toml")
-    catalog = package / "rubric_catalog.py"
+    catalog = package / "judge" / "rubric_catalog.py"
     text = catalog.read_text(encoding="utf-8")
     line = f'DEFAULT_ID = "{DEFAULT_ID}"\n'
     if text.count(line) != 1:
@@ -78,7 +78,7 @@ def ship_rubric(package: Path, rubric_path: Path, rubric_id: str) -> None:
 def _kit_metadata(pyproject: Path) -> None:
     text = pyproject.read_text(encoding="utf-8")
     text = text.replace('name = "cnngrade"', f'name = "{DISTRIBUTION}"', 1)
-    text = re.sub(r"(grader = \[)", r'\1"checks/*.npz", ', text, count=1)
+    text = re.sub(r"(grader = \[)", r'\1"judge/*.npz", ', text, count=1)
     pyproject.write_text(text, encoding="utf-8")
 
 
@@ -145,7 +145,7 @@ def _training(rubric: Rubric, cache_dir: Path) -> None:
     data_dir = training_data(rubric, GradeOptions(cache_dir=cache_dir, public_only=True))
     if data_dir is None:
         return
-    dataset = data_cache.dataset_label(None)
+    dataset = store.dataset_label(None)
     for spec in rubric.checks:
         if isinstance(spec, TrainCheck) and spec.visibility == Visibility.public:
             expected.reference_runs(cache_dir, data_dir, dataset, spec.params, spec.params.num_train)

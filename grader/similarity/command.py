@@ -1,4 +1,5 @@
-"""`cnngrade similarity PATH... --out DIR`: its options and what it prints (grader/cli.py registers it)."""
+"""`cnngrade similarity PATH... --out DIR`: its options and what it prints (`grader/cli/main.py`
+registers it)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,15 @@ import argparse
 import os
 from pathlib import Path
 
-from grader.similarity import SimilarityError
+from pydantic import ValidationError
 
-__all__ = ["SimilarityError", "add_arguments", "run"]
+from grader.similarity import SimilarityError
+from grader.similarity.model import Thresholds
+from grader.similarity.output import write_outputs
+from grader.similarity.run import compare_class
+
+__all__ = ["USER_ERRORS", "SimilarityError", "add_arguments", "run"]
+USER_ERRORS = (SimilarityError,)  # `cnngrade` prints them as one line and exits 2
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,12 +83,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compare, write the outputs, print a summary; SimilarityError for what the user must fix."""
-    from pydantic import ValidationError
-
-    from grader.similarity.model import Thresholds
-    from grader.similarity.output import write_outputs
-    from grader.similarity.run import compare_class
-
     if args.against is not None and not args.against.is_dir():
         raise SimilarityError(f"--against: no such folder: {args.against}")
     try:

@@ -34,8 +34,8 @@ import numpy as np
 from copydetect import CodeFingerprint, compare_files
 from copydetect.utils import get_token_coverage
 
-from grader.integrity import SKELETON_DIR
-from grader.notebook import code_cells, read_notebook
+from grader.load.integrity import SKELETON_DIR
+from grader.load.notebook import code_cells, read_notebook
 from grader.similarity.extract import StudentCode
 from grader.similarity.model import Thresholds
 

@@ -1,6 +1,6 @@
 """The student's own code in a submission, as one document to fingerprint.
 
-The loader (`grader.submission.load`) decides what a submission is and which of its files are the
+The loader (`grader.load.submission.load`) decides what a submission is and which of its files are the
 student's (`role == "student"`; starter files such as `fast_layers.py` are the course's). Within
 those files only functions count, and of a function only what the student wrote:
 
@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from grader.integrity import MARKER, SKELETON_DIR
-from grader.load_error import LoadError
-from grader.notebook import UNPARSABLE, code_cells, read_notebook, strip_ipython
-from grader.submission import Bundle, load
+from grader.load.errors import LoadError
+from grader.load.integrity import MARKER, SKELETON_DIR
+from grader.load.notebook import UNPARSABLE, code_cells, read_notebook, strip_ipython
+from grader.load.submission import Bundle, load
 
 _SOURCE_SUFFIXES = (".py", ".ipynb")
 

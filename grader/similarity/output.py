@@ -9,10 +9,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from grader.report.text import spreadsheet_cell
 from grader.similarity.model import JSON_NAME
 from grader.similarity.page import SHOWN, render
 from grader.similarity.run import Result
-from grader.text import spreadsheet_cell
 
 PAIRS_CSV = "pairs.csv"
 FLAGS_CSV = "flags.csv"

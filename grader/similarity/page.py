@@ -32,7 +32,7 @@ def _template(name: str) -> Template:
 
 
 def _style() -> str:
-    shared = resources.files("grader.exporters") / "templates" / "style.css"
+    shared = resources.files("grader.export") / "templates" / "style.css"
     own = resources.files(__package__) / "templates" / "similarity.css"
     return shared.read_text(encoding="utf-8") + own.read_text(encoding="utf-8")
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from copydetect import CodeFingerprint
 
-from grader.discovery import SUBMISSION_SUFFIXES, DiscoveryError, discover
-from grader.load_error import LoadError
-from grader.outdir import name_submissions
+from grader.load.discovery import SUBMISSION_SUFFIXES, DiscoveryError, discover
+from grader.load.errors import LoadError
+from grader.load.naming import name_submissions
 from grader.similarity import SimilarityError, detect
 from grader.similarity.calibrate import calibrate, reason, spreads_above
 from grader.similarity.extract import StudentCode, read_submission

@@ -5,7 +5,7 @@ set_item, op) over a namespace of plain Python functions, so a check kind can
 be run against a correct student, a buggy one, one that returns malformed
 values, or one whose worker-side helpers lie — in milliseconds, and with the
 exact values the test chose. The ops are the real ones from
-`grader.sandbox.ops` unless a test replaces them, as a hostile submission
+`grader.isolate.ops` unless a test replaces them, as a hostile submission
 would in the real worker.
 """
 
@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.checks.base import CheckContext, StudentCalls
-from grader.sandbox import ops
-from grader.sandbox.worker import Reply, StudentFailure
+from grader.isolate import ops
+from grader.isolate.worker import Reply, StudentFailure
+from grader.judge.student_calls import CheckContext, StudentCalls
 
 
 @dataclass

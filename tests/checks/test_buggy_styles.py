@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from test_grade import MODEL  # the net's checks
 
-from grader.checks.diagnose import BUGS
-from grader.grade import GradeOptions, grade_submission
-from grader.report import Report, Status
-from grader.rubric import Rubric, load_rubric
+from grader.judge.diagnose import BUGS
+from grader.judge.rubric import Rubric, load_rubric
+from grader.report.models import Report, Status
+from grader.run.grade import GradeOptions, grade_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "instructor-secret"

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from fake_student import context, reference_student
 
-from grader.checks.diagnose import BUGS
-from grader.grade import run_check
-from grader.report import CheckResult, Status
-from grader.rubric import load_rubric
+from grader.judge.diagnose import BUGS
+from grader.judge.rubric import load_rubric
+from grader.report.models import CheckResult, Status
+from grader.run.grade import run_check
 from reference import fast_layers
 from reference.cnn import ThreeLayerConvNet
 
@@ -215,7 +215,7 @@ LYING_OPS = {
 
 @pytest.mark.parametrize("check_id", ["conv_backward.numeric", "max_pool_backward.numeric"])
 def test_helpers_that_lie_about_perturbed_outputs_gain_nothing(check_id):
-    from grader.sandbox import ops
+    from grader.isolate import ops
 
     student = _zero_backward(reference_student())
     honest = run(check_id, student)
@@ -226,7 +226,7 @@ def test_helpers_that_lie_about_perturbed_outputs_gain_nothing(check_id):
 
 
 def test_the_numeric_figure_of_the_net_comes_from_the_graders_arithmetic():
-    from grader.sandbox import ops
+    from grader.isolate import ops
 
     forged = run("cnn_gradient.no_reg", reference_student(), ops={**ops.OPS, **LYING_OPS})
     # The verdict rests on the reference's gradients: a correct net still passes.

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.grade import GradeOptions, grade_submission
-from grader.report import Status
-from grader.rubric import TrainCheck, load_rubric
+from grader.judge.rubric import TrainCheck, load_rubric
+from grader.report.models import Status
+from grader.run.grade import GradeOptions, grade_submission
 from reference.data import builtin_images
 
 ROOT = Path(__file__).resolve().parents[2]

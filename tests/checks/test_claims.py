@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.checks import claims
-from grader.checks.base import MalformedResultError
+from grader.judge import claims
+from grader.judge.student_calls import MalformedResultError
 
 
 @pytest.mark.parametrize(

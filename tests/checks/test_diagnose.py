@@ -9,18 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.checks.base import MalformedResultError
-from grader.checks.cases import (
-    ConvCase,
-    PoolCase,
-    conv_backward_public,
-    conv_hidden,
-    max_pool_backward_public,
-    pool_hidden,
-    seeded_rng,
-)
-from grader.checks.compare import compare
-from grader.checks.diagnose import (
+from grader.isolate import StudentFailure
+from grader.judge.compare import compare
+from grader.judge.diagnose import (
     BUGS,
     CONV_BACKWARD,
     CONV_FORWARD,
@@ -32,10 +23,19 @@ from grader.checks.diagnose import (
     diagnose_reg_loss,
     diagnose_shapes,
 )
-from grader.checks.expected import correct_output
-from grader.checks.layer_registry import LAYERS
-from grader.sandbox import StudentFailure
-from grader.submission import load
+from grader.judge.expected import correct_output
+from grader.judge.layers.cases import (
+    ConvCase,
+    PoolCase,
+    conv_backward_public,
+    conv_hidden,
+    max_pool_backward_public,
+    pool_hidden,
+    seeded_rng,
+)
+from grader.judge.layers.registry import LAYERS
+from grader.judge.student_calls import MalformedResultError
+from grader.load.submission import load
 from reference.cnn import ThreeLayerConvNet
 from reference.gradient_check import eval_numerical_gradient
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from test_grade import lean  # the shipped rubric with less training and smaller timing inputs
 
-from grader.grade import GradeOptions, grade_submission
-from grader.report import Report, Status
-from grader.rubric import load_rubric
+from grader.judge.rubric import load_rubric
+from grader.report.models import Report, Status
+from grader.run.grade import GradeOptions, grade_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 FORGERY = ROOT / "submissions" / "hostile" / "forgery"

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.checks.diagnose import BUGS
-from grader.grade import GradeOptions, grade_submission
-from grader.report import Report, Status, Visibility
-from grader.rubric import FastSpeedupCheck, Rubric, TrainCheck, load_rubric
+from grader.judge.diagnose import BUGS
+from grader.judge.rubric import FastSpeedupCheck, Rubric, TrainCheck, load_rubric
+from grader.report.models import Report, Status, Visibility
+from grader.run.grade import GradeOptions, grade_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBMISSIONS = ROOT / "submissions"

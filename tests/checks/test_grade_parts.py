@@ -4,11 +4,11 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.checks.base import StudentCalls, failure_message
-from grader.checks.train import filters_as_uint8
-from grader.grade import GradeOptions, inputs_key
-from grader.rubric import load_rubric
-from grader.sandbox import StudentFailure
+from grader.isolate import StudentFailure
+from grader.judge.kinds.train import filters_as_uint8
+from grader.judge.rubric import load_rubric
+from grader.judge.student_calls import StudentCalls, failure_message
+from grader.run.grade import GradeOptions, inputs_key
 
 RUBRIC = load_rubric(Path(__file__).resolve().parents[2] / "rubrics" / "convnet.toml")
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from grader import delegation
-from grader.checks import cases
-from grader.grade import GradeOptions, grade_submission
-from grader.rubric import RubricError, load_rubric
-from grader.submission import load
+from grader.judge import delegation
+from grader.judge.layers import cases
+from grader.judge.rubric import RubricError, load_rubric
+from grader.load.submission import load
+from grader.run.grade import GradeOptions, grade_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 GRADING = ROOT / "submissions" / "hostile" / "grading"

@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.checks.cases import spatial_batchnorm_hidden, spatial_groupnorm_hidden
-from grader.checks.compare import compare, tolerance
-from grader.checks.expected import correct_output
-from grader.checks.layer_registry import LAYERS
-from grader.grade import GradeOptions, grade_submission
-from grader.report import Report, Status
-from grader.rubric import RubricError, load_rubric
+from grader.judge.compare import compare, tolerance
+from grader.judge.expected import correct_output
+from grader.judge.layers.cases import spatial_batchnorm_hidden, spatial_groupnorm_hidden
+from grader.judge.layers.registry import LAYERS
+from grader.judge.rubric import RubricError, load_rubric
+from grader.report.models import Report, Status
+from grader.run.grade import GradeOptions, grade_submission
 from reference import layers
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,5 +1,5 @@
 """The spatial-normalization example submissions: the correct one computes what the reference does,
-each buggy one computes what its bug's variant in grader.checks.norm_variants does."""
+each buggy one computes what its bug's variant in grader.judge.layers.norm_variants does."""
 
 import ast
 from pathlib import Path
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from test_norm_variants import generic_case, run, same
 
-from grader.checks.norm_variants import VARIANTS
-from grader.integrity import compare
+from grader.judge.layers.norm_variants import VARIANTS
+from grader.load.integrity import compare
 from reference import layers
 
 SUBMISSIONS = Path(__file__).resolve().parents[2] / "submissions"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from grader.checks.norm_variants import VARIANTS
+from grader.judge.layers.norm_variants import VARIANTS
 from reference import layers
 
 N, C, H, W, G = 3, 4, 3, 5, 2

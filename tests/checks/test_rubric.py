@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.report import Visibility
-from grader.rubric import RubricError, load_rubric
+from grader.judge.rubric import RubricError, load_rubric
+from grader.report.models import Visibility
 
 CONVNET = Path(__file__).resolve().parents[2] / "rubrics" / "convnet.toml"
 

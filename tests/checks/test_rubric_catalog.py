@@ -6,8 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from grader.rubric import RubricError, load_rubric
-from grader.rubric_catalog import BUILT_IN, DEFAULT_ID, built_in_ids, built_ins, load_built_in, load_named
+from grader.judge.rubric import RubricError, load_rubric
+from grader.judge.rubric_catalog import (
+    BUILT_IN,
+    DEFAULT_ID,
+    built_in_ids,
+    built_ins,
+    load_built_in,
+    load_named,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import GradeOptions, grade_submission
-from grader.report import Report, Status
-from grader.rubric import Rubric, TrainCheck, load_rubric
+from grader.judge.rubric import Rubric, TrainCheck, load_rubric
+from grader.report.models import Report, Status
+from grader.run.grade import GradeOptions, grade_submission
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBMISSIONS = ROOT / "submissions"

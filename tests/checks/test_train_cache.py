@@ -14,11 +14,11 @@ import os
 import numpy as np
 import pytest
 
-from grader import data_cache, reference_runs
-from grader.checks import expected
-from grader.checks.base import MalformedResultError
-from grader.checks.train import display_history, threshold_from, trained_params
-from grader.rubric import ModelConfig, TrainParams
+from grader.judge import probes
+from grader.judge.kinds.train import display_history, threshold_from, trained_params
+from grader.judge.rubric import ModelConfig, TrainParams
+from grader.judge.student_calls import MalformedResultError
+from grader.judge.training import reference_runs, runs_cache, store
 
 TINY = TrainParams(
     model=ModelConfig(num_filters=2, filter_size=3, hidden_dim=5, dtype="float32"),
@@ -41,54 +41,54 @@ def own_key(tmp_path, monkeypatch):
 @pytest.fixture
 def dataset(tmp_path):
     cache = tmp_path / "cache"
-    return cache, data_cache.prepare_dataset(cache, None, TINY.num_train, TINY.num_val)
+    return cache, store.prepare_dataset(cache, None, TINY.num_train, TINY.num_val)
 
 
 def test_the_worker_gets_the_solvers_data_and_the_judging_split_stays_apart(dataset):
     cache, data_dir = dataset
     assert sorted(p.name for p in data_dir.glob("*.npy")) == sorted(
-        f"{n}.npy" for n in data_cache.WORKER_ARRAYS
+        f"{n}.npy" for n in store.WORKER_ARRAYS
     )
-    judging = data_cache.judging_dir(cache, data_dir)
+    judging = store.judging_dir(cache, data_dir)
     assert not judging.is_relative_to(data_dir) and judging.stat().st_mode & 0o777 == 0o700
-    split = data_cache.read_arrays(judging, data_cache.JUDGING_ARRAYS)
-    worker = data_cache.read_arrays(data_dir, data_cache.WORKER_ARRAYS)
+    split = store.read_arrays(judging, store.JUDGING_ARRAYS)
+    worker = store.read_arrays(data_dir, store.WORKER_ARRAYS)
     np.testing.assert_array_equal(split["X_fit"], worker["X_train"])  # the first training samples
     held_out = {image.tobytes() for image in split["X_heldout"]}
-    assert len(split["y_heldout"]) == data_cache.JUDGE_SAMPLES
+    assert len(split["y_heldout"]) == store.JUDGE_SAMPLES
     assert not held_out & {image.tobytes() for image in [*worker["X_train"], *worker["X_val"]]}
 
 
 @pytest.mark.parametrize("where, name", [("judging", "y_heldout"), ("data", "y_train")])
 def test_a_relabelled_dataset_file_is_detected_and_written_again(dataset, where, name):
     cache, data_dir = dataset
-    directory = data_dir if where == "data" else data_cache.judging_dir(cache, data_dir)
+    directory = data_dir if where == "data" else store.judging_dir(cache, data_dir)
     original = np.load(directory / f"{name}.npy")
     np.save(directory / f"{name}.npy", np.zeros_like(original))
-    with pytest.raises(data_cache.PoisonedEntryError, match="does not match its HMAC"):
-        data_cache.read_arrays(directory, (name,))
-    assert data_cache.prepare_dataset(cache, None, TINY.num_train, TINY.num_val) == data_dir
-    np.testing.assert_array_equal(data_cache.read_arrays(directory, (name,))[name], original)
+    with pytest.raises(store.PoisonedEntryError, match="does not match its HMAC"):
+        store.read_arrays(directory, (name,))
+    assert store.prepare_dataset(cache, None, TINY.num_train, TINY.num_val) == data_dir
+    np.testing.assert_array_equal(store.read_arrays(directory, (name,))[name], original)
 
 
 def test_parameters_are_judged_on_the_authentic_split_only(dataset):
     cache, data_dir = dataset
     params = params_for(TINY.model)  # all zero: every score ties, argmax says class 0
-    judged = data_cache.judged(cache, data_dir, TINY.model, params, TINY.num_train, TINY.metric)
-    split = data_cache.read_arrays(data_cache.judging_dir(cache, data_dir), data_cache.JUDGING_ARRAYS)
+    judged = reference_runs.judged(cache, data_dir, TINY.model, params, TINY.num_train, TINY.metric)
+    split = store.read_arrays(store.judging_dir(cache, data_dir), store.JUDGING_ARRAYS)
     # the metric on every judging image it applies to; the other accuracy, only shown, on fewer
     assert judged == {
         "train_acc": float(np.mean(split["y_fit"][: TINY.num_train] == 0)),
         "val_acc": float(np.mean(split["y_heldout"][: reference_runs.SHOWN_SAMPLES] == 0)),
     }
     # altered while in use (here: every held-out label set to 0): written again, judged the same
-    np.save(data_cache.judging_dir(cache, data_dir) / "y_heldout.npy", np.zeros(data_cache.JUDGE_SAMPLES))
-    assert data_cache.judged(cache, data_dir, TINY.model, params, TINY.num_train, TINY.metric) == judged
+    np.save(store.judging_dir(cache, data_dir) / "y_heldout.npy", np.zeros(store.JUDGE_SAMPLES))
+    assert reference_runs.judged(cache, data_dir, TINY.model, params, TINY.num_train, TINY.metric) == judged
     # a split no grading of this process prepared cannot be written again: never used
-    (data_cache.judging_dir(cache, data_dir) / "manifest.json").write_text('{"score": 100}')
-    data_cache._PREPARED.clear()
-    with pytest.raises(data_cache.CacheError, match="judging data changed while in use"):
-        data_cache.judged(cache, data_dir, TINY.model, params, TINY.num_train, TINY.metric)
+    (store.judging_dir(cache, data_dir) / "manifest.json").write_text('{"score": 100}')
+    store._PREPARED.clear()
+    with pytest.raises(store.CacheError, match="judging data changed while in use"):
+        reference_runs.judged(cache, data_dir, TINY.model, params, TINY.num_train, TINY.metric)
 
 
 def test_a_swapped_manifest_does_not_authenticate_another_file(dataset):
@@ -98,39 +98,39 @@ def test_a_swapped_manifest_does_not_authenticate_another_file(dataset):
     manifest["hmac"]["y_train"] = manifest["hmac"]["y_val"]
     (data_dir / "manifest.json").write_text(json.dumps(manifest))
     (data_dir / "y_train.npy").write_bytes((data_dir / "y_val.npy").read_bytes())
-    with pytest.raises(data_cache.PoisonedEntryError):
-        data_cache.read_arrays(data_dir, ("y_train",))
+    with pytest.raises(store.PoisonedEntryError):
+        store.read_arrays(data_dir, ("y_train",))
 
 
 @pytest.mark.slow
 def test_a_forged_reference_run_is_discarded_and_computed_again(dataset):
     cache, data_dir = dataset
-    runs = data_cache.reference_distribution(cache, data_dir, "builtin", TINY, TINY.num_train)
-    assert data_cache.valid_runs(runs, 2)
+    runs = runs_cache.reference_distribution(cache, data_dir, "builtin", TINY, TINY.num_train)
+    assert runs_cache.valid_runs(runs, 2)
     (path,) = (cache / "reference_runs").glob("*.json")
     record = json.loads(path.read_text())
     # lowering the reference lowers the threshold: keep the old HMAC, change a number
     record["runs"][0]["train_acc"] = 0.0
     path.write_text(json.dumps(record))
-    assert data_cache.reference_distribution(cache, data_dir, "builtin", TINY, TINY.num_train) == runs
+    assert runs_cache.reference_distribution(cache, data_dir, "builtin", TINY, TINY.num_train) == runs
     assert json.loads(path.read_text())["runs"][0]["train_acc"] == runs[0]["train_acc"]
     # authentic but implausible (an accuracy above 1) is discarded too
     forged = [{"train_acc": 1.5, "val_acc": 0.5}, runs[1]]
     body = json.dumps(forged, sort_keys=True).encode()
-    path.write_text(json.dumps({"runs": forged, "hmac": data_cache._mac(path.name.encode(), body)}))
-    assert data_cache.reference_distribution(cache, data_dir, "builtin", TINY, TINY.num_train) == runs
+    path.write_text(json.dumps({"runs": forged, "hmac": store.mac(path.name.encode(), body)}))
+    assert runs_cache.reference_distribution(cache, data_dir, "builtin", TINY, TINY.num_train) == runs
 
 
 def test_the_key_must_be_the_users_own_private_file(tmp_path):
-    key = data_cache.cache_key()
-    assert len(key) == 32 and data_cache.cache_key() == key
-    os.chmod(data_cache.key_path(), 0o644)
-    with pytest.raises(data_cache.CacheError, match="mode 0600"):
-        data_cache.cache_key()
+    key = store.cache_key()
+    assert len(key) == 32 and store.cache_key() == key
+    os.chmod(store.key_path(), 0o644)
+    with pytest.raises(store.CacheError, match="mode 0600"):
+        store.cache_key()
 
 
 def params_for(config: ModelConfig, **changes) -> dict:
-    params = {k: np.zeros(s, dtype=np.float32) for k, s in expected.param_shapes(config).items()}
+    params = {k: np.zeros(s, dtype=np.float32) for k, s in probes.param_shapes(config).items()}
     return {**params, **changes}
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import data_cache
-from grader.checks.train import threshold_from
-from grader.reference_runs import INIT_ORDERS, init_order
-from grader.rubric import TrainCheck, load_rubric
+from grader.judge.kinds.train import threshold_from
+from grader.judge.rubric import TrainCheck, load_rubric
+from grader.judge.training import runs_cache, store
+from grader.judge.training.reference_runs import INIT_ORDERS, init_order
 
 ROOT = Path(__file__).resolve().parents[2]
 SWEEP = list(range(100, 124))
@@ -25,12 +25,12 @@ def dataset(tmp_path_factory):
         cache = tmp_path_factory.mktemp("cache")
         num_train = max(c.params.num_train for c in CHECKS)
         num_val = max(c.params.num_val for c in CHECKS)
-        yield cache, data_cache.prepare_dataset(cache, None, num_train, num_val)
+        yield cache, store.prepare_dataset(cache, None, num_train, num_val)
 
 
 def test_the_sweep_covers_every_init_order_and_none_of_the_thresholds_seeds():
     assert {init_order(seed) for seed in SWEEP} == set(INIT_ORDERS)
-    assert not set(SWEEP) & {s for c in CHECKS for s in data_cache.reference_seeds(c.params)}
+    assert not set(SWEEP) & {s for c in CHECKS for s in runs_cache.reference_seeds(c.params)}
 
 
 @pytest.mark.slow
@@ -39,10 +39,10 @@ def test_every_seed_and_init_order_of_the_reference_passes(dataset, check):
     cache, data_dir = dataset
     p = check.params
     threshold = threshold_from(
-        p, data_cache.reference_distribution(cache, data_dir, "builtin", p, p.num_train)
+        p, runs_cache.reference_distribution(cache, data_dir, "builtin", p, p.num_train)
     )
-    judging = data_cache.judging_dir(cache, data_dir)
-    sweep = data_cache.train_reference_runs(data_dir, judging, p, p.num_train, SWEEP)
+    judging = store.judging_dir(cache, data_dir)
+    sweep = runs_cache.train_reference_runs(data_dir, judging, p, p.num_train, SWEEP)
     failing = {
         seed: run[p.metric] for seed, run in zip(SWEEP, sweep, strict=True) if run[p.metric] < threshold
     }

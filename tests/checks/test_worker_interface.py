@@ -1,4 +1,4 @@
-"""The worker interface is declared once (`grader.sandbox.WorkerLike`): the real worker and the
+"""The worker interface is declared once (`grader.isolate.WorkerLike`): the real worker and the
 tests' fake both take what it says, so a check written against one runs against the other."""
 
 import inspect
@@ -6,7 +6,7 @@ import inspect
 import pytest
 from fake_student import FakeWorker
 
-from grader.sandbox import Worker, WorkerLike
+from grader.isolate import Worker, WorkerLike
 
 METHODS = ["call", "call_method", "get_attr", "set_item", "op"]
 

@@ -1,8 +1,8 @@
 import pytest
 from report_factory import graded_report
 
-from grader.batch import BatchError, Job, Outcome, plan, prepare_out, remember, select, summary
-from grader.report import Status, read_report, write_report
+from grader.report.models import Status, read_report, write_report
+from grader.run.batch import BatchError, Job, Outcome, plan, prepare_out, remember, select, summary
 
 
 def make_class(root):

@@ -114,7 +114,7 @@ def screen(terminal: str) -> list[str]:
 
 
 def checks_of(rubric: Path) -> list[str]:
-    from grader.rubric import load_rubric
+    from grader.judge.rubric import load_rubric
 
     return [c.id for c in load_rubric(rubric).checks]
 

@@ -9,7 +9,7 @@ import pytest
 from classroom import SUBMISSIONS, lean_rubric
 from junitparser import JUnitXml
 
-from grader.report import Report, Status
+from grader.report.models import Report, Status
 
 pytestmark = pytest.mark.slow
 

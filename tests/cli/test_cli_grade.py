@@ -15,7 +15,7 @@ from classroom import lean_rubric, make_class
 from junitparser import JUnitXml
 from test_export_gradescope import GRADESCOPE_RESULTS
 
-from grader.report import read_report
+from grader.report.models import read_report
 
 pytestmark = pytest.mark.slow
 

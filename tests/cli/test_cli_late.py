@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from report_factory import buggy_report, graded_report, unloadable_report
 
-from grader.report import write_report
+from grader.report.models import write_report
 
 ROOT = Path(__file__).resolve().parents[2]
 CONVNET = ROOT / "rubrics" / "convnet.toml"

@@ -11,7 +11,7 @@ import pytest
 from classroom import lean_rubric
 from lms_downloads import BUGGY, PACKAGE, canvas_download, moodle_download, zip_folder
 
-from grader.report import read_report
+from grader.report.models import read_report
 
 pytestmark = pytest.mark.slow
 

@@ -18,10 +18,10 @@ import pytest
 from classroom import SUBMISSIONS, lean_rubric
 from report_factory import buggy_report, graded_report
 
-from grader.batch import grade_all, plan
-from grader.grade import GradeOptions
-from grader.report import Report, read_report, write_report
-from grader.rubric import load_rubric
+from grader.judge.rubric import load_rubric
+from grader.report.models import Report, read_report, write_report
+from grader.run.batch import grade_all, plan
+from grader.run.grade import GradeOptions
 
 # Only the reference_match checks: real grading in seconds.
 SLOW_KINDS = (

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from classroom import SUBMISSIONS, lean_rubric
 
-from grader.overrides import apply_overrides, read_overrides
-from grader.report import ReportError, read_report, write_report
-from grader.text import may_be_formula
+from grader.report.models import ReportError, read_report, write_report
+from grader.report.overrides import apply_overrides, read_overrides
+from grader.report.text import may_be_formula
 
 # Only the reference_match checks (33 points): a real grading in about a second.
 SLOW_KINDS = ("train", "fast_speedup", "numeric_gradient", "fast_agreement", "cnn_init", "initial_loss",

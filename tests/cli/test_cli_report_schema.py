@@ -5,7 +5,7 @@ import jsonschema
 import pytest
 from report_factory import buggy_report, graded_report, unloadable_report
 
-from grader.report import Report, write_report
+from grader.report.models import Report, write_report
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from report_factory import graded_report
 
-from grader.report import write_report
-from grader.rubric import Rubric
-from grader.rubric_catalog import BUILT_IN, DEFAULT_ID, built_in_ids, built_ins
-from grader.rubric_listing import RubricList
+from grader.cli.rubrics import RubricList
+from grader.judge.rubric import Rubric
+from grader.judge.rubric_catalog import BUILT_IN, DEFAULT_ID, built_in_ids, built_ins
+from grader.report.models import write_report
 
 ROOT = Path(__file__).resolve().parents[2]
 CORRECT = ROOT / "submissions" / "correct_module"

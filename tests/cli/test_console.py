@@ -3,9 +3,9 @@ import io
 import pytest
 from report_factory import buggy_report, graded_report
 
-from grader.console import Progress, check_table, duration, table
-from grader.exporters.figures import headline
-from grader.report import Status
+from grader.export.figures import headline
+from grader.report.models import Status
+from grader.run.console import Progress, check_table, duration, table
 
 
 def test_table_aligns_columns_and_lets_the_last_run_long():

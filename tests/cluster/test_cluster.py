@@ -15,7 +15,7 @@ from classroom import ROOT, SUBMISSIONS, lean_rubric, make_class
 from dask_cluster import LocalCluster, local_cluster, tls_files
 from distributed import Client
 
-from grader.report import Report, read_report
+from grader.report.models import Report, read_report
 
 pytestmark = pytest.mark.slow
 SECRET = "cluster-secret-7f3a9c"

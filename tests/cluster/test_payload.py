@@ -8,9 +8,9 @@ from pathlib import Path
 
 from classroom import SUBMISSIONS
 
-from grader.batch import Job
-from grader.cluster import pack, unpack
-from grader.submission import load
+from grader.load.submission import load
+from grader.run.batch import Job
+from grader.run.cluster import pack, unpack
 
 
 def loaded(path: Path, scratch: Path) -> dict:

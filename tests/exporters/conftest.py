@@ -1,7 +1,7 @@
 import pytest
 from report_factory import buggy_report, graded_report, unloadable_report
 
-from grader.report import Report
+from grader.report.models import Report
 
 
 @pytest.fixture

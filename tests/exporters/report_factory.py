@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from grader.report import (
+from grader.report.models import (
     Artifacts,
     CheckResult,
     Environment,

@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from report_factory import graded_report
 
-from grader.exporters import gradebook
-from grader.exporters.common import Unreadable, same_submission
-from grader.text import may_be_formula
+from grader.export import gradebook
+from grader.export.common import Unreadable, same_submission
+from grader.report.text import may_be_formula
 
 
 def rows_of(path):

@@ -3,7 +3,7 @@ import json
 import jsonschema
 from report_factory import buggy_report, graded_report
 
-from grader.exporters import gradescope
+from grader.export import gradescope
 
 # The fields of results.json as Gradescope's autograder specification documents them.
 GRADESCOPE_RESULTS = {

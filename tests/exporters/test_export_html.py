@@ -7,7 +7,7 @@ from chromium import needs_chromium, render, screenshot
 from matplotlib.image import imread
 from report_factory import buggy_report, class_of, graded_report
 
-from grader.exporters import html
+from grader.export import html
 
 
 def test_filter_grid_places_each_filter_in_its_cell():

@@ -1,6 +1,6 @@
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from grader.exporters import junit
+from grader.export import junit
 
 
 def test_a_junit_reader_sees_every_check_with_its_outcome(tmp_path, reports):

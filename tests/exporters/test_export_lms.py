@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from report_factory import buggy_report, graded_report, unloadable_report
 
-from grader.report import Report, Status, write_report
+from grader.report.models import Report, Status, write_report
 
 ROOT = Path(__file__).resolve().parents[2]
 LATE = """

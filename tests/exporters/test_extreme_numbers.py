@@ -11,8 +11,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from report_factory import graded_report
 
-from grader.exporters import html
-from grader.report import Series, write_report
+from grader.export import html
+from grader.report.models import Series, write_report
 
 EXTREMES = [1e308, -1e308, 5e-324, -0.0, 1.0]
 

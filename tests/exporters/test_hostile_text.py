@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from report_factory import buggy_report
 
-from grader.batch import Job, Outcome, summary
-from grader.cli import annotations
-from grader.console import Progress, check_table
-from grader.exporters import gradebook, gradescope, html, junit, markdown
-from grader.exporters.common import load_reports
-from grader.report import Finding, Report, dump_report
+from grader.cli.check import annotations
+from grader.export import gradebook, gradescope, html, junit, markdown
+from grader.export.common import load_reports
+from grader.report.models import Finding, Report, dump_report
+from grader.run.batch import Job, Outcome, summary
+from grader.run.console import Progress, check_table
 
 # Every control character a terminal, a spreadsheet or a log viewer acts on.
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")

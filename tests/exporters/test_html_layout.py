@@ -1,7 +1,7 @@
 """The HTML report as Chromium lays it out at 1280 px: nothing overflows sideways, every plot shows.
 
 The pages are made from the worst a class hands in: long training histories placed by the real
-`grader.checks.train` code, long messages and hints, unbroken tokens (a 300-character path, a
+`grader.judge.kinds.train` code, long messages and hints, unbroken tokens (a 300-character path, a
 number list without spaces), long and unbroken student names, many checks and many students.
 """
 
@@ -13,10 +13,10 @@ from chromium import needs_chromium, render, screenshot
 from PIL import Image
 from report_factory import class_of, graded_report
 
-from grader.checks.train import accuracy_iterations, training_series
-from grader.exporters import html
-from grader.report import Artifacts, CheckResult, Finding, Report, Status
-from grader.rubric import TrainParams
+from grader.export import html
+from grader.judge.kinds.train import accuracy_iterations, training_series
+from grader.judge.rubric import TrainParams
+from grader.report.models import Artifacts, CheckResult, Finding, Report, Status
 
 LONG_PATH = "/home/student/" + "/".join(f"very_long_folder_name_{i:02d}" for i in range(14))  # 300+ chars
 NUMBERS = ",".join(str(0.1 * i)[:6] for i in range(80))  # one token, no spaces

@@ -9,8 +9,8 @@ import pytest
 from chromium import needs_chromium, render
 from report_factory import graded_report
 
-from grader.cli import main
-from grader.report import write_report
+from grader.cli.main import main
+from grader.report.models import write_report
 from grader.similarity.model import JSON_NAME, Entry, SimilarityReport, Thresholds
 
 

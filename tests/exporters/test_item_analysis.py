@@ -1,4 +1,4 @@
-"""Item analysis (grader/exporters/items.py): each check's pass rate, point-biserial discrimination and
+"""Item analysis (grader/export/items.py): each check's pass rate, point-biserial discrimination and
 most common hint on a small class, against figures computed here independently; the CSV through the
 real command and the table in the HTML overview."""
 
@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from report_factory import graded_report, unloadable_report
 
-from grader.exporters.html import index_page
-from grader.exporters.items import EVERYBODY, NOBODY, item_analysis, point_biserial
-from grader.report import Report, Status, write_report
+from grader.export.html import index_page
+from grader.export.items import EVERYBODY, NOBODY, item_analysis, point_biserial
+from grader.report.models import Report, Status, write_report
 
 F, E, S = Status.failed, Status.error, Status.skipped
 

@@ -1,4 +1,4 @@
-"""The late policy's arithmetic (grader/late.py) and its `[late]` table in a real rubric file."""
+"""The late policy's arithmetic (grader/report/late.py) and its `[late]` table in a real rubric file."""
 
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.late import assess, late_days, parse_time
-from grader.rubric import LatePolicy, RubricError, load_rubric
+from grader.judge.rubric import RubricError, load_rubric
+from grader.report.late import LatePolicy, assess, late_days, parse_time
 
 CONVNET = Path(__file__).resolve().parents[2] / "rubrics" / "convnet.toml"
 

@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 from report_factory import buggy_report, graded_report
 
-from grader.exporters import html
-from grader.report import (
+from grader.export import html
+from grader.report.models import (
     NAME_CHARS,
     TEXT_CHARS,
     Artifacts,

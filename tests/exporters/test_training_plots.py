@@ -10,10 +10,10 @@ import pytest
 from matplotlib.image import imread
 from pydantic import ValidationError
 
-from grader.checks.train import accuracy_iterations, training_series
-from grader.exporters import html
-from grader.report import Series
-from grader.rubric import TrainParams
+from grader.export import html
+from grader.judge.kinds.train import accuracy_iterations, training_series
+from grader.judge.rubric import TrainParams
+from grader.report.models import Series
 from reference.solver import Solver
 
 

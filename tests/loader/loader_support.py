@@ -16,12 +16,12 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from grader.submission import Bundle
+from grader.load.submission import Bundle
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 SUBMISSIONS = REPO / "submissions"
-COMPAT = REPO / "grader" / "sandbox" / "compat.py"
+COMPAT = REPO / "grader" / "isolate" / "compat.py"
 
 
 def run_in_root(root: Path, code: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -32,7 +32,7 @@ def run_in_root(root: Path, code: str, timeout: float = 120) -> subprocess.Compl
         "import sys\n"
         f"sys.path = [{str(root)!r}] + [p for p in sys.path if p not in ('', {str(REPO)!r})]\n"
         "sys.meta_path = [f for f in sys.meta_path if 'editable' not in getattr(f, '__module__', '')]\n"
-        # As the worker does before importing student code (grader/sandbox/compat.py).
+        # As the worker does before importing student code (grader/isolate/compat.py).
         f"exec(open({str(COMPAT)!r}).read(), compat := {{'__name__': 'compat'}})\n"
         "compat['install']()\n"
     )

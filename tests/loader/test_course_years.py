@@ -14,7 +14,7 @@ from bundle_exercise import exercise, make_inputs
 from loader_support import SUBMISSIONS, exercise_bundle, write_notebook
 from test_examples import reference_get
 
-from grader.submission import REQUIRED_SYMBOLS, LoadError, load
+from grader.load.submission import REQUIRED_SYMBOLS, LoadError, load
 
 
 @pytest.fixture(scope="module")
@@ -162,8 +162,8 @@ def test_repository_with_a_symlinked_package_inside_it(tmp_path: Path):
 
 @pytest.mark.slow
 def test_a_2017_notebook_with_float_sizes_gets_full_public_marks_and_a_note_per_cell(tmp_path: Path):
-    from grader.grade import GradeOptions, grade_submission
-    from grader.rubric import load_rubric
+    from grader.judge.rubric import load_rubric
+    from grader.run.grade import GradeOptions, grade_submission
 
     rubric = load_rubric(Path("rubrics/convnet.toml"))
     quick = rubric.part({c.id for c in rubric.checks if c.kind not in ("train", "fast_speedup")})

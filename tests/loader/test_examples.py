@@ -11,7 +11,7 @@ import pytest
 from bundle_exercise import exercise, make_inputs
 from loader_support import SUBMISSIONS, exercise_bundle, run_in_root
 
-from grader.submission import REQUIRED_SYMBOLS, load
+from grader.load.submission import REQUIRED_SYMBOLS, load
 
 REFERENCE_MODULES = ("reference.layers", "reference.fast_layers", "reference.layer_utils", "reference.cnn")
 

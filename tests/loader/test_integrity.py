@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from loader_support import SUBMISSIONS
 
-from grader.integrity import END, SKELETON_DIR, START, compare
-from grader.submission import load
+from grader.load.integrity import END, SKELETON_DIR, START, compare
+from grader.load.submission import load
 
 LAYERS = (SUBMISSIONS / "correct_package" / "cs231n" / "layers.py").read_text()
 SKELETON = (SKELETON_DIR / "cs231n" / "layers.py").read_text()

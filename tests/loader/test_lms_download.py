@@ -1,10 +1,10 @@
-"""grader/lms_download.py on real folders and zips: what is recognised, how files are restored."""
+"""grader/load/lms_download.py on real folders and zips: what is recognised, how files are restored."""
 
 import os
 import zipfile
 from pathlib import Path
 
-from grader.lms_download import read_download, recognise
+from grader.load.lms_download import read_download, recognise
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from loader_support import SUBMISSIONS, make_zip, run_in_root, tree_members, write_notebook
 
-from grader.submission import REQUIRED_SYMBOLS, Kind, LoadError, load
+from grader.load.submission import REQUIRED_SYMBOLS, Kind, LoadError, load
 
 PACKAGE = SUBMISSIONS / "correct_package"
 NOTEBOOK = SUBMISSIONS / "correct_notebook" / "ConvolutionalNetworks.ipynb"

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from loader_support import SUBMISSIONS, make_zip, run_in_root, snapshot, tree_members, write_notebook
 
-from grader.archive import ArchiveLimits
-from grader.submission import LoadError, load
+from grader.load.archive import ArchiveLimits
+from grader.load.submission import LoadError, load
 
 MODULE = SUBMISSIONS / "correct_module" / "convnet_hw.py"
 
@@ -252,7 +252,7 @@ def test_outputs_and_cell_ids_nbformat_would_complain_of_cost_nothing_and_say_no
     document = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}
     (tmp_path / "odd.ipynb").write_text(json.dumps(document), encoding="utf-8")
     script = (
-        "import sys, tempfile; from pathlib import Path; from grader.submission import load; "
+        "import sys, tempfile; from pathlib import Path; from grader.load.submission import load; "
         "b = load(Path(sys.argv[1]), Path(tempfile.mkdtemp())); "
         "print(b.manifest.symbols['conv_forward_naive'].cell)"
     )

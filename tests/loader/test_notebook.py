@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 from loader_support import run_in_root, write_notebook
 
-from grader.submission import Kind, load
+from grader.load.submission import Kind, load
 
 
 def markers(tmp_path: Path) -> dict[str, Path]:

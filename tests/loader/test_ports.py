@@ -19,10 +19,10 @@ import pytest
 from bundle_exercise import exercise, make_inputs
 from loader_support import REPO, SUBMISSIONS, exercise_bundle
 
-from grader.batch import plan
-from grader.discovery import find_submissions, is_submission_dir
-from grader.report import read_report
-from grader.submission import REQUIRED_SYMBOLS, LoadError, load
+from grader.load.discovery import find_submissions, is_submission_dir
+from grader.load.submission import REQUIRED_SYMBOLS, LoadError, load
+from grader.report.models import read_report
+from grader.run.batch import plan
 
 PORTS = SUBMISSIONS / "ports"
 PACKAGE = SUBMISSIONS / "correct_package" / "cs231n"

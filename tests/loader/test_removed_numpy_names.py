@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.sandbox import Worker
-from grader.sandbox.compat import REMOVED
-from grader.submission import load
+from grader.isolate import Worker
+from grader.isolate.compat import REMOVED
+from grader.load.submission import load
 
 
 def _function(index: int) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from loader_support import SUBMISSIONS, run_in_root
 
-from grader.starter import COPIED_MODULES, PACKAGE, REFERENCE_DIR
-from grader.submission import load
+from grader.load.starter import COPIED_MODULES, PACKAGE, REFERENCE_DIR
+from grader.load.submission import load
 
 EXAMPLES = [
     "correct_package",

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.sandbox import StudentFailure, Worker
-from grader.submission import load
+from grader.isolate import StudentFailure, Worker
+from grader.load.submission import load
 
 OLD_NUMPY = '''import numpy as np
 from past.builtins import xrange

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.grade import GradeOptions, inputs_key
-from grader.report import Report, Status
-from grader.rubric import load_rubric
+from grader.judge.rubric import load_rubric
+from grader.report.models import Report, Status
+from grader.run.grade import GradeOptions, inputs_key
 
 ROOT = Path(__file__).resolve().parents[2]
 RUBRIC = ROOT / "rubrics" / "convnet.toml"
@@ -78,12 +78,12 @@ def test_check_with_a_blank_secret_skips_hidden_checks_and_says_so(tmp_path):
 def test_the_secret_the_command_line_uses(flag, environment, secret, blank, monkeypatch):
     import argparse
 
-    from grader import cli
+    from grader.cli import common as cli
 
     if environment is None:
         monkeypatch.delenv("CNNGRADE_SECRET", raising=False)
     else:
         monkeypatch.setenv("CNNGRADE_SECRET", environment)
     args = argparse.Namespace(secret=flag)
-    assert cli._secret(args) == secret
-    assert cli._blank_secret(args) is blank
+    assert cli.secret(args) == secret
+    assert cli.blank_secret(args) is blank

@@ -15,8 +15,8 @@ import pytest
 from classroom import SUBMISSIONS, lean_rubric
 from test_export_gradescope import GRADESCOPE_RESULTS
 
+from grader.judge.rubric import load_rubric
 from grader.release.autograder import NoSubmissionError, pick_submission
-from grader.rubric import load_rubric
 
 pytestmark = pytest.mark.slow
 BASH = shutil.which("bash") or "/bin/bash"

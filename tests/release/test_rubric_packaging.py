@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from grader.judge.rubric_catalog import BUILT_IN, DEFAULT_ID, built_in_ids
 from grader.release.kit import ship_rubric
 from grader.release.wheel import build_wheel, checkout_root, stage_project
-from grader.rubric_catalog import BUILT_IN, DEFAULT_ID, built_in_ids
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,6 +81,6 @@ def test_the_kit_ships_the_rubric_it_was_released_with_as_its_only_and_default_b
     mine.write_text(text.replace(f'id = "{DEFAULT_ID}"', 'id = "mine"'))
     ship_rubric(staged / "grader", mine, "mine")
     assert [p.name for p in (staged / "grader" / "rubrics").iterdir()] == ["mine.toml"]
-    code = "from grader.rubric_catalog import *; print(DEFAULT_ID, [r.id for r in built_ins()])"
+    code = "from grader.judge.rubric_catalog import *; print(DEFAULT_ID, [r.id for r in built_ins()])"
     done = run(sys.executable, "-c", code, env={"PYTHONPATH": str(staged)}, cwd=tmp_path)
     assert done.stdout.split(maxsplit=1) == ["mine", "['mine']\n"], done.stderr

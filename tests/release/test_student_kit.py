@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from classroom import SUBMISSIONS, lean_rubric
 
+from grader.judge.rubric_catalog import DEFAULT_ID, load_built_in
 from grader.release.kit import strip_yardsticks
-from grader.rubric_catalog import DEFAULT_ID, load_built_in
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +98,7 @@ def test_the_kit_holds_no_answer_key_code(kit):
     assert len(answers) > 15
     with zipfile.ZipFile(kit) as archive:
         sources = {n: archive.read(n).decode() for n in archive.namelist() if n.endswith(".py")}
-    assert "reference/demo.py" not in sources and "grader/checks/expected.py" in sources
+    assert "reference/demo.py" not in sources and "grader/judge/expected.py" in sources
     for name, source in sources.items():
         assert not _bodies(source) & answers, f"{name} holds a function of the answer key"
     for name in ("reference/layers.py", "reference/layer_utils.py", "reference/cnn.py"):
@@ -111,7 +111,7 @@ def test_the_kit_holds_no_answer_key_code(kit):
     }
     # The yardsticks (answer-key code run on the grader's inputs) keep only their docstrings.
     stripped = []
-    for name in ("grader/checks/expected.py", "grader/checks/diagnose.py"):
+    for name in ("grader/judge/expected.py", "grader/judge/diagnose.py"):
         for node in ast.walk(ast.parse(sources[name])):
             if isinstance(node, ast.FunctionDef) and any(
                 "yardstick" in ast.unparse(d) for d in node.decorator_list

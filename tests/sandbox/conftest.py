@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox import Limits, Worker, available_levels
-from grader.starter import install_starter
-from grader.submission import Bundle, Kind, Manifest, SymbolLocation
+from grader.isolate import Limits, Worker, available_levels
+from grader.load.starter import install_starter
+from grader.load.submission import Bundle, Kind, Manifest, SymbolLocation
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE = REPO / "submissions" / "hostile"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox import Limits
-from grader.sandbox.cgroups import Cgroup, v1_parent, v2_parent
+from grader.isolate import Limits
+from grader.isolate.cgroups import Cgroup, v1_parent, v2_parent
 
 from .conftest import FAST, write_module
 

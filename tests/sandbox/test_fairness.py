@@ -15,12 +15,12 @@ import shutil
 
 import pytest
 
-from grader.batch import grade_all, plan
-from grader.grade import GradeOptions
-from grader.report import read_report
-from grader.rubric_catalog import DEFAULT_ID, load_built_in
-from grader.sandbox import available_levels
-from grader.sandbox.cgroups import v1_parent, v2_parent
+from grader.isolate import available_levels
+from grader.isolate.cgroups import v1_parent, v2_parent
+from grader.judge.rubric_catalog import DEFAULT_ID, load_built_in
+from grader.report.models import read_report
+from grader.run.batch import grade_all, plan
+from grader.run.grade import GradeOptions
 
 from .conftest import REPO
 

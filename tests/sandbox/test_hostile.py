@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.checks import claims
-from grader.checks.base import MalformedResultError
-from grader.sandbox import StudentFailure, Worker
+from grader.isolate import StudentFailure, Worker
+from grader.judge import claims
+from grader.judge.student_calls import MalformedResultError
 from reference.layers import conv_forward_naive
 
 from .conftest import FAST, HOSTILE, LEVELS, make_bundle, processes_of, write_module

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from grader.grade import GradeOptions, grade_submission
-from grader.report import Status, read_report, write_report
-from grader.rubric import load_rubric
+from grader.judge.rubric import load_rubric
+from grader.report.models import Status, read_report, write_report
+from grader.run.grade import GradeOptions, grade_submission
 
 from .conftest import HOSTILE, REPO
 

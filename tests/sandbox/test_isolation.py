@@ -97,7 +97,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
 from sandbox.conftest import FAST, write_module
-from grader.sandbox import Worker
+from grader.isolate import Worker
 bundle = write_module(Path({tmp!r}), "spin", "def spin():\\n    while True:\\n        pass\\n", ["spin"])
 worker = Worker(bundle, FAST.model_copy(update={{"call_timeout_s": 600}}), isolation={level!r})
 print(worker.directory, flush=True)

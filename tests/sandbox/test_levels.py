@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.batch import plan
-from grader.sandbox.worker import select_level
+from grader.isolate.worker import select_level
+from grader.run.batch import plan
 
 from .conftest import LEVELS, REPO, path_without, write_module
 from .test_hostile import NEEDS_NAMESPACES
@@ -29,9 +29,9 @@ pytestmark = pytest.mark.skipif(
 
 SELECT = """
 import json, sys
-from grader.batch import plan
-from grader.sandbox.worker import select_level
-from grader.sandbox import IsolationError
+from grader.run.batch import plan
+from grader.isolate.worker import select_level
+from grader.isolate import IsolationError
 try:
     level, not_used = select_level(None, sys.argv[1] or None)
     print(json.dumps({"level": level, "not_used": not_used}))

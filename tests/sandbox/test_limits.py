@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from grader.sandbox import Limits, StudentFailure
+from grader.isolate import Limits, StudentFailure
 
 from .conftest import LEVELS, write_module
 

@@ -1,12 +1,12 @@
-"""The train op on a real submission (loaded by grader.submission), with data from a read-only dir."""
+"""The train op on a real submission (loaded by grader.load.submission), with data from a read-only dir."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from grader.sandbox import StudentFailure, Worker
-from grader.submission import load
+from grader.isolate import StudentFailure, Worker
+from grader.load.submission import load
 from reference.data import get_builtin_data
 
 from .conftest import FAST, LEVELS, REPO

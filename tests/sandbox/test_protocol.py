@@ -9,7 +9,7 @@ import struct
 import numpy as np
 import pytest
 
-from grader.sandbox.protocol import MAGIC, FrameReader, ProtocolError, Ref, decode, encode, frame, write_frame
+from grader.isolate.protocol import MAGIC, FrameReader, ProtocolError, Ref, decode, encode, frame, write_frame
 
 LIMIT = 1 << 20
 

@@ -5,14 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.sandbox import (
-    Handle,
-    IsolationError,
-    Limits,
-    StaleHandleError,
-    StudentFailure,
-    Worker,
-)
+from grader.isolate import Handle, IsolationError, Limits, StaleHandleError, StudentFailure, Worker
 
 from .conftest import FAST, LEVELS, write_module
 

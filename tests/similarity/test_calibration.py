@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import similar_students as students
 
-from grader.cli import main
+from grader.cli.main import main
 from grader.similarity.calibrate import MAD_TO_SD, calibrate
 from grader.similarity.model import Thresholds
 from grader.similarity.run import compare_class

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import similar_students as students
 
-from grader.cli import main
+from grader.cli.main import main
 from grader.similarity.detect import common_hashes, fingerprint
 from grader.similarity.extract import Piece, StudentCode, own_code, read_submission
 from grader.similarity.model import Thresholds, read_flags
@@ -393,7 +393,7 @@ def test_the_gradebook_shows_each_submissions_flag(klass: Path, tmp_path: Path) 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exporters"))
     from report_factory import graded_report
 
-    from grader.report import write_report
+    from grader.report.models import write_report
 
     out = tmp_path / "similarity"
     assert main(["similarity", str(klass), "--out", str(out), "--threshold", "0.6"]) == 0

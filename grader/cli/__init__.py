@@ -1,0 +1,1 @@
+"""The command line: `main` assembles the parser, one module per command."""
