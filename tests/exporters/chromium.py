@@ -65,17 +65,15 @@ window.addEventListener("load", () => {
 
 
 NOT_INSTALLED = "chromium is not installed (.ci/run installs it)"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # On a test that renders: skipped before it builds its pages (60 of them took half a minute).
-needs_chromium = pytest.mark.skipif(
-    shutil.which("chromium") is None and shutil.which("chromium-browser") is None, reason=NOT_INSTALLED
-)
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason=NOT_INSTALLED)
 
 
 def chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
+    if CHROMIUM is None:
         pytest.skip(NOT_INSTALLED)
-    return path
+    return CHROMIUM
 
 
 def _run(page: Path, tmp: Path, *args: str) -> str:
