@@ -23,6 +23,8 @@ from grader.run.batch import plan
 from .conftest import LEVELS, REPO, path_without, write_module
 from .test_hostile import NEEDS_NAMESPACES
 
+HOSTILE = REPO / "submissions" / "hostile"
+
 pytestmark = pytest.mark.skipif(
     "bwrap" not in LEVELS or "unshare" not in LEVELS, reason="needs root with bubblewrap installed"
 )
@@ -144,40 +146,54 @@ def test_grade_refuses_the_process_level_without_the_explicit_flag_in_one_line(t
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.json"))
 
 
-# The process level grades one example of each kind, not all of them: every hostile example is
-# contained at every level by test_hostile already, and grading the whole folder twice took the
-# suite's longest 9 minutes.
+# One example of each kind the bundled folder holds, not all 89: each example is graded on its own
+# by the test of its kind (tests/checks/test_grade.py, test_norm_checks.py, tests/loader/test_ports.py,
+# test_course_years.py, tests/sandbox/test_hostile*.py) and every hostile one is contained at every
+# level by test_hostile; grading the whole folder at both levels took 7 of the suite's 16 minutes.
 PROCESS_LEVEL_EXAMPLES = (
     "correct_module", "correct_notebook", "correct_package", "partial", "syntax_error",
     "course_2016_python2", "course_2022_notebook_only", "buggy/conv_no_padding", "ports/annp.zip",
     "hostile/fork_bomb.py", "hostile/memory_bomb.py", "hostile/sleep_forever.py", "hostile/segfault.py",
     "hostile/kill_parent.py",
 )  # fmt: skip
+# The unshare level also grades the other layouts and the examples that attack the host itself,
+# which only the namespaces contain.
+UNSHARE_LEVEL_EXAMPLES = (
+    *PROCESS_LEVEL_EXAMPLES, "course_2017", "course_2018_spatial_norm", "course_2017_float_sizes",
+    "buggy_norm/spatial_bn_no_transpose", "ports/cs682", "ports/nndl_split", "ports/relative_imports",
+    "hostile/forgery/constant_loss_net.py", "hostile/grading/replay_hidden_args.py",
+    "hostile/train_label_lookup",
+    *(f"hostile/{name}.py" for name in sorted(NEEDS_NAMESPACES) if (HOSTILE / f"{name}.py").exists()),
+)  # fmt: skip
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "hidden, flags, level",
-    [(("bwrap",), [], "unshare"), (("bwrap", "unshare"), ["--allow-process-isolation"], "process")],
+    "hidden, flags, level, examples",
+    [
+        (("bwrap",), [], "unshare", UNSHARE_LEVEL_EXAMPLES),
+        (("bwrap", "unshare"), ["--allow-process-isolation"], "process", PROCESS_LEVEL_EXAMPLES),
+    ],
     ids=["unshare", "process"],
 )
-def test_the_readmes_first_command_grades_everything_without_bubblewrap(hidden, flags, level, tmp_path):
+def test_the_readmes_first_command_grades_every_kind_without_bubblewrap(
+    hidden, flags, level, examples, tmp_path
+):
     """`cnngrade grade submissions --out DIR --secret demo-secret && cnngrade report DIR --format html`
-    on a machine without bubblewrap (minutes: every submission is graded).
+    on a machine without bubblewrap, on a folder with one example of each kind.
 
-    At the process level only PROCESS_LEVEL_EXAMPLES are graded, none of the examples that attack
-    the host itself (the ones test_hostile skips there): they succeed by design at that level, and
-    run as root on a shared machine they do real damage -- this test once let overwrite_reports.py
-    rewrite every .json under /tmp.
+    At the process level none of the examples that attack the host itself are graded (the ones
+    test_hostile skips there): they succeed by design at that level, and run as root on a shared
+    machine they do real damage -- this test once let overwrite_reports.py rewrite every .json
+    under /tmp.
     """
-    submissions = REPO / "submissions"
     if level == "process":
-        submissions = tmp_path / "submissions"
-        for name in PROCESS_LEVEL_EXAMPLES:
-            source, target = REPO / "submissions" / name, submissions / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            (shutil.copytree if source.is_dir() else shutil.copy)(source, target)
-        assert not NEEDS_NAMESPACES & {Path(n).stem for n in PROCESS_LEVEL_EXAMPLES}
+        assert not NEEDS_NAMESPACES & {Path(n).stem for n in examples}
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    for name in examples:  # side by side: a folder of several would be one student's hand-in
+        source = REPO / "submissions" / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, submissions / source.name)
     path = path_without(tmp_path / "bin", *hidden)
     out = tmp_path / "reports"
     cache = tmp_path / "cache"
@@ -190,8 +206,14 @@ def test_the_readmes_first_command_grades_everything_without_bubblewrap(hidden, 
     reports = [json.loads(p.read_text()) for p in out.glob("*.json")]
     assert len(reports) == len(plan([submissions], out))  # every submission has its report
     assert {r["confinement"]["level"] for r in reports if r["confinement"]} == {level}
-    correct = next(r for r in reports if r["submission"]["name"] == "correct_module")
-    assert correct["score"] == correct["max_score"]
+    assert len(reports) == len(examples)
+    scores = {r["submission"]["name"]: r["score"] for r in reports}
+    full = [Path(n).stem for n in examples if n.startswith(("correct_", "ports/"))]
+    assert {name: scores[name] for name in full} == dict.fromkeys(full, 100.0)
+    attacks = [
+        Path(n).stem for n in examples if n.count("/") == 1 and n.startswith("hostile/") and n.endswith(".py")
+    ]
+    assert {name: scores[name] for name in attacks} == dict.fromkeys(attacks, 0.0)
 
 
 def test_a_students_check_at_the_portable_level_says_so_and_grades_in_full(tmp_path):
