@@ -10,8 +10,9 @@ How it is fast:
   fresh allocation (and page-faulting) of tens of megabytes on every call. The backward pass
   re-extracts each chunk's columns from the padded input kept in the cache, which costs less
   than holding all of them.
-- dx is built by col2im on the stride phases of dx: one long 1-D add per kernel offset (a strided
-  add per output row, or np.add.at, is several times slower).
+- dx is built by col2im on the stride phases of dx: each phase is one sum over a strided view of
+  the kernel offsets' gradients, shifted (a strided add per output row, or np.add.at, is several
+  times slower).
 - Max pooling takes np.maximum over the pool_height*pool_width strided slices of x, which is much
   faster than reducing over tiny trailing axes.
 - With $CNNGRADE_THREADS=n (default 1), convolution works on n chunks at a time in n threads, and
@@ -179,24 +180,37 @@ def _phase_grid(H_out: int, W_out: int, HH: int, WW: int, Hp: int, Wp: int, stri
     return Hq, Wq
 
 
-def _col2im_phases(dcols: np.ndarray, phases: np.ndarray, HH: int, WW: int, stride: int, Wq: int) -> None:
-    """Adjoint of im2col into the stride phases, in place: phases (s, s, C, n, Hq*Wq) += dcols.
+def _col2im_phase(
+    dcols: np.ndarray, phase: np.ndarray, ry: int, rx: int, HH: int, WW: int, stride: int
+) -> None:
+    """Adjoint of im2col onto stride phase (ry, rx): phase (C, n, Hq, Wq) = the sum of its offsets' dcols.
 
-    dcols (HH, WW, C, n, Hq*Wq) holds each kernel offset's gradient on the output grid laid out like
-    a phase (zero past row H' and column W'). Offset (k, l) = (s*qy + ry, s*qx + rx) adds onto
-    phase (ry, rx) shifted by qy rows and qx columns, which in the flattened phase is one shift by
-    qy*Wq + qx, for every channel and image at once: one long 1-D add per offset. (Adding onto dxp
-    directly is a short add with stride s per output row, and numpy's 2-D adds, even of long
-    contiguous rows, are several times slower per element than 1-D ones.) What a shift carries past
-    an image's end, or past the last one's (cut off), is zeros.
+    dcols (HH*WW*C*n*Hq*Wq,), flat, holds each kernel offset's gradient on the output grid laid out
+    like a phase (zero past row H' and column W'), in (k, l, c, n, a, b) order. Offset
+    (k, l) = (s*qy + ry, s*qx + rx) lands on the phase shifted by qy rows and qx columns, which in
+    the flattened phase is a shift by qy*Wq + qx. That shift is affine in (qy, qx), and so is the
+    offset's place in dcols, so the phase is one sum over a strided view (qy, qx, c, n, a, b) of
+    dcols: a single reduction that adds the offsets in (k, l) order, as a loop of one 1-D add per
+    offset did, in half the time (7x7 kernel, 3 images, float32: 0.07 against 0.14 ms). What a
+    shift reads from before an image's block is the previous block's last rows and columns past
+    W', which are zeros.
     """
-    size = phases[0, 0].size
-    for k in range(HH):
-        qy, ry = divmod(k, stride)
-        for l in range(WW):
-            qx, rx = divmod(l, stride)
-            shift = qy * Wq + qx
-            phases[ry, rx].reshape(size)[shift:] += dcols[k, l].reshape(size)[: size - shift]
+    C, n, Hq, Wq = phase.shape
+    Qy, Qx = -(-(HH - ry) // stride), -(-(WW - rx) // stride)  # offsets of this phase per axis
+    if Qy <= 0 or Qx <= 0:  # a stride larger than the kernel: nothing lands here
+        phase[...] = 0
+        return
+    size = C * n * Hq * Wq  # one offset's block
+    item = dcols.itemsize
+    offsets = as_strided(
+        dcols[(ry * WW + rx) * size :],
+        shape=(Qy, Qx, C, n, Hq, Wq),
+        strides=tuple(
+            item * step for step in (stride * WW * size - Wq, stride * size - 1, n * Hq * Wq, Hq * Wq, Wq, 1)
+        ),
+        writeable=False,
+    )
+    np.sum(offsets, axis=(0, 1), out=phase)
 
 
 def _columns_buffer(n: int, K: int, P: int, dtype: np.dtype) -> np.ndarray:
@@ -255,9 +269,9 @@ def conv_backward_fast(
     Returns (dx, dw, db) shaped like x, w, b (dx None if not need_dx):
     [dw | db] = sum_n dout[n] @ [cols[n]; ones].T;  dx = col2im(w.T @ dout[n]).
 
-    col2im works on the stride phases of dx (see ``_col2im_phases``): each chunk's dout is copied
+    col2im works on the stride phases of dx (see ``_col2im_phase``): each chunk's dout is copied
     onto a zeroed grid as large as a phase, the matmul writes its rows grouped by kernel offset,
-    and the phases are interleaved into dx at the end of the chunk.
+    and each phase, summed from them, is copied into its interleaved place in dx.
     """
     x, w, _, conv_param, xp = cache
     stride, pad = conv_param["stride"], conv_param["pad"]
@@ -283,8 +297,7 @@ def conv_backward_fast(
         dout_grid = np.zeros((most, F, Hq, Wq), dtype=dout.dtype)  # zero past row H' and column W'
         # Flat, so that a chunk of n images takes the first n * ... elements, contiguous.
         dcols = np.empty(K * most * Hq * Wq, dtype=dtype)
-        phases = np.empty(stride * stride * C * most * Hq * Wq, dtype=dtype)
-        return cols, dout_grid, dcols, phases
+        return cols, dout_grid, dcols, np.empty(C * most * Hq * Wq, dtype=dtype)
 
     def backward(chunk: slice, own: tuple[np.ndarray, ...]) -> np.ndarray:
         """Write the chunk's part of dx into dx_phases; return its part of [dw | db]."""
@@ -292,18 +305,18 @@ def conv_backward_fast(
         n = chunk.stop - chunk.start
         np.copyto(cols[:n, :K].reshape(n, C, HH, WW, H_out, W_out), windows[chunk])
         if need_dx:
-            _, dout_grid, dcols_flat, phases_flat = own
+            _, dout_grid, dcols_flat, phase_flat = own
             dout_grid[:n, :, :H_out, :W_out] = dout[chunk]
             dcols = dcols_flat[: K * n * Hq * Wq].reshape(K, n, Hq * Wq)
             # One matmul per image, each writing its rows into every offset's block.
             np.matmul(w_t, dout_grid[:n].reshape(n, F, Hq * Wq), out=dcols.transpose(1, 0, 2))
-            phases = phases_flat[: stride * stride * C * n * Hq * Wq]
-            phases[...] = 0
-            phases = phases.reshape(stride, stride, C, n, Hq, Wq)
-            _col2im_phases(dcols.reshape(HH, WW, C, n, Hq * Wq), phases, HH, WW, stride, Wq)
+            # Summed into a contiguous phase, then copied into dx: a reduction into the strided
+            # view of dx directly took 2.3 (stride 1) to 9 (stride 2) times as long.
+            phase = phase_flat[: C * n * Hq * Wq].reshape(C, n, Hq, Wq)
             for ry in range(stride):
                 for rx in range(stride):
-                    dx_phases[chunk, :, :, ry, :, rx] = phases[ry, rx].transpose(1, 0, 2, 3)
+                    _col2im_phase(dcols_flat[: K * n * Hq * Wq], phase, ry, rx, HH, WW, stride)
+                    dx_phases[chunk, :, :, ry, :, rx] = phase.transpose(1, 0, 2, 3)
         return np.matmul(dout_rows[chunk], cols[:n].transpose(0, 2, 1)).sum(axis=0)
 
     dw_and_db = np.zeros((F, K + 1), dtype=dtype)
