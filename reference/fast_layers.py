@@ -317,6 +317,11 @@ def conv_backward_fast(
                 for rx in range(stride):
                     _col2im_phase(dcols_flat[: K * n * Hq * Wq], phase, ry, rx, HH, WW, stride)
                     dx_phases[chunk, :, :, ry, :, rx] = phase.transpose(1, 0, 2, 3)
+        if dtype == np.float32:
+            # OpenBLAS's sgemm runs this product faster as [cols; ones] @ dout.T (7x7 layer: 7.7
+            # against 10.4 ms per 50 images, 1 thread); its dgemm does not (notebook: 1.64
+            # against 1.46 ms per 100 images).
+            return np.matmul(cols[:n], dout_rows[chunk].transpose(0, 2, 1)).sum(axis=0).T
         return np.matmul(dout_rows[chunk], cols[:n].transpose(0, 2, 1)).sum(axis=0)
 
     dw_and_db = np.zeros((F, K + 1), dtype=dtype)
