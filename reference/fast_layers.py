@@ -270,7 +270,7 @@ def conv_backward_fast(
     [dw | db] = sum_n dout[n] @ [cols[n]; ones].T;  dx = col2im(w.T @ dout[n]).
 
     col2im works on the stride phases of dx (see ``_col2im_phase``): each chunk's dout is copied
-    onto a zeroed grid as large as a phase, the matmul writes its rows grouped by kernel offset,
+    onto a zeroed grid as wide as a phase, the matmul writes its rows grouped by kernel offset,
     and each phase, summed from them, is copied into its interleaved place in dx.
     """
     x, w, _, conv_param, xp = cache
@@ -294,7 +294,7 @@ def conv_backward_fast(
         cols = _columns_buffer(most, K, P, x.dtype)
         if not need_dx:
             return (cols,)
-        dout_grid = np.zeros((most, F, Hq, Wq), dtype=dout.dtype)  # zero past row H' and column W'
+        dout_grid = np.zeros((most, F, H_out, Wq), dtype=dout.dtype)  # zero past column W'
         # Flat, so that a chunk of n images takes the first n * ... elements, contiguous.
         dcols = np.empty(K * most * Hq * Wq, dtype=dtype)
         return cols, dout_grid, dcols, np.empty(C * most * Hq * Wq, dtype=dtype)
@@ -306,10 +306,14 @@ def conv_backward_fast(
         np.copyto(cols[:n, :K].reshape(n, C, HH, WW, H_out, W_out), windows[chunk])
         if need_dx:
             _, dout_grid, dcols_flat, phase_flat = own
-            dout_grid[:n, :, :H_out, :W_out] = dout[chunk]
+            dout_grid[:n, :, :, :W_out] = dout[chunk]
             dcols = dcols_flat[: K * n * Hq * Wq].reshape(K, n, Hq * Wq)
-            # One matmul per image, each writing its rows into every offset's block.
-            np.matmul(w_t, dout_grid[:n].reshape(n, F, Hq * Wq), out=dcols.transpose(1, 0, 2))
+            # One matmul per image, each writing its rows into every offset's block. The phase's
+            # rows past H' would be products of zeros, so they are set to zero instead (the
+            # 7x7 layer's dx product: 32 rows instead of 38).
+            rows = H_out * Wq
+            np.matmul(w_t, dout_grid[:n].reshape(n, F, rows), out=dcols[:, :, :rows].transpose(1, 0, 2))
+            dcols[:, :, rows:] = 0
             # Summed into a contiguous phase, then copied into dx: a reduction into the strided
             # view of dx directly took 2.3 (stride 1) to 9 (stride 2) times as long.
             phase = phase_flat[: C * n * Hq * Wq].reshape(C, n, Hq, Wq)
