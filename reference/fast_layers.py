@@ -56,10 +56,12 @@ __all__ = [
 
 # Size of one chunk of im2col columns: a few images' worth, small enough to stay in cache.
 _CHUNK_BYTES = 2**20
-# Fewest images in a chunk, even if their columns are larger: with two BLAS threads, the 7x7 layer of
-# ThreeLayerConvNet (1.2 MB of float64 columns per image) ran about 15% faster three images at a
-# time than one (measured side by side, forward and backward).
-_MIN_CHUNK_IMAGES = 3
+# Fewest images in a chunk, even if their columns are larger. For the 7x7 layer of ThreeLayerConvNet
+# (0.6 MB of float32, 1.2 MB of float64 columns per image), on 2 layer threads, 2 images against 3
+# took 9.8 against 11.6 ms (float64) and 6.5 against 6.9 ms (float32) forward, 20.5 against 21.3
+# and 11.4 against 11.1 ms backward; one image at a time lost 8% on the float32 backward, and with
+# two BLAS threads instead, 2 and 3 were within 2% (side by side).
+_MIN_CHUNK_IMAGES = 2
 
 # A large matmul is cut into this many blocks, each at least this long, for the threads to share:
 # for ThreeLayerConvNet's hidden layer on 2 threads, 4 blocks took 11.9 ms against 12.7 ms for 8
