@@ -10,8 +10,9 @@ How it is fast:
   fresh allocation (and page-faulting) of tens of megabytes on every call. The backward pass
   re-extracts each chunk's columns from the padded input kept in the cache, which costs less
   than holding all of them.
-- dx is built by col2im on the stride phases of dx: one long 1-D add per kernel offset (a strided
-  add per output row, or np.add.at, is several times slower).
+- dx is built by col2im on the stride phases of dx: each phase is one sum over a strided view of
+  the kernel offsets' gradients, shifted (a strided add per output row, or np.add.at, is several
+  times slower).
 - Max pooling takes np.maximum over the pool_height*pool_width strided slices of x, which is much
   faster than reducing over tiny trailing axes.
 - With $CNNGRADE_THREADS=n (default 1), convolution works on n chunks at a time in n threads, and
@@ -55,10 +56,12 @@ __all__ = [
 
 # Size of one chunk of im2col columns: a few images' worth, small enough to stay in cache.
 _CHUNK_BYTES = 2**20
-# Fewest images in a chunk, even if their columns are larger: with two BLAS threads, the 7x7 layer of
-# ThreeLayerConvNet (1.2 MB of float64 columns per image) ran about 15% faster three images at a
-# time than one (measured side by side, forward and backward).
-_MIN_CHUNK_IMAGES = 3
+# Fewest images in a chunk, even if their columns are larger. For the 7x7 layer of ThreeLayerConvNet
+# (0.6 MB of float32, 1.2 MB of float64 columns per image), on 2 layer threads, 2 images against 3
+# took 9.8 against 11.6 ms (float64) and 6.5 against 6.9 ms (float32) forward, 20.5 against 21.3
+# and 11.4 against 11.1 ms backward; one image at a time lost 8% on the float32 backward, and with
+# two BLAS threads instead, 2 and 3 were within 2% (side by side).
+_MIN_CHUNK_IMAGES = 2
 
 # A large matmul is cut into this many blocks, each at least this long, for the threads to share:
 # for ThreeLayerConvNet's hidden layer on 2 threads, 4 blocks took 11.9 ms against 12.7 ms for 8
@@ -74,14 +77,14 @@ def _out_size(size: int, field: int, pad: int, stride: int) -> int:
     return 1 + (size + 2 * pad - field) // stride
 
 
-def _pad(x: np.ndarray, pad: int) -> np.ndarray:
-    """Zero-pad H and W of an (N, C, H, W) array by ``pad`` on each side."""
-    if pad == 0:
-        return x
-    N, C, H, W = x.shape
-    xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=x.dtype)
+def _pad_into(x: np.ndarray, xp: np.ndarray, pad: int) -> None:
+    """Write x (n, C, H, W), zero-padded by ``pad`` on each side of H and W, into xp.
+
+    xp is (n, C, H + 2*pad, W + 2*pad).
+    """
+    H, W = x.shape[2:]
+    xp[...] = 0
     xp[:, :, pad : pad + H, pad : pad + W] = x
-    return xp
 
 
 def _offset_slice(x: np.ndarray, k: int, l: int, stride: int, H_out: int, W_out: int) -> np.ndarray:
@@ -179,24 +182,38 @@ def _phase_grid(H_out: int, W_out: int, HH: int, WW: int, Hp: int, Wp: int, stri
     return Hq, Wq
 
 
-def _col2im_phases(dcols: np.ndarray, phases: np.ndarray, HH: int, WW: int, stride: int, Wq: int) -> None:
-    """Adjoint of im2col into the stride phases, in place: phases (s, s, C, n, Hq*Wq) += dcols.
+def _col2im_phase(
+    dcols: np.ndarray, phase: np.ndarray, ry: int, rx: int, HH: int, WW: int, stride: int
+) -> None:
+    """Adjoint of im2col onto stride phase (ry, rx): phase (C, n, Hq, Wq) = the sum of its offsets' dcols.
 
-    dcols (HH, WW, C, n, Hq*Wq) holds each kernel offset's gradient on the output grid laid out like
-    a phase (zero past row H' and column W'). Offset (k, l) = (s*qy + ry, s*qx + rx) adds onto
-    phase (ry, rx) shifted by qy rows and qx columns, which in the flattened phase is one shift by
-    qy*Wq + qx, for every channel and image at once: one long 1-D add per offset. (Adding onto dxp
-    directly is a short add with stride s per output row, and numpy's 2-D adds, even of long
-    contiguous rows, are several times slower per element than 1-D ones.) What a shift carries past
-    an image's end, or past the last one's (cut off), is zeros.
+    dcols (HH*WW*C*n*Hq*Wq,), flat, holds each kernel offset's gradient on the output grid laid out
+    like a phase (zero past row H' and column W'), in (k, l, c, n, a, b) order. Offset
+    (k, l) = (s*qy + ry, s*qx + rx) lands on the phase shifted by qy rows and qx columns, which in
+    the flattened phase is a shift by qy*Wq + qx. That shift is affine in (qy, qx), and so is the
+    offset's place in dcols, so the phase is one sum over a strided view (qy, qx, c, n, a, b) of
+    dcols: a single reduction that adds the offsets in (k, l) order, as a loop of one 1-D add per
+    offset did, in less time (7x7 kernel, 3 images, float32: 0.07 against 0.19 ms; the notebook's
+    3x3 kernel, stride 2: the same time). What a shift reads from before an image's block is the
+    previous block's last rows and columns past W', which are zeros.
     """
-    size = phases[0, 0].size
-    for k in range(HH):
-        qy, ry = divmod(k, stride)
-        for l in range(WW):
-            qx, rx = divmod(l, stride)
-            shift = qy * Wq + qx
-            phases[ry, rx].reshape(size)[shift:] += dcols[k, l].reshape(size)[: size - shift]
+    C, n, Hq, Wq = phase.shape
+    Qy, Qx = -(-(HH - ry) // stride), -(-(WW - rx) // stride)  # offsets of this phase per axis
+    if Qy <= 0 or Qx <= 0:  # a stride larger than the kernel: nothing lands here
+        phase[...] = 0
+        return
+    size = C * n * Hq * Wq  # one offset's block
+    steps = (stride * WW * size - Wq, stride * size - 1, n * Hq * Wq, Hq * Wq, Wq, 1)
+    # np.ndarray on dcols's memory makes the view in a tenth of as_strided's time (0.7 against
+    # 6 us), which counts on the notebook's shapes: 4 phases per chunk of a few images.
+    offsets = np.ndarray(
+        (Qy, Qx, C, n, Hq, Wq),
+        dcols.dtype,
+        buffer=dcols,
+        offset=(ry * WW + rx) * size * dcols.itemsize,
+        strides=tuple(dcols.itemsize * step for step in steps),
+    )
+    np.add.reduce(offsets, axis=(0, 1), out=phase)
 
 
 def _columns_buffer(n: int, K: int, P: int, dtype: np.dtype) -> np.ndarray:
@@ -226,7 +243,10 @@ def conv_forward_fast(
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
     H_out, W_out = _out_size(H, HH, pad, stride), _out_size(W, WW, pad, stride)
-    xp = _pad(x, pad)
+    # Padded chunk by chunk in the threads: padded whole beforehand, it was the forward's one serial
+    # step (7x7 layer: 0.15 ms float32, 0.3 ms float64). On 2 threads the notebook's forward takes
+    # 0.90x as long this way, the 7x7 layer's within noise (side by side).
+    xp = np.empty((N, C, H + 2 * pad, W + 2 * pad), dtype=x.dtype) if pad else x
     windows = _windows(xp, HH, WW, stride, H_out, W_out)
     K, P = C * HH * WW, H_out * W_out
     w_and_b = np.empty((F, K + 1), dtype=np.result_type(x, w))
@@ -238,6 +258,8 @@ def conv_forward_fast(
 
     def forward(chunk: slice, cols: np.ndarray) -> None:
         n = chunk.stop - chunk.start
+        if pad:
+            _pad_into(x[chunk], xp[chunk], pad)
         np.copyto(cols[:n, :K].reshape(n, C, HH, WW, H_out, W_out), windows[chunk])
         np.matmul(w_and_b, cols[:n], out=out[chunk])
 
@@ -255,9 +277,9 @@ def conv_backward_fast(
     Returns (dx, dw, db) shaped like x, w, b (dx None if not need_dx):
     [dw | db] = sum_n dout[n] @ [cols[n]; ones].T;  dx = col2im(w.T @ dout[n]).
 
-    col2im works on the stride phases of dx (see ``_col2im_phases``): each chunk's dout is copied
-    onto a zeroed grid as large as a phase, the matmul writes its rows grouped by kernel offset,
-    and the phases are interleaved into dx at the end of the chunk.
+    col2im works on the stride phases of dx (see ``_col2im_phase``): each chunk's dout is copied
+    onto a zeroed grid as wide as a phase, the matmul writes its rows grouped by kernel offset,
+    and each phase, summed from them, is copied into its interleaved place in dx.
     """
     x, w, _, conv_param, xp = cache
     stride, pad = conv_param["stride"], conv_param["pad"]
@@ -280,11 +302,10 @@ def conv_backward_fast(
         cols = _columns_buffer(most, K, P, x.dtype)
         if not need_dx:
             return (cols,)
-        dout_grid = np.zeros((most, F, Hq, Wq), dtype=dout.dtype)  # zero past row H' and column W'
+        dout_grid = np.zeros((most, F, H_out, Wq), dtype=dout.dtype)  # zero past column W'
         # Flat, so that a chunk of n images takes the first n * ... elements, contiguous.
         dcols = np.empty(K * most * Hq * Wq, dtype=dtype)
-        phases = np.empty(stride * stride * C * most * Hq * Wq, dtype=dtype)
-        return cols, dout_grid, dcols, phases
+        return cols, dout_grid, dcols, np.empty(C * most * Hq * Wq, dtype=dtype)
 
     def backward(chunk: slice, own: tuple[np.ndarray, ...]) -> np.ndarray:
         """Write the chunk's part of dx into dx_phases; return its part of [dw | db]."""
@@ -292,18 +313,27 @@ def conv_backward_fast(
         n = chunk.stop - chunk.start
         np.copyto(cols[:n, :K].reshape(n, C, HH, WW, H_out, W_out), windows[chunk])
         if need_dx:
-            _, dout_grid, dcols_flat, phases_flat = own
-            dout_grid[:n, :, :H_out, :W_out] = dout[chunk]
+            _, dout_grid, dcols_flat, phase_flat = own
+            dout_grid[:n, :, :, :W_out] = dout[chunk]
             dcols = dcols_flat[: K * n * Hq * Wq].reshape(K, n, Hq * Wq)
-            # One matmul per image, each writing its rows into every offset's block.
-            np.matmul(w_t, dout_grid[:n].reshape(n, F, Hq * Wq), out=dcols.transpose(1, 0, 2))
-            phases = phases_flat[: stride * stride * C * n * Hq * Wq]
-            phases[...] = 0
-            phases = phases.reshape(stride, stride, C, n, Hq, Wq)
-            _col2im_phases(dcols.reshape(HH, WW, C, n, Hq * Wq), phases, HH, WW, stride, Wq)
+            # One matmul per image, each writing its rows into every offset's block. The phase's
+            # rows past H' would be products of zeros, so they are set to zero instead (the
+            # 7x7 layer's dx product: 32 rows instead of 38).
+            rows = H_out * Wq
+            np.matmul(w_t, dout_grid[:n].reshape(n, F, rows), out=dcols[:, :, :rows].transpose(1, 0, 2))
+            dcols[:, :, rows:] = 0
+            # Summed into a contiguous phase, then copied into dx: a reduction into the strided
+            # view of dx directly took 2.3 (stride 1) to 9 (stride 2) times as long.
+            phase = phase_flat[: C * n * Hq * Wq].reshape(C, n, Hq, Wq)
             for ry in range(stride):
                 for rx in range(stride):
-                    dx_phases[chunk, :, :, ry, :, rx] = phases[ry, rx].transpose(1, 0, 2, 3)
+                    _col2im_phase(dcols_flat[: K * n * Hq * Wq], phase, ry, rx, HH, WW, stride)
+                    dx_phases[chunk, :, :, ry, :, rx] = phase.transpose(1, 0, 2, 3)
+        if dtype == np.float32:
+            # OpenBLAS's sgemm runs this product faster as [cols; ones] @ dout.T (7x7 layer: 7.7
+            # against 10.4 ms per 50 images, 1 thread); its dgemm does not (notebook: 1.64
+            # against 1.46 ms per 100 images).
+            return np.matmul(cols[:n], dout_rows[chunk].transpose(0, 2, 1)).sum(axis=0).T
         return np.matmul(dout_rows[chunk], cols[:n].transpose(0, 2, 1)).sum(axis=0)
 
     dw_and_db = np.zeros((F, K + 1), dtype=dtype)
