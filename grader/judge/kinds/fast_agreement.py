@@ -9,14 +9,32 @@ inputs: naive and fast layers that agree on something else (zeros, say) earn not
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
+from pydantic import Field
 
 from grader.judge import claims, expected, layer_io
+from grader.judge.check_models import CheckBase, Strict
 from grader.judge.compare import compare
 from grader.judge.layers.cases import Case
 from grader.judge.layers.registry import FAST_PAIRS, LAYERS
-from grader.judge.rubric import FastAgreementCheck
-from grader.judge.student_calls import CheckContext, MalformedResultError, Outcome
+from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
+
+
+class FastAgreementParams(Strict):
+    """Fast layers (the submission's own or the starter ones) against the student's naive ones."""
+
+    tol: float = Field(default=1e-9, gt=0)
+    num_inputs: int = Field(default=4, ge=1)  # N of the notebook's fast-layer inputs (it uses 100)
+
+
+class FastAgreementCheck(CheckBase):
+    kind: Literal["fast_agreement"]
+    params: FastAgreementParams = FastAgreementParams()
+
+
+CHECK = FastAgreementCheck  # the rubric entry this kind runs
 
 
 def symbols(spec: FastAgreementCheck) -> list[str]:
@@ -31,7 +49,7 @@ def fast_case(naive: str, num_inputs: int) -> Case:
     return make(num_inputs)
 
 
-def precompute(spec: FastAgreementCheck) -> None:
+def precompute(spec: FastAgreementCheck, kit: KitContext) -> None:
     """Nothing: the course's fast layers are its yardstick: starter code, in the kit too."""
 
 

@@ -7,17 +7,53 @@ in proportion to the cases passed. A failing case is handed to the diagnosis.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
+from pydantic import Field, model_validator
 
 from grader.isolate import StudentFailure
 from grader.judge import diagnose, expected, layer_io
+from grader.judge.check_models import Cases, CheckBase, Strict
 from grader.judge.compare import compare, tolerance
 from grader.judge.layers.cases import Case, seeded_rng
-from grader.judge.layers.registry import LAYERS
-from grader.judge.rubric import ReferenceMatchCheck
-from grader.judge.student_calls import CheckContext, MalformedResultError, Outcome, failure_message
+from grader.judge.layers.registry import LAYERS, check_layer
+from grader.judge.student_calls import (
+    CheckContext,
+    KitContext,
+    MalformedResultError,
+    Outcome,
+    failure_message,
+)
 from grader.report.models import Status
 from reference.gradient_check import rel_error
+
+
+class ReferenceMatchParams(Strict):
+    """Compare a student's layer with the reference on the notebook's case or on seeded random cases."""
+
+    layer: str  # a name in grader.judge.layers.registry.LAYERS
+    direction: Literal["forward", "backward"]
+    cases: Cases
+    num_cases: int = Field(default=1, ge=1, le=100)  # hidden cases; the public case is always one
+    tol: float = Field(default=1e-7, gt=0)  # relative error for float64 inputs
+    tol_float32: float = Field(default=1e-4, gt=0)
+
+    @model_validator(mode="after")
+    def _layer_has_the_cases(self) -> ReferenceMatchParams:
+        if self.cases == "hidden":
+            check_layer(self.layer, needs="hidden")
+        elif self.direction not in check_layer(self.layer).public:
+            raise ValueError(f"layer {self.layer!r} has no notebook case for its {self.direction} pass")
+        return self
+
+
+class ReferenceMatchCheck(CheckBase):
+    kind: Literal["reference_match"]
+    params: ReferenceMatchParams
+
+
+CHECK = ReferenceMatchCheck  # the rubric entry this kind runs
 
 
 def symbols(spec: ReferenceMatchCheck) -> list[str]:
@@ -35,7 +71,7 @@ def make_cases(spec: ReferenceMatchCheck, ctx: CheckContext | None) -> list[Case
     return layer.hidden(seeded_rng(ctx.secret, ctx.submission_sha256, spec.id), p.num_cases)
 
 
-def precompute(spec: ReferenceMatchCheck) -> None:
+def precompute(spec: ReferenceMatchCheck, kit: KitContext) -> None:
     """The notebook's case and what its diagnosis asks (the kit runs public checks only)."""
     (case,) = make_cases(spec, None)
     diagnose.precompute(spec.params.layer, spec.params.direction, case)

@@ -19,14 +19,14 @@ or init order.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from grader.isolate import StudentFailure
 from grader.judge import claims, expected, model_io, probes
-from grader.judge.rubric import ModelConfig, TrainCheck, TrainParams
-from grader.judge.student_calls import CheckContext, MalformedResultError, Outcome
+from grader.judge.check_models import CheckBase, ModelConfig, TrainParams
+from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
 from grader.judge.training import reference_runs, store
 from grader.report.models import Artifacts, Series, Status
 
@@ -41,12 +41,25 @@ SLOW_FACTOR = 3.0
 JUDGE_BATCH = 200  # images per loss(X) call when the student kit scores a trained net
 
 
+class TrainCheck(CheckBase):
+    kind: Literal["train"]
+    params: TrainParams
+
+
+CHECK = TrainCheck  # the rubric entry this kind runs
+
+
 def symbols(spec: TrainCheck) -> list[str]:
     return [model_io.MODEL]
 
 
-def precompute(spec: TrainCheck) -> None:
-    """Nothing: the kit stores the reference's runs per dataset (grader.release.kit)."""
+def precompute(spec: TrainCheck, kit: KitContext) -> None:
+    """The reference's runs on the built-in dataset, which the threshold is a fraction of (with
+    CIFAR-10 the kit uses the rubric's absolute threshold, like the grader)."""
+    assert kit.data_dir is not None, "the kit prepares the dataset for its public training checks"
+    expected.reference_runs(
+        kit.cache_dir, kit.data_dir, store.dataset_label(None), spec.params, spec.params.num_train
+    )
 
 
 def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
