@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from grader.isolate import Keep, Reply, StudentFailure, WorkerLike
-from grader.report.models import Artifacts, Status
+from grader.report.models import Artifacts, Figure, Status
 
 
 class MalformedResultError(Exception):
@@ -27,6 +27,7 @@ class Outcome:
     status: Status
     fraction: float = 0.0  # of the check's points earned (partial credit for hidden cases)
     metrics: dict[str, float | int | str | bool | None] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)  # the few metrics a view shows, as it shows them
     threshold: str | None = None
     message: str = ""
     hint: str | None = None
@@ -40,6 +41,11 @@ class Outcome:
         """Passed if every case passed, else failed with credit for the cases that did."""
         status = Status.passed if passed == total else Status.failed
         return cls(status=status, fraction=passed / total if total else 0.0, **fields)
+
+
+def cases_figure(passed: int, total: int) -> list[Figure]:
+    """`6/8 cases` for a check over several cases (of one case its status says all)."""
+    return [Figure(name="cases", value=passed, threshold=total, unit="cases")] if total > 1 else []
 
 
 class StudentCalls:

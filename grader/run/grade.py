@@ -312,6 +312,7 @@ def run_check(spec: CheckBase, ctx: CheckContext) -> CheckResult:
         points=round(spec.points * outcome.fraction, 6) if outcome.applies else 0,
         max_points=spec.points if outcome.applies else 0,
         metrics={**outcome.metrics, "student_time_s": round(ctx.calls.student_time_s, 6)},
+        figures=outcome.figures,
         threshold=outcome.threshold,
         message=outcome.message,
         hint=outcome.hint,

@@ -24,7 +24,7 @@ from grader.judge.diagnose import diagnose_model_loss, diagnose_reg_grads, diagn
 from grader.judge.layers.cases import public_rng, seeded_rng
 from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
 from grader.judge.yardstick import available
-from grader.report.models import Visibility
+from grader.report.models import Figure, Visibility
 
 
 class CnnGradientParams(Strict):
@@ -92,6 +92,11 @@ def run(spec: CnnGradientCheck, ctx: CheckContext) -> Outcome:
         0 if problems else 1,
         1,
         metrics=metrics,
+        # The notebook's figures are shown, not judged: the verdict is against the reference.
+        figures=[
+            Figure(name=f"{name}_numeric", value=error, unit="error")
+            for name, error in figures.items()
+        ],
         threshold=(
             f"max |grad - reference| / max |reference| <= {p.tol:.0e} per param, on the same weights "
             f"(reg = {config.reg:g})"

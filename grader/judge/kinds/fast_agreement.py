@@ -20,6 +20,7 @@ from grader.judge.compare import compare
 from grader.judge.layers.cases import Case
 from grader.judge.layers.registry import FAST_PAIRS, LAYERS
 from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
+from grader.report.models import Figure
 
 
 class FastAgreementParams(Strict):
@@ -56,6 +57,7 @@ def precompute(spec: FastAgreementCheck, kit: KitContext) -> None:
 def run(spec: FastAgreementCheck, ctx: CheckContext) -> Outcome:
     p = spec.params
     metrics: dict[str, float | int | str | bool | None] = {}
+    differences: list[float] = []
     problems: list[str] = []
     lines: list[str] = []
     for naive, fast in FAST_PAIRS:
@@ -84,6 +86,7 @@ def run(spec: FastAgreementCheck, ctx: CheckContext) -> Outcome:
             )
             metrics[f"{naive}_{name}_difference"] = verdict.error
             if np.isfinite(verdict.error):
+                differences.append(verdict.error)
                 lines.append(f"{symbol} {name} difference: {verdict.error}")
             if not verdict.ok:
                 problems.append(verdict.message)
@@ -95,6 +98,9 @@ def run(spec: FastAgreementCheck, ctx: CheckContext) -> Outcome:
         0 if problems else 1,
         1,
         metrics=metrics,
+        figures=[Figure(name="max difference", value=max(differences), threshold=p.tol, unit="error")]
+        if differences
+        else [],
         threshold=f"relative difference <= {p.tol:.0e}",
         message="\n".join(problems + lines),
     )

@@ -24,7 +24,7 @@ from grader.judge.kinds.fast_agreement import fast_case
 from grader.judge.layers.cases import Case
 from grader.judge.layers.registry import FAST_PAIRS, LAYERS
 from grader.judge.student_calls import CheckContext, KitContext, Outcome
-from grader.report.models import Status
+from grader.report.models import Figure, Status
 
 
 class FastSpeedupParams(Strict):
@@ -60,6 +60,7 @@ def run(spec: FastSpeedupCheck, ctx: CheckContext) -> Outcome:
             message="not checked by the student kit: it has no naive layers to time yours against",
         )
     metrics: dict[str, float | int | str | bool | None] = {}
+    figures: list[Figure] = []
     slow: list[str] = []
     timed: list[str] = []
     for naive, fast in FAST_PAIRS:
@@ -75,6 +76,8 @@ def run(spec: FastSpeedupCheck, ctx: CheckContext) -> Outcome:
             timed.append(symbol)
             speedup = reference_s[direction] / max(student_s[direction], 1e-9)
             metrics[f"{symbol}_speedup"] = speedup
+            name = symbol.removesuffix("_fast")
+            figures.append(Figure(name=name, value=speedup, threshold=p.min_speedup, unit="speedup"))
             metrics[f"{symbol}_s"] = student_s[direction]
             metrics[f"reference_naive_{naive}_{direction}_s"] = reference_s[direction]
             if speedup < p.min_speedup:
@@ -89,6 +92,7 @@ def run(spec: FastSpeedupCheck, ctx: CheckContext) -> Outcome:
         Status.failed if slow else Status.passed,
         fraction=0.0 if slow else 1.0,
         metrics=metrics,
+        figures=figures,
         threshold=f"speedup >= {p.min_speedup:g}x over the reference's naive layer (median of {p.repeats})",
         # Times and speedups live in the metrics (comparable() ignores them): the message must not
         # change between two gradings of the same submission.

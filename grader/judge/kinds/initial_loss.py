@@ -24,6 +24,7 @@ from grader.judge.diagnose import diagnose_model_loss, diagnose_reg_loss
 from grader.judge.layers.cases import public_rng
 from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
 from grader.judge.yardstick import available
+from grader.report.models import Figure
 
 
 class InitialLossParams(Strict):
@@ -116,6 +117,7 @@ def run(spec: InitialLossCheck, ctx: CheckContext) -> Outcome:
         0 if problems else 1,
         1,
         metrics=metrics,
+        figures=[Figure(name="loss", value=loss, unit="number")],
         threshold=(
             (
                 f"|loss - ln({config.num_classes})| <= {p.tol:g}"

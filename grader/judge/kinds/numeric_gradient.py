@@ -23,6 +23,7 @@ from grader.judge.compare import compare, scaled_error
 from grader.judge.layers.cases import Case
 from grader.judge.layers.registry import LAYERS, check_layer
 from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
+from grader.report.models import Figure
 
 
 class NumericGradientParams(Strict):
@@ -110,6 +111,10 @@ def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
     metrics: dict[str, float | int | str | bool | None] = {
         f"{name}_rel_error": v.error for name, v in zip(names, verdicts, strict=True)
     }
+    figures = [
+        Figure(name=name, value=v.error, threshold=p.tol, unit="error")
+        for name, v in zip(names, verdicts, strict=True)
+    ]
     bad = [v.message for v in verdicts if not v.ok]
     if bad and not matches:
         bad.insert(0, f"{forward_symbol} is wrong on this case, so {backward_symbol} is checked against "
@@ -126,6 +131,7 @@ def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
         0 if bad else 1,
         1,
         metrics=metrics,
+        figures=figures,
         threshold=f"relative error <= {p.tol:.0e} for {', '.join(names)}",
         message="\n".join(bad + lines),
         hint=hint,

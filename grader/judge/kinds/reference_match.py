@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 from grader.isolate import StudentFailure
 from grader.judge import diagnose, expected, layer_io
 from grader.judge.check_models import Cases, CheckBase, Strict
-from grader.judge.compare import compare, tolerance
+from grader.judge.compare import common_tolerance, compare, tolerance
 from grader.judge.layers.cases import Case, seeded_rng
 from grader.judge.layers.registry import LAYERS, check_layer
 from grader.judge.student_calls import (
@@ -23,9 +23,10 @@ from grader.judge.student_calls import (
     KitContext,
     MalformedResultError,
     Outcome,
+    cases_figure,
     failure_message,
 )
-from grader.report.models import Status
+from grader.report.models import Figure, Status
 from reference.gradient_check import rel_error
 
 
@@ -123,11 +124,14 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
     threshold = f"relative error <= {p.tol:.0e} (float64)" + (
         "" if public else f", {p.tol_float32:.0e} (float32)"
     )
+    max_error = max(errors) if errors else None
     metrics: dict[str, float | int | str | bool | None] = {
         "cases": len(cases),
         "cases_passed": passed,
-        "max_rel_error": max(errors) if errors else None,
+        "max_rel_error": max_error,
     }
+    shown = common_tolerance((case.x.dtype for case in cases), p.tol, p.tol_float32)
+    error = Figure(name="rel_error", value=max_error, threshold=shown, unit="error")
     hint = None
     if failures or crashed:
         probe = layer_io.probe(ctx.calls, p.layer, p.direction)
@@ -136,16 +140,31 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
         from_crashes = (diagnose.diagnose_failure(p.layer, p.direction, m) for m in crashed)
         hint = hint or next(filter(None, from_crashes), None)
     if len(crashed) == len(cases):
-        return Outcome(Status.error, metrics=metrics, threshold=threshold, message=problems[0], hint=hint)
+        return Outcome(
+            Status.error,
+            metrics=metrics,
+            figures=[*cases_figure(passed, len(cases)), error],
+            threshold=threshold,
+            message=problems[0],
+            hint=hint,
+        )
     if public and p.direction == "forward" and not problems and layer.published_forward is not None:
         # The notebook prints the error against its published 8-digit output, not the exact one.
-        metrics["notebook_rel_error"] = rel_error(np.asarray(student), layer.published_forward)
+        notebook = rel_error(np.asarray(student), layer.published_forward)
+        metrics["notebook_rel_error"] = notebook
+        error = Figure(name="notebook", value=notebook, unit="error")  # shown; the exact error is judged
     if public and not problems:
         message = _notebook_lines(spec, errors, metrics, student)
     else:
         message = "\n".join(problems)
     return Outcome.graded(
-        passed, len(cases), metrics=metrics, threshold=threshold, message=message, hint=hint
+        passed,
+        len(cases),
+        metrics=metrics,
+        figures=[*cases_figure(passed, len(cases)), error],
+        threshold=threshold,
+        message=message,
+        hint=hint,
     )
 
 

@@ -17,10 +17,11 @@ from pydantic import Field, model_validator
 
 from grader.judge import claims, expected
 from grader.judge.check_models import Cases, CheckBase, Strict
-from grader.judge.compare import compare, tolerance
+from grader.judge.compare import common_tolerance, compare, tolerance
 from grader.judge.layers.cases import NormCase, norm_batches, seeded_rng, spatial_batchnorm_test_mode_public
 from grader.judge.layers.registry import LAYERS, LayerSpec, check_layer
-from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
+from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome, cases_figure
+from grader.report.models import Figure
 
 AVERAGES = ("running_mean", "running_var")
 NOT_STORED = "spatial_bn_running_not_stored"
@@ -123,11 +124,17 @@ def run(spec: RunningAverageCheck, ctx: CheckContext) -> Outcome:
             passed += 1
             if public and layer.figures is not None:
                 figures = layer.figures(np.asarray(out, dtype=np.float64))
+    max_error = max(errors) if errors else None
     metrics: dict[str, float | int | str | bool | None] = {
         "cases": len(runs),
         "cases_passed": passed,
-        "max_rel_error": max(errors) if errors else None,
+        "max_rel_error": max_error,
     }
+    shown = common_tolerance((case.x.dtype for case, _ in runs), p.tol, p.tol_float32)
+    figures = [
+        *cases_figure(passed, len(runs)),
+        Figure(name="rel_error", value=max_error, threshold=shown, unit="error"),
+    ]
     if public and not problems:
         message = f"After {len(runs[0][1])} training batches, in test mode:\n{figures}"
     else:
@@ -136,6 +143,7 @@ def run(spec: RunningAverageCheck, ctx: CheckContext) -> Outcome:
         passed,
         len(runs),
         metrics=metrics,
+        figures=figures,
         threshold=f"relative error <= {p.tol:.0e} (float64) of the running averages and the test-mode out",
         message=message,
         hint=hint,

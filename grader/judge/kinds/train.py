@@ -28,7 +28,7 @@ from grader.judge import claims, expected, model_io, probes
 from grader.judge.check_models import CheckBase, ModelConfig, TrainParams
 from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
 from grader.judge.training import reference_runs, store
-from grader.report.models import Artifacts, Series, Status
+from grader.report.models import Artifacts, Figure, Series, Status
 
 MAX_POINTS = 1000  # of a history shown in the report
 PROBE_IMAGES = 2  # the speed probe after a timeout: loss calls on this many images...
@@ -106,11 +106,16 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
         )
         metrics |= {f"reference_{p.metric}_min": lowest}
     ok = achieved >= threshold
+    figures = [  # the accuracy that is not `p.metric` is only shown
+        Figure(name=name, value=value, threshold=threshold if name == p.metric else None, unit="number")
+        for name, value in judged.items()
+    ]
     label = {"train_acc": "training", "val_acc": "held-out validation"}[p.metric]
     return Outcome.graded(
         int(ok),
         1,
         metrics=metrics,
+        figures=figures,
         threshold=threshold_text,
         message=f"{label} accuracy {achieved:.3f} ({judge})"
         + ("" if ok else f", below the threshold {threshold:.3f}"),
