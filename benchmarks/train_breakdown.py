@@ -30,7 +30,8 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.judge.rubric import TrainCheck, load_rubric  # noqa: E402
+from grader.judge.kinds.train import TrainCheck  # noqa: E402
+from grader.judge.rubric import load_rubric  # noqa: E402
 from grader.judge.training import reference_runs, store  # noqa: E402
 from reference.solver import Solver  # noqa: E402
 

@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader.judge.kinds.train import threshold_from  # noqa: E402
-from grader.judge.rubric import TrainCheck, load_rubric  # noqa: E402
+from grader.judge.kinds.train import TrainCheck, threshold_from  # noqa: E402
+from grader.judge.rubric import load_rubric  # noqa: E402
 from grader.judge.training import runs_cache, store  # noqa: E402
 
 SWEEP_FROM = 100

@@ -3,11 +3,21 @@
 from .isolation import IsolationError
 from .limits import Limits
 from .protocol import ProtocolError
-from .worker import Handle, Reply, StaleHandleError, StudentFailure, Worker, WorkerLike, available_levels
+from .worker import (
+    Handle,
+    Keep,
+    Reply,
+    StaleHandleError,
+    StudentFailure,
+    Worker,
+    WorkerLike,
+    available_levels,
+)
 
 __all__ = [
     "Handle",
     "IsolationError",
+    "Keep",
     "Limits",
     "ProtocolError",
     "Reply",

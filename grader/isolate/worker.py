@@ -26,7 +26,7 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from grader.isolate.confinement import Confinement
 
@@ -81,16 +81,21 @@ class Reply:
     wall_s: float = 0.0  # round trip as measured by the grader (an upper bound on duration_s)
 
 
+Keep = Iterable[int] | bool  # the tuple positions of a result to leave in the worker, or all of it
+
+
+@runtime_checkable
 class WorkerLike(Protocol):
     """What the checks ask of a worker (`grader.judge.student_calls.StudentCalls`): the real `Worker` below,
     or the tests' fake one (tests/checks/fake_student.py). A handle is whatever the worker gave
-    back for a value it kept."""
+    back for a value it kept (each worker has its own kind), and arguments and values are the
+    student's: both are `Any`."""
 
-    def call(self, symbol: str, *args: Any, keep: Iterable[int] | bool = (), **kwargs: Any) -> Reply: ...
+    limits: Limits  # read per call: a check may shorten the call timeout for a probe
 
-    def call_method(
-        self, handle: Any, name: str, *args: Any, keep: Iterable[int] | bool = (), **kwargs: Any
-    ) -> Reply: ...
+    def call(self, symbol: str, *args: Any, keep: Keep = (), **kwargs: Any) -> Reply: ...
+
+    def call_method(self, handle: Any, name: str, *args: Any, keep: Keep = (), **kwargs: Any) -> Reply: ...
 
     def get_attr(self, handle: Any, name: str) -> Reply: ...
 
@@ -514,14 +519,14 @@ class Worker:
 
     # --- the public calls -------------------------------------------------------------------
 
-    def call(self, symbol: str, *args: Any, keep: Iterable[int] | bool = (), **kwargs: Any) -> Reply:
+    def call(self, symbol: str, *args: Any, keep: Keep = (), **kwargs: Any) -> Reply:
         """Call the student's function `symbol`. `keep`: tuple positions (or True) to leave in the child."""
         if symbol not in self._symbols:
             raise KeyError(f"{symbol} is not in the submission's manifest")
         return self._request({"kind": "call", "symbol": symbol, "keep": _keep(keep)}, (list(args), kwargs))
 
     def call_method(
-        self, handle: Handle, name: str, *args: Any, keep: Iterable[int] | bool = (), **kwargs: Any
+        self, handle: Handle, name: str, *args: Any, keep: Keep = (), **kwargs: Any
     ) -> Reply:
         header = {"kind": "call_method", "ref": self._ref(handle).id, "name": name, "keep": _keep(keep)}
         return self._request(header, (list(args), kwargs))
@@ -646,5 +651,5 @@ def _duration(value: Any) -> float:
     return float(value)
 
 
-def _keep(keep: Iterable[int] | bool) -> list[int] | bool:
+def _keep(keep: Keep) -> list[int] | bool:
     return keep if isinstance(keep, bool) else sorted(int(i) for i in keep)

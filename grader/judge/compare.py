@@ -8,6 +8,7 @@ element, which float32 rounding blows up wherever an output is near zero.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,3 +70,9 @@ def compare(
 
 def tolerance(dtype: np.dtype, tol: float, tol_float32: float) -> float:
     return tol_float32 if np.dtype(dtype) == np.float32 else tol
+
+
+def common_tolerance(dtypes: Iterable[np.dtype], tol: float, tol_float32: float) -> float | None:
+    """The one tolerance cases of these dtypes are all held to; None when it differs between them."""
+    tolerances = {tolerance(dtype, tol, tol_float32) for dtype in dtypes}
+    return tolerances.pop() if len(tolerances) == 1 else None

@@ -38,9 +38,9 @@ import numpy as np
 
 from grader.isolate import StudentFailure
 from grader.judge import expected
+from grader.judge.check_models import ModelConfig
 from grader.judge.layers.cases import Case, ConvCase, PoolCase
 from grader.judge.layers.registry import LAYERS
-from grader.judge.rubric import ModelConfig
 from grader.judge.student_calls import MalformedResultError
 from grader.judge.yardstick import yardstick
 from grader.report.models import Status

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from grader.judge import numeric, probes
+from grader.judge.check_models import ModelConfig, TrainParams
 from grader.judge.layers import registry as layer_registry
 from grader.judge.layers.cases import Case, NormCase
 from grader.judge.layers.registry import LAYERS
-from grader.judge.rubric import ModelConfig, TrainParams
 from grader.judge.training import runs_cache
 from grader.judge.yardstick import KIT, yardstick
 from reference import layer_utils

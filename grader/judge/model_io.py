@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from grader.judge import claims, expected, probes
+from grader.judge.check_models import ModelConfig
 from grader.judge.layers.cases import public_rng
-from grader.judge.rubric import ModelConfig
 from grader.judge.student_calls import StudentCalls
 
 MODEL = "ThreeLayerConvNet"

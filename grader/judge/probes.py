@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.judge.rubric import ModelConfig
+from grader.judge.check_models import ModelConfig
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 

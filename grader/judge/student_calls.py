@@ -1,17 +1,19 @@
-"""What every check kind shares: the context it runs in, its outcome, its calls into the worker."""
+"""What every check kind shares: the context it runs in (and the student kit's, in which it
+precomputes), its outcome, its calls into the worker."""
 
 from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from grader.isolate import StudentFailure, WorkerLike
-from grader.report.models import Artifacts, Status
+from grader.isolate import Keep, Reply, StudentFailure, WorkerLike
+from grader.report.models import Artifacts, Figure, Status
 
 
 class MalformedResultError(Exception):
@@ -25,6 +27,7 @@ class Outcome:
     status: Status
     fraction: float = 0.0  # of the check's points earned (partial credit for hidden cases)
     metrics: dict[str, float | int | str | bool | None] = field(default_factory=dict)
+    figures: list[Figure] = field(default_factory=list)  # the few metrics a view shows, as it shows them
     threshold: str | None = None
     message: str = ""
     hint: str | None = None
@@ -40,6 +43,11 @@ class Outcome:
         return cls(status=status, fraction=passed / total if total else 0.0, **fields)
 
 
+def cases_figure(passed: int, total: int) -> list[Figure]:
+    """`6/8 cases` for a check over several cases (of one case its status says all)."""
+    return [Figure(name="cases", value=passed, threshold=total, unit="cases")] if total > 1 else []
+
+
 class StudentCalls:
     """One check's conversation with the worker: adds up the time spent in student code (by the
     grader's clock), keeps what the student's code printed, and remembers which of the student's
@@ -52,22 +60,22 @@ class StudentCalls:
         self.current = ""  # the student's function (or model method) being called
         self.current_shapes: list[tuple[int, ...]] = []  # of its array arguments
 
-    def _value(self, reply: Any) -> Any:
+    def _value(self, reply: Reply) -> Any:
         self.student_time_s += reply.wall_s
         if reply.output:
             self.outputs.append(reply.output)
         return reply.value
 
-    def call(self, symbol: str, *args: Any, keep: Any = (), **kwargs: Any) -> Any:
+    def call(self, symbol: str, *args: Any, keep: Keep = (), **kwargs: Any) -> Any:
         return self.call_timed(symbol, *args, keep=keep, **kwargs)[0]
 
-    def call_timed(self, symbol: str, *args: Any, keep: Any = (), **kwargs: Any) -> tuple[Any, float]:
+    def call_timed(self, symbol: str, *args: Any, keep: Keep = (), **kwargs: Any) -> tuple[Any, float]:
         """(value, seconds): the round trip of one call as the grader's own clock measured it."""
         self._calling(symbol, args)
         reply = self.worker.call(symbol, *args, keep=keep, **kwargs)
         return self._value(reply), reply.wall_s
 
-    def call_method(self, handle: Any, name: str, *args: Any, keep: Any = (), **kwargs: Any) -> Any:
+    def call_method(self, handle: Any, name: str, *args: Any, keep: Keep = (), **kwargs: Any) -> Any:
         self._calling(f"ThreeLayerConvNet.{name}", args)
         reply = self.worker.call_method(handle, name, *args, keep=keep, **kwargs)
         return self._value(reply)
@@ -91,7 +99,7 @@ class StudentCalls:
             self._calling("ThreeLayerConvNet.loss", [kwargs.get("X")])
         return self._value(self.worker.op(name, **kwargs))
 
-    def _calling(self, function: str, args: Any) -> None:
+    def _calling(self, function: str, args: Iterable[object]) -> None:
         self.current = function
         self.current_shapes = [a.shape for a in args if isinstance(a, np.ndarray)]
 
@@ -109,6 +117,14 @@ class CheckContext:
     data_dir: Path | None = None  # .npy files of the training dataset (readable by the worker)
     dataset: str = "builtin"  # "builtin" or "cifar10:<path>"
     cache_dir: Path | None = None  # where the reference training runs are cached
+
+
+@dataclass(frozen=True)
+class KitContext:
+    """What a kind's `precompute` may read while the student kit is built (no worker, no secret)."""
+
+    cache_dir: Path  # where the reference training runs are cached
+    data_dir: Path | None  # the built-in training dataset; None: the rubric has no public training check
 
 
 def failure_message(failure: StudentFailure, calls: StudentCalls, *, hidden: bool) -> str:

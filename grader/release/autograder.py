@@ -122,7 +122,7 @@ def _setup(root: Path) -> tuple[Rubric, GradeOptions]:
 def warm_up(root: Path) -> None:
     """At image build (setup.sh): the training data and the reference runs over seeds (the
     training checks' thresholds), cached in the image, so no student's grading pays for them."""
-    from grader.judge.rubric import TrainCheck
+    from grader.judge.kinds.train import TrainCheck
     from grader.judge.training import runs_cache, store
     from grader.run.grade import training_data
 

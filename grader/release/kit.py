@@ -23,10 +23,10 @@ import tempfile
 from pathlib import Path
 
 from grader.judge import expected
-from grader.judge.kinds.registry import KINDS
-from grader.judge.rubric import Rubric, TrainCheck
+from grader.judge.kinds.registry import kind_of
+from grader.judge.rubric import Rubric
 from grader.judge.rubric_catalog import DEFAULT_ID
-from grader.judge.training import store
+from grader.judge.student_calls import KitContext
 from grader.judge.yardstick import INSTALLED, Table, recording
 from grader.release import ReleaseError
 from grader.release.wheel import build_wheel, checkout_root, stage_project
@@ -130,22 +130,12 @@ def _is_yardstick(decorator: ast.expr) -> bool:
 
 def precompute(rubric: Rubric, cache_dir: Path) -> Table:
     """The reference's answers on every input the rubric's public checks will ask the kit about:
-    each kind says what its checks ask (`CheckKind.precompute`), the training runs are per dataset."""
+    each kind says what its checks ask (`CheckKind.precompute`), on the training data prepared
+    here for the public training checks."""
+    data_dir = training_data(rubric, GradeOptions(cache_dir=cache_dir, public_only=True))
+    kit = KitContext(cache_dir=cache_dir, data_dir=data_dir)
     with recording(Table()) as table:
         for spec in rubric.checks:
             if spec.visibility == Visibility.public:
-                KINDS[spec.kind].precompute(spec)
-        _training(rubric, cache_dir)
+                kind_of(spec).precompute(spec, kit)
     return table
-
-
-def _training(rubric: Rubric, cache_dir: Path) -> None:
-    """The reference's runs of each public training check on the built-in dataset (with CIFAR-10
-    the kit uses the rubric's absolute threshold, like the grader)."""
-    data_dir = training_data(rubric, GradeOptions(cache_dir=cache_dir, public_only=True))
-    if data_dir is None:
-        return
-    dataset = store.dataset_label(None)
-    for spec in rubric.checks:
-        if isinstance(spec, TrainCheck) and spec.visibility == Visibility.public:
-            expected.reference_runs(cache_dir, data_dir, dataset, spec.params, spec.params.num_train)

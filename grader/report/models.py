@@ -35,6 +35,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from pydantic.json_schema import SkipJsonSchema
 
 from grader.isolate.confinement import Confinement
+from grader.report import migrations
 from grader.report.overrides import Overridden
 from grader.report.text import valid_utf8
 
@@ -44,6 +45,7 @@ TIMING_FIELDS = frozenset({"started_at", "duration_s", "student_time_s", "enviro
 
 NAME_CHARS = 200  # ids, titles, names, kinds: one line of a table
 TEXT_CHARS = 20_000  # messages, hints, captured output (grade.py keeps less output than this)
+SCHEMA_VERSION = 3  # what Report.schema_version says of a report written now
 _LARGEST_INT = 2**63  # beyond this an int metric is stored as a float (JSON readers lose precision anyway)
 
 
@@ -168,6 +170,28 @@ class Artifacts(BaseModel):
     filters: list[list[list[list[Annotated[int, Field(ge=0, le=255)]]]]] | None = None
 
 
+class Figure(BaseModel):
+    """One number a check is known by, as the notebook prints it (`dx 1.2e-08`, `8/8 cases`,
+    `conv_forward 212x`): made by the check kind that measured it, written out by the views
+    (grader/export/figures.py) as it is, never read back out of the metrics' names."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Name  # what it measures: "dx", "rel_error", "conv_forward", "train_acc", "cases"
+    # None: not a finite number (it is a copy of a metric, whose `absent` entry says why).
+    value: float | None
+    # What the value must reach to pass: at most this for an error, at least this for the others
+    # (for cases: all of them). None: the figure is shown, not judged on its own.
+    threshold: Finite | None = None
+    # How it reads: "cases" passed/threshold; an "error" in 1.2e-08 notation (several side by side,
+    # more than three as the worst of them); a "speedup" 212x; a "number" to 4 digits.
+    unit: Literal["cases", "error", "speedup", "number"]
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _finite(cls, value: Any) -> Any:
+        return None if _not_finite(value) else value
+
+
 class CheckResult(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: Name
@@ -178,6 +202,7 @@ class CheckResult(BaseModel):
     points: Points
     max_points: Points
     metrics: dict[Name, MetricValue] = Field(default_factory=dict)
+    figures: list[Figure] = Field(default_factory=list)  # the headline: a few of the metrics, as shown
     threshold: Text | None = None  # human-readable, e.g. "rel_error <= 1e-7"
     message: Text = ""
     hint: Text | None = None  # from the diagnosis: the likely bug, never hidden inputs
@@ -239,8 +264,9 @@ class Environment(BaseModel):
 
 class Report(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    # 1: the first; 2: submission.lms (a version 1 report reads as one without it)
-    schema_version: int = 2
+    # 1: the first; 2: submission.lms (a version 1 report reads as one without it); 3: checks'
+    # figures (an older report reads with figures derived from its metrics: report/migrations.py)
+    schema_version: int = SCHEMA_VERSION
     submission: SubmissionInfo
     rubric_id: Name
     rubric_title: Name = ""  # the rubric's one-line title ("": a report from before rubrics had one)
@@ -269,6 +295,7 @@ class Report(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _absent(cls, data: Any) -> Any:
+        data = migrations.with_figures(data, SCHEMA_VERSION)
         return _absent_numbers(data, ("duration_s", "student_time_s"))
 
     def rubric_name(self) -> str:
@@ -285,6 +312,7 @@ class Report(BaseModel):
             timing = [k for k in check["metrics"] if k.endswith("_s") or "speedup" in k]
             for key in timing:
                 check["metrics"].pop(key)
+            check["figures"] = [f for f in check["figures"] if f["unit"] != "speedup"]  # timed too
             dropped = {"duration_s", *(f"metrics.{k}" for k in timing)}
             check["absent"] = {k: v for k, v in check["absent"].items() if k not in dropped}
         return data

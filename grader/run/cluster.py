@@ -46,7 +46,8 @@ from pydantic import ValidationError
 from grader import __version__
 from grader.isolate import IsolationError, available_levels
 from grader.isolate.isolation import RANK
-from grader.judge.rubric import Rubric, TrainCheck
+from grader.judge.kinds.train import TrainCheck
+from grader.judge.rubric import Rubric
 from grader.judge.training import runs_cache, store
 from grader.load.archive import DEFAULT_LIMITS
 from grader.load.submission import LoadError, load

@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,8 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from grader import __version__
 from grader.isolate import IsolationError, StaleHandleError, StudentFailure, Worker
 from grader.judge import delegation, expected
-from grader.judge.kinds.registry import KINDS
-from grader.judge.rubric import CheckSpec, Rubric, TrainCheck
+from grader.judge.check_models import CheckBase
+from grader.judge.kinds.registry import CheckKind, kind_of
+from grader.judge.kinds.train import TrainCheck
+from grader.judge.rubric import Rubric
 from grader.judge.student_calls import (
     CheckContext,
     MalformedResultError,
@@ -206,13 +207,14 @@ def _run_checks(
     delegated = delegation.find(bundle.root, bundle.manifest.symbols)
     results: list[CheckResult] = []
     student_time = 0.0
-    notes: Any = []
+    notes: list[object] = []  # the worker's, as it sent them: checked by old_numpy
     hidden_ran = False
     for spec in sorted(rubric.checks, key=lambda check: check.visibility == Visibility.hidden):
         tell(Step(doing=spec.id, done=len(results), total=total))
         unmet = [r.id for r in results if r.id in spec.requires and r.status != Status.passed]
-        blocked = [hung[s] for s in KINDS[spec.kind].symbols(spec) if s in hung]
-        handed_on = [delegated[s].reason() for s in KINDS[spec.kind].symbols(spec) if s in delegated]
+        needed = kind_of(spec).symbols(spec)
+        blocked = [hung[s] for s in needed if s in hung]
+        handed_on = [delegated[s].reason() for s in needed if s in delegated]
         if unmet:
             result = _not_run(spec, Status.skipped, f"not run: needs {', '.join(unmet)} to pass")
         elif handed_on and (spec.visibility == Visibility.public or options.runs_hidden):
@@ -252,7 +254,7 @@ def _run_checks(
     return results, student_time, noticed
 
 
-def _float_size_notes(worker: Worker, before: Any) -> Any:
+def _float_size_notes(worker: Worker, before: list[object]) -> list[object]:
     """The worker's notes so far; the ones from before when it fails (a restarted worker starts
     with none, so the longer list is kept)."""
     try:
@@ -284,13 +286,13 @@ def looked_up(rubric: Rubric) -> tuple[str, ...]:
     """The optional functions the loader lists when the submission defines them: its own fast
     layers, and whatever else the rubric's checks call (the notebook's later sections, such as
     spatial batch normalization); a check whose functions are absent is "not implemented"."""
-    wanted = {s for spec in rubric.checks for s in KINDS[spec.kind].symbols(spec)}
+    wanted = {s for spec in rubric.checks for s in kind_of(spec).symbols(spec)}
     return (*OWN_FAST_SYMBOLS, *sorted(wanted - {*REQUIRED_SYMBOLS, *OWN_FAST_SYMBOLS}))
 
 
-def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
+def run_check(spec: CheckBase, ctx: CheckContext) -> CheckResult:
     """One rubric entry -> its CheckResult; the student's failures become statuses, not exceptions."""
-    kind = KINDS[spec.kind]
+    kind = kind_of(spec)
     start = time.perf_counter()
     needed = kind.symbols(spec)
     missing = [s for s in needed if s not in ctx.defined]
@@ -300,7 +302,7 @@ def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     elif missing:
         outcome = Outcome(Status.missing, message=f"the submission does not define {', '.join(missing)}")
     else:
-        outcome = _guarded(kind.run, spec, ctx, hidden=hidden)
+        outcome = _guarded(kind, spec, ctx, hidden=hidden)
     return CheckResult(
         id=spec.id,
         title=spec.title,
@@ -310,6 +312,7 @@ def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
         points=round(spec.points * outcome.fraction, 6) if outcome.applies else 0,
         max_points=spec.points if outcome.applies else 0,
         metrics={**outcome.metrics, "student_time_s": round(ctx.calls.student_time_s, 6)},
+        figures=outcome.figures,
         threshold=outcome.threshold,
         message=outcome.message,
         hint=outcome.hint,
@@ -320,11 +323,9 @@ def run_check(spec: CheckSpec, ctx: CheckContext) -> CheckResult:
     )
 
 
-def _guarded(
-    run: Callable[[Any, CheckContext], Outcome], spec: CheckSpec, ctx: CheckContext, *, hidden: bool
-) -> Outcome:
+def _guarded(kind: CheckKind[CheckBase], spec: CheckBase, ctx: CheckContext, *, hidden: bool) -> Outcome:
     try:
-        return run(spec, ctx)
+        return kind.run(spec, ctx)
     except StudentFailure as failure:
         if failure.output:
             ctx.calls.outputs.append(failure.output)
@@ -382,7 +383,7 @@ def training_data(rubric: Rubric, options: GradeOptions, tell: Listener = _nobod
     return store.prepare_dataset(options.cache_dir, options.cifar_dir, num_train, num_val)
 
 
-def _not_run(spec: CheckSpec, status: Status, message: str) -> CheckResult:
+def _not_run(spec: CheckBase, status: Status, message: str) -> CheckResult:
     return CheckResult(
         id=spec.id,
         title=spec.title,

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.isolate import ops
+from grader.isolate import Keep, Limits, ops
 from grader.isolate.worker import Reply, StudentFailure
 from grader.judge.student_calls import CheckContext, StudentCalls
 
@@ -36,6 +36,7 @@ class FakeWorker:
     ops: dict[str, Callable[..., Any]] = field(default_factory=lambda: dict(ops.OPS))
     symbols: dict[str, str] = field(default_factory=dict)
     ro_dirs: list[str] = field(default_factory=list)
+    limits: Limits = field(default_factory=Limits)  # kept, as the real worker's, but not enforced
 
     def __post_init__(self) -> None:
         self.symbols = {name: "student" for name in self.namespace}
@@ -44,7 +45,7 @@ class FakeWorker:
     def resolve(self, symbol: str) -> Any:
         return self.namespace[symbol]
 
-    def _reply(self, fn: Callable[[], Any], keep: Any = ()) -> Reply:
+    def _reply(self, fn: Callable[[], Any], keep: Keep = ()) -> Reply:
         """As the real worker answers: what the student's code raises, or a result it cannot keep
         as asked, comes back as a StudentFailure whose text the child wrote."""
         start = time.perf_counter()
@@ -71,12 +72,12 @@ class FakeWorker:
             return {k: FakeWorker._unwrap(v) for k, v in value.items()}
         return copy.deepcopy(value)  # the real worker gets its own copies of the arguments
 
-    def call(self, symbol: str, *args: Any, keep: Any = (), **kwargs: Any) -> Reply:
+    def call(self, symbol: str, *args: Any, keep: Keep = (), **kwargs: Any) -> Reply:
         fn = self.namespace[symbol]
         args, kwargs = self._unwrap(args), self._unwrap(kwargs)
         return self._reply(lambda: fn(*args, **kwargs), keep)
 
-    def call_method(self, handle: Kept, name: str, *args: Any, keep: Any = (), **kwargs: Any) -> Reply:
+    def call_method(self, handle: Kept, name: str, *args: Any, keep: Keep = (), **kwargs: Any) -> Reply:
         method = getattr(handle.obj, name)
         args, kwargs = self._unwrap(args), self._unwrap(kwargs)
         return self._reply(lambda: method(*args, **kwargs), keep)

@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 from fake_student import context, reference_student
 
+from grader.export.figures import headline
 from grader.judge.diagnose import BUGS
 from grader.judge.rubric import load_rubric
+from grader.report import migrations
 from grader.report.models import CheckResult, Status
 from grader.run.grade import run_check
 from reference import fast_layers
@@ -40,6 +42,19 @@ def test_the_reference_as_a_student_passes_every_check(check_id):
     outcome = run(check_id, with_fast_layers(reference_student()))
     assert outcome.status == Status.passed, outcome.message
     assert outcome.points == outcome.max_points and outcome.hint is None
+
+
+@pytest.mark.parametrize("check_id", RUN)
+def test_each_kind_makes_the_figures_its_metrics_were_shown_by(check_id):
+    """The kind's own figures read as the views read the metrics before figures existed (the
+    migration of older reports keeps that reading), and those it judges by carry a threshold."""
+    result = run(check_id, with_fast_layers(reference_student()))
+    derived = CheckResult.model_validate(
+        result.model_dump() | {"figures": migrations.figures_from_metrics(result.metrics)}
+    )
+    assert headline(result) == headline(derived)
+    judged = [f for f in result.figures if f.unit in ("cases", "speedup")]
+    assert all(f.threshold is not None for f in judged)
 
 
 # What the protocol can deliver from a student's function: plain data of every wrong kind.

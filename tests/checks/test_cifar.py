@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.judge.rubric import TrainCheck, load_rubric
+from grader.judge.kinds.train import TrainCheck
+from grader.judge.rubric import load_rubric
 from grader.report.models import Status
 from grader.run.grade import GradeOptions, grade_submission
 from reference.data import builtin_images

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from grader.judge.diagnose import BUGS
-from grader.judge.rubric import FastSpeedupCheck, Rubric, TrainCheck, load_rubric
+from grader.judge.kinds.fast_speedup import FastSpeedupCheck
+from grader.judge.kinds.train import TrainCheck
+from grader.judge.rubric import Rubric, load_rubric
 from grader.report.models import Report, Status, Visibility
 from grader.run.grade import GradeOptions, grade_submission
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.judge.rubric import Rubric, TrainCheck, load_rubric
+from grader.judge.kinds.train import TrainCheck
+from grader.judge.rubric import Rubric, load_rubric
 from grader.report.models import Report, Status
 from grader.run.grade import GradeOptions, grade_submission
 

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from grader.judge import probes
+from grader.judge.check_models import ModelConfig, TrainParams
 from grader.judge.kinds.train import display_history, threshold_from, trained_params
-from grader.judge.rubric import ModelConfig, TrainParams
 from grader.judge.student_calls import MalformedResultError
 from grader.judge.training import reference_runs, runs_cache, store
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.judge.kinds.train import threshold_from
-from grader.judge.rubric import TrainCheck, load_rubric
+from grader.judge.kinds.train import TrainCheck, threshold_from
+from grader.judge.rubric import load_rubric
 from grader.judge.training import runs_cache, store
 from grader.judge.training.reference_runs import INIT_ORDERS, init_order
 

@@ -1,10 +1,11 @@
 import io
+import json
 
 import pytest
 from report_factory import buggy_report, graded_report
 
 from grader.export.figures import headline
-from grader.report.models import Status
+from grader.report.models import SCHEMA_VERSION, Figure, Report, Status, dump_report
 from grader.run.console import Progress, check_table, duration, table
 
 
@@ -55,9 +56,37 @@ def test_verbose_shows_captured_output():
     assert "\x00" not in verbose and "\x1b" not in verbose  # the output's NUL and ESC are shown as escapes
 
 
-def test_headline_names_the_figures_the_notebook_prints():
+def test_headline_shows_a_checks_figures_by_their_units():
     check = graded_report().checks[0]
-    for metrics, expected in [
+    for figures, expected in [
+        (
+            [("dx", 5.5e-08, "error"), ("dw", 1.5e-09, "error"), ("db", 2e-10, "error")],
+            "dx 5.5e-08 dw 1.5e-09 db 2.0e-10",
+        ),
+        (
+            [(p, 10.0**-i, "error") for i, p in enumerate(["W1", "b1", "W2", "b2"])],
+            "max rel_error 1.0e+00 (W1)",
+        ),
+        ([("loss", 2.3025852, "number"), ("dx", None, "error")], "loss 2.303"),  # None: not finite
+        ([("train_acc", 1.0, "number"), ("val_acc", 0.29, "number")], "train_acc 1, val_acc 0.29"),
+        (
+            [("conv_forward", 212.5, "speedup"), ("max_pool_forward", 41.0, "speedup")],
+            "conv_forward 212x max_pool_forward 41x",
+        ),
+        ([], ""),
+    ]:
+        made = [Figure(name=name, value=value, unit=unit) for name, value, unit in figures]
+        assert headline(check.model_copy(update={"figures": made})) == expected
+    cases = [
+        Figure(name="cases", value=6, threshold=8, unit="cases"),
+        Figure(name="rel_error", value=0.5, unit="error"),
+    ]
+    assert headline(check.model_copy(update={"figures": cases})) == "6/8 cases, rel_error 5.0e-01"
+
+
+@pytest.mark.parametrize(
+    "metrics, expected",
+    [
         (
             {"dx_rel_error": 5.5e-08, "dw_rel_error": 1.5e-09, "db_rel_error": 2e-10},
             "dx 5.5e-08 dw 1.5e-09 db 2.0e-10",
@@ -67,10 +96,27 @@ def test_headline_names_the_figures_the_notebook_prints():
             "max rel_error 1.0e+00 (W1)",
         ),
         ({"cases": 8, "cases_passed": 6, "max_rel_error": 0.5}, "6/8 cases, rel_error 5.0e-01"),
+        (
+            {"cases": 1, "cases_passed": 1, "max_rel_error": 0.0, "notebook_rel_error": 2.2e-08},
+            "notebook 2.2e-08",
+        ),
         ({"conv_out_difference": 5e-13, "conv_db_difference": 0.0}, "max difference 5.0e-13"),
+        ({"conv_forward_fast_speedup": 212.5, "conv_forward_fast_s": 0.01}, "conv_forward 212x"),
         ({"loss": 2.3025852, "expected": 2.302585}, "loss 2.303"),
-    ]:
-        assert headline(check.model_copy(update={"metrics": metrics})) == expected
+        ({"train_acc": 0.98, "val_acc": 0.24, "num_train": 50}, "train_acc 0.98, val_acc 0.24"),
+        ({"configs": 3, "configs_passed": 3}, ""),
+    ],
+)
+def test_a_report_from_before_figures_shows_the_figures_its_metrics_named(metrics, expected):
+    """A version 2 report has no figures: reading it derives them from the metrics' names, as the
+    views did when it was written (grader/report/migrations.py)."""
+    old = json.loads(dump_report(graded_report()))
+    (check,) = old["checks"][:1]
+    del check["figures"]
+    old |= {"schema_version": 2, "checks": [check | {"metrics": metrics}]}
+    assert headline(Report.model_validate(old).checks[0]) == expected
+    current = old | {"schema_version": SCHEMA_VERSION}  # a report of today's version is taken as it is
+    assert Report.model_validate(current).checks[0].figures == []
 
 
 def test_progress_counts_problems_and_estimates_time_left_from_graded_ones():

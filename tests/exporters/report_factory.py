@@ -15,6 +15,7 @@ from grader.report.models import (
     Artifacts,
     CheckResult,
     Environment,
+    Figure,
     Report,
     Series,
     Status,
@@ -80,10 +81,18 @@ def graded_report(name: str = "alice", *, statuses: dict[str, Status] | None = N
     checks = []
     for i, (id_, *_rest) in enumerate(RUBRIC):
         status = statuses.get(id_, Status.passed)
-        fields: dict = {"metrics": {"max_rel_error": 1e-9 * (i + 1)}, "threshold": "rel_error <= 1e-7"}
+        fields: dict = {
+            "metrics": {"max_rel_error": 1e-9 * (i + 1)},
+            "figures": [Figure(name="rel_error", value=1e-9 * (i + 1), threshold=1e-7, unit="error")],
+            "threshold": "rel_error <= 1e-7",
+        }
         if status is Status.failed:
             fields.update(
                 metrics={"cases": 4, "cases_passed": 0, "max_rel_error": 0.31, "student_time_s": 0.02},
+                figures=[
+                    Figure(name="cases", value=0, threshold=4, unit="cases"),
+                    Figure(name="rel_error", value=0.31, threshold=1e-7, unit="error"),
+                ],
                 message="out differs from the expected output",
                 hint="the output looks like a convolution without zero padding: apply pad before sliding",
             )
@@ -96,14 +105,24 @@ def graded_report(name: str = "alice", *, statuses: dict[str, Status] | None = N
         elif status is Status.timeout:
             fields.update(message="no answer within 20 s")
         elif status is Status.missing:
-            fields.update(message="ThreeLayerConvNet is not defined in the submission", metrics={})
+            fields.update(
+                message="ThreeLayerConvNet is not defined in the submission", metrics={}, figures=[]
+            )
         elif status is Status.skipped:
-            fields.update(message="a prerequisite failed: cnn_init", metrics={})
+            fields.update(message="a prerequisite failed: cnn_init", metrics={}, figures=[])
         if id_ == "fast_layers":
             fields["metrics"] = {"conv_forward_speedup": 212.5, "max_pool_forward_speedup": 41.0}
+            fields["figures"] = [
+                Figure(name=name, value=value, threshold=2.0, unit="speedup")
+                for name, value in (("conv_forward", 212.5), ("max_pool_forward", 41.0))
+            ]
         if id_ in ("overfit", "train") and status is Status.passed:
             fields["artifacts"] = training_artifacts(seed + i)
             fields["metrics"] = {"train_acc": 0.98, "val_acc": 0.24}
+            fields["figures"] = [
+                Figure(name="train_acc", value=0.98, threshold=0.9, unit="number"),
+                Figure(name="val_acc", value=0.24, unit="number"),
+            ]
             fields["threshold"] = "train_acc >= 0.9"
         checks.append(check(i, status, **fields))
     return Report(

@@ -16,8 +16,8 @@ from PIL import Image
 from report_factory import class_of, graded_report
 
 from grader.export import html
+from grader.judge.check_models import TrainParams
 from grader.judge.kinds.train import accuracy_iterations, training_series
-from grader.judge.rubric import TrainParams
 from grader.report.models import Artifacts, CheckResult, Finding, Report, Status
 
 LONG_PATH = "/home/student/" + "/".join(f"very_long_folder_name_{i:02d}" for i in range(14))  # 300+ chars

@@ -11,8 +11,8 @@ from matplotlib.image import imread
 from pydantic import ValidationError
 
 from grader.export import html
+from grader.judge.check_models import TrainParams
 from grader.judge.kinds.train import accuracy_iterations, training_series
-from grader.judge.rubric import TrainParams
 from grader.report.models import Series
 from reference.solver import Solver
 

@@ -12,25 +12,46 @@ loss, taken by the grader (`grader.judge.numeric`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import Field
 
 from grader.judge import expected, model_io, numeric, probes
+from grader.judge.check_models import CheckBase, ModelConfig, Strict
 from grader.judge.compare import compare, symmetric_error
 from grader.judge.diagnose import diagnose_model_loss, diagnose_reg_grads, diagnose_reg_loss
 from grader.judge.layers.cases import public_rng, seeded_rng
-from grader.judge.rubric import CnnGradientCheck, CnnGradientParams, ModelConfig
-from grader.judge.student_calls import CheckContext, MalformedResultError, Outcome
+from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
 from grader.judge.yardstick import available
-from grader.report.models import Visibility
+from grader.report.models import Figure, Visibility
+
+
+class CnnGradientParams(Strict):
+    model: ModelConfig
+    num_inputs: int = Field(default=2, ge=1)
+    # max |student - reference| / max |reference| per gradient, on the same weights and inputs
+    tol: float = Field(default=1e-6, gt=0)
+    # The notebook's figure (public checks only): the student's gradients against numeric ones of
+    # their own loss, taken by the grader with this step on this many entries per parameter.
+    # Shown, not judged.
+    h: float = Field(default=1e-6, gt=0)
+    numeric_samples: int = Field(default=12, ge=1)
+
+
+class CnnGradientCheck(CheckBase):
+    kind: Literal["cnn_gradient"]
+    params: CnnGradientParams
+
+
+CHECK = CnnGradientCheck  # the rubric entry this kind runs
 
 
 def symbols(spec: CnnGradientCheck) -> list[str]:
     return [model_io.MODEL]
 
 
-def precompute(spec: CnnGradientCheck) -> None:
+def precompute(spec: CnnGradientCheck, kit: KitContext) -> None:
     model_io.precompute_probe(spec.params.model, spec.id, spec.params.num_inputs, with_grads=True)
 
 
@@ -71,6 +92,11 @@ def run(spec: CnnGradientCheck, ctx: CheckContext) -> Outcome:
         0 if problems else 1,
         1,
         metrics=metrics,
+        # The notebook's figures are shown, not judged: the verdict is against the reference.
+        figures=[
+            Figure(name=f"{name}_numeric", value=error, unit="error")
+            for name, error in figures.items()
+        ],
         threshold=(
             f"max |grad - reference| / max |reference| <= {p.tol:.0e} per param, on the same weights "
             f"(reg = {config.reg:g})"

@@ -7,19 +7,36 @@ spread within a generous factor of it) and the biases must start at zero.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
+from pydantic import Field
 
 from grader.judge import claims, model_io, probes
+from grader.judge.check_models import CheckBase, ModelConfig, Strict
 from grader.judge.diagnose import diagnose_shapes
-from grader.judge.rubric import CnnInitCheck, ModelConfig
-from grader.judge.student_calls import CheckContext, MalformedResultError, Outcome
+from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
+
+
+class CnnInitParams(Strict):
+    configs: list[ModelConfig] = Field(min_length=1)
+    # Weights' std must lie within this factor of weight_scale (generous: a few entries, one draw).
+    spread_factor: float = Field(default=4.0, gt=1)
+
+
+class CnnInitCheck(CheckBase):
+    kind: Literal["cnn_init"]
+    params: CnnInitParams
+
+
+CHECK = CnnInitCheck  # the rubric entry this kind runs
 
 
 def symbols(spec: CnnInitCheck) -> list[str]:
     return [model_io.MODEL]
 
 
-def precompute(spec: CnnInitCheck) -> None:
+def precompute(spec: CnnInitCheck, kit: KitContext) -> None:
     """Nothing: it judges the student's own weights against the config alone."""
 
 

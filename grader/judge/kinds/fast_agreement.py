@@ -9,14 +9,33 @@ inputs: naive and fast layers that agree on something else (zeros, say) earn not
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
+from pydantic import Field
 
 from grader.judge import claims, expected, layer_io
+from grader.judge.check_models import CheckBase, Strict
 from grader.judge.compare import compare
 from grader.judge.layers.cases import Case
 from grader.judge.layers.registry import FAST_PAIRS, LAYERS
-from grader.judge.rubric import FastAgreementCheck
-from grader.judge.student_calls import CheckContext, MalformedResultError, Outcome
+from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
+from grader.report.models import Figure
+
+
+class FastAgreementParams(Strict):
+    """Fast layers (the submission's own or the starter ones) against the student's naive ones."""
+
+    tol: float = Field(default=1e-9, gt=0)
+    num_inputs: int = Field(default=4, ge=1)  # N of the notebook's fast-layer inputs (it uses 100)
+
+
+class FastAgreementCheck(CheckBase):
+    kind: Literal["fast_agreement"]
+    params: FastAgreementParams = FastAgreementParams()
+
+
+CHECK = FastAgreementCheck  # the rubric entry this kind runs
 
 
 def symbols(spec: FastAgreementCheck) -> list[str]:
@@ -31,13 +50,14 @@ def fast_case(naive: str, num_inputs: int) -> Case:
     return make(num_inputs)
 
 
-def precompute(spec: FastAgreementCheck) -> None:
+def precompute(spec: FastAgreementCheck, kit: KitContext) -> None:
     """Nothing: the course's fast layers are its yardstick: starter code, in the kit too."""
 
 
 def run(spec: FastAgreementCheck, ctx: CheckContext) -> Outcome:
     p = spec.params
     metrics: dict[str, float | int | str | bool | None] = {}
+    differences: list[float] = []
     problems: list[str] = []
     lines: list[str] = []
     for naive, fast in FAST_PAIRS:
@@ -66,6 +86,7 @@ def run(spec: FastAgreementCheck, ctx: CheckContext) -> Outcome:
             )
             metrics[f"{naive}_{name}_difference"] = verdict.error
             if np.isfinite(verdict.error):
+                differences.append(verdict.error)
                 lines.append(f"{symbol} {name} difference: {verdict.error}")
             if not verdict.ok:
                 problems.append(verdict.message)
@@ -77,6 +98,9 @@ def run(spec: FastAgreementCheck, ctx: CheckContext) -> Outcome:
         0 if problems else 1,
         1,
         metrics=metrics,
+        figures=[Figure(name="max difference", value=max(differences), threshold=p.tol, unit="error")]
+        if differences
+        else [],
         threshold=f"relative difference <= {p.tol:.0e}",
         message="\n".join(problems + lines),
     )

@@ -14,21 +14,40 @@ out its fast layers, and timing those would give points for nothing.
 from __future__ import annotations
 
 import statistics
-from typing import Any
+from typing import Literal
+
+from pydantic import Field
 
 from grader.judge import expected
+from grader.judge.check_models import CheckBase, Strict
 from grader.judge.kinds.fast_agreement import fast_case
+from grader.judge.layers.cases import Case
 from grader.judge.layers.registry import FAST_PAIRS, LAYERS
-from grader.judge.rubric import FastSpeedupCheck
-from grader.judge.student_calls import CheckContext, Outcome
-from grader.report.models import Status
+from grader.judge.student_calls import CheckContext, KitContext, Outcome
+from grader.report.models import Figure, Status
+
+
+class FastSpeedupParams(Strict):
+    """Median speedup of fast over naive, timed alternately in the same worker."""
+
+    min_speedup: float = Field(default=2.0, gt=0)  # every one of the four speedups must reach it
+    repeats: int = Field(default=5, ge=1, le=50)
+    num_inputs: int = Field(default=10, ge=1)  # the ratio barely depends on N; naive loops are slow
+
+
+class FastSpeedupCheck(CheckBase):
+    kind: Literal["fast_speedup"]
+    params: FastSpeedupParams = FastSpeedupParams()
+
+
+CHECK = FastSpeedupCheck  # the rubric entry this kind runs
 
 
 def symbols(spec: FastSpeedupCheck) -> list[str]:
     return []  # whichever fast layers the submission defines; none: the check does not apply
 
 
-def precompute(spec: FastSpeedupCheck) -> None:
+def precompute(spec: FastSpeedupCheck, kit: KitContext) -> None:
     """Nothing: the kit does not time fast layers (it has no naive ones)."""
 
 
@@ -41,6 +60,7 @@ def run(spec: FastSpeedupCheck, ctx: CheckContext) -> Outcome:
             message="not checked by the student kit: it has no naive layers to time yours against",
         )
     metrics: dict[str, float | int | str | bool | None] = {}
+    figures: list[Figure] = []
     slow: list[str] = []
     timed: list[str] = []
     for naive, fast in FAST_PAIRS:
@@ -56,6 +76,8 @@ def run(spec: FastSpeedupCheck, ctx: CheckContext) -> Outcome:
             timed.append(symbol)
             speedup = reference_s[direction] / max(student_s[direction], 1e-9)
             metrics[f"{symbol}_speedup"] = speedup
+            name = symbol.removesuffix("_fast")
+            figures.append(Figure(name=name, value=speedup, threshold=p.min_speedup, unit="speedup"))
             metrics[f"{symbol}_s"] = student_s[direction]
             metrics[f"reference_naive_{naive}_{direction}_s"] = reference_s[direction]
             if speedup < p.min_speedup:
@@ -70,6 +92,7 @@ def run(spec: FastSpeedupCheck, ctx: CheckContext) -> Outcome:
         Status.failed if slow else Status.passed,
         fraction=0.0 if slow else 1.0,
         metrics=metrics,
+        figures=figures,
         threshold=f"speedup >= {p.min_speedup:g}x over the reference's naive layer (median of {p.repeats})",
         # Times and speedups live in the metrics (comparable() ignores them): the message must not
         # change between two gradings of the same submission.
@@ -79,7 +102,7 @@ def run(spec: FastSpeedupCheck, ctx: CheckContext) -> Outcome:
 
 
 def _alternate(
-    ctx: CheckContext, naive: str, case: Any, forward_symbol: str, backward_symbol: str, repeats: int
+    ctx: CheckContext, naive: str, case: Case, forward_symbol: str, backward_symbol: str, repeats: int
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Median seconds of the reference naive layer and of the student's fast one, per direction."""
     reference: dict[str, list[float]] = {"forward": [], "backward": []}

@@ -13,21 +13,44 @@ reference there, though it looks right at a tiny initialization.
 from __future__ import annotations
 
 import math
+from typing import Literal
+
+from pydantic import Field
 
 from grader.judge import expected, model_io, probes
+from grader.judge.check_models import CheckBase, ModelConfig, Strict
 from grader.judge.compare import scaled_error
 from grader.judge.diagnose import diagnose_model_loss, diagnose_reg_loss
 from grader.judge.layers.cases import public_rng
-from grader.judge.rubric import InitialLossCheck
-from grader.judge.student_calls import CheckContext, MalformedResultError, Outcome
+from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
 from grader.judge.yardstick import available
+from grader.report.models import Figure
+
+
+class InitialLossParams(Strict):
+    model: ModelConfig = ModelConfig()
+    # Few inputs: a correct net built on the student's naive layers must answer within the time limit.
+    num_inputs: int = Field(default=4, ge=1)
+    reg: float = Field(ge=0)  # 0: loss ~ ln(num_classes); > 0: exactly loss0 + 0.5*reg*sum(W**2)
+    tol: float = Field(default=0.05, gt=0)  # |loss - ln C| for reg 0 (absolute)
+    reg_tol: float = Field(default=1e-6, gt=0)  # relative error of the reg term
+    # |loss - reference loss| / max(1, |reference loss|) and the scores' scaled error, same weights
+    reference_tol: float = Field(default=1e-6, gt=0)
+
+
+class InitialLossCheck(CheckBase):
+    kind: Literal["initial_loss"]
+    params: InitialLossParams
+
+
+CHECK = InitialLossCheck  # the rubric entry this kind runs
 
 
 def symbols(spec: InitialLossCheck) -> list[str]:
     return [model_io.MODEL]
 
 
-def precompute(spec: InitialLossCheck) -> None:
+def precompute(spec: InitialLossCheck, kit: KitContext) -> None:
     config = spec.params.model.model_copy(update={"reg": spec.params.reg})
     model_io.precompute_probe(config, spec.id, spec.params.num_inputs, with_grads=False)
 
@@ -94,6 +117,7 @@ def run(spec: InitialLossCheck, ctx: CheckContext) -> Outcome:
         0 if problems else 1,
         1,
         metrics=metrics,
+        figures=[Figure(name="loss", value=loss, unit="number")],
         threshold=(
             (
                 f"|loss - ln({config.num_classes})| <= {p.tol:g}"

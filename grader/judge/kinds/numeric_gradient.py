@@ -12,14 +12,43 @@ backward beside a wrong forward still does.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
+from pydantic import Field, model_validator
 
 from grader.judge import claims, diagnose, expected, layer_io, numeric
+from grader.judge.check_models import CheckBase, Strict
 from grader.judge.compare import compare, scaled_error
 from grader.judge.layers.cases import Case
-from grader.judge.layers.registry import LAYERS
-from grader.judge.rubric import NumericGradientCheck
-from grader.judge.student_calls import CheckContext, MalformedResultError, Outcome
+from grader.judge.layers.registry import LAYERS, check_layer
+from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
+from grader.report.models import Figure
+
+
+class NumericGradientParams(Strict):
+    """The student's backward against centered differences of the student's own forward."""
+
+    layer: str
+    tol: float = Field(default=1e-7, gt=0)
+    h: float = Field(default=1e-5, gt=0)
+    # The forward must also equal the reference's (for the sandwich layers, which have no forward
+    # check of their own: a forward of zeros and a backward of zeros agree with each other).
+    forward_must_match: bool = False
+
+    @model_validator(mode="after")
+    def _layer_has_a_backward_case(self) -> NumericGradientParams:
+        if "backward" not in check_layer(self.layer).public:
+            raise ValueError(f"layer {self.layer!r} has no notebook case for its backward pass")
+        return self
+
+
+class NumericGradientCheck(CheckBase):
+    kind: Literal["numeric_gradient"]
+    params: NumericGradientParams
+
+
+CHECK = NumericGradientCheck  # the rubric entry this kind runs
 
 
 def symbols(spec: NumericGradientCheck) -> list[str]:
@@ -31,7 +60,7 @@ def public_case(layer: str) -> Case:
     return LAYERS[layer].public["backward"]()
 
 
-def precompute(spec: NumericGradientCheck) -> None:
+def precompute(spec: NumericGradientCheck, kit: KitContext) -> None:
     """The reference's forward and numeric gradients on the notebook's case, and the diagnosis's."""
     layer = LAYERS[spec.params.layer]
     case = public_case(layer.name)
@@ -82,6 +111,10 @@ def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
     metrics: dict[str, float | int | str | bool | None] = {
         f"{name}_rel_error": v.error for name, v in zip(names, verdicts, strict=True)
     }
+    figures = [
+        Figure(name=name, value=v.error, threshold=p.tol, unit="error")
+        for name, v in zip(names, verdicts, strict=True)
+    ]
     bad = [v.message for v in verdicts if not v.ok]
     if bad and not matches:
         bad.insert(0, f"{forward_symbol} is wrong on this case, so {backward_symbol} is checked against "
@@ -98,6 +131,7 @@ def run(spec: NumericGradientCheck, ctx: CheckContext) -> Outcome:
         0 if bad else 1,
         1,
         metrics=metrics,
+        figures=figures,
         threshold=f"relative error <= {p.tol:.0e} for {', '.join(names)}",
         message="\n".join(bad + lines),
         hint=hint,

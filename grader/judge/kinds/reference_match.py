@@ -7,17 +7,54 @@ in proportion to the cases passed. A failing case is handed to the diagnosis.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
+from pydantic import Field, model_validator
 
 from grader.isolate import StudentFailure
 from grader.judge import diagnose, expected, layer_io
-from grader.judge.compare import compare, tolerance
+from grader.judge.check_models import Cases, CheckBase, Strict
+from grader.judge.compare import common_tolerance, compare, tolerance
 from grader.judge.layers.cases import Case, seeded_rng
-from grader.judge.layers.registry import LAYERS
-from grader.judge.rubric import ReferenceMatchCheck
-from grader.judge.student_calls import CheckContext, MalformedResultError, Outcome, failure_message
-from grader.report.models import Status
+from grader.judge.layers.registry import LAYERS, check_layer
+from grader.judge.student_calls import (
+    CheckContext,
+    KitContext,
+    MalformedResultError,
+    Outcome,
+    cases_figure,
+    failure_message,
+)
+from grader.report.models import Figure, Status
 from reference.gradient_check import rel_error
+
+
+class ReferenceMatchParams(Strict):
+    """Compare a student's layer with the reference on the notebook's case or on seeded random cases."""
+
+    layer: str  # a name in grader.judge.layers.registry.LAYERS
+    direction: Literal["forward", "backward"]
+    cases: Cases
+    num_cases: int = Field(default=1, ge=1, le=100)  # hidden cases; the public case is always one
+    tol: float = Field(default=1e-7, gt=0)  # relative error for float64 inputs
+    tol_float32: float = Field(default=1e-4, gt=0)
+
+    @model_validator(mode="after")
+    def _layer_has_the_cases(self) -> ReferenceMatchParams:
+        if self.cases == "hidden":
+            check_layer(self.layer, needs="hidden")
+        elif self.direction not in check_layer(self.layer).public:
+            raise ValueError(f"layer {self.layer!r} has no notebook case for its {self.direction} pass")
+        return self
+
+
+class ReferenceMatchCheck(CheckBase):
+    kind: Literal["reference_match"]
+    params: ReferenceMatchParams
+
+
+CHECK = ReferenceMatchCheck  # the rubric entry this kind runs
 
 
 def symbols(spec: ReferenceMatchCheck) -> list[str]:
@@ -35,7 +72,7 @@ def make_cases(spec: ReferenceMatchCheck, ctx: CheckContext | None) -> list[Case
     return layer.hidden(seeded_rng(ctx.secret, ctx.submission_sha256, spec.id), p.num_cases)
 
 
-def precompute(spec: ReferenceMatchCheck) -> None:
+def precompute(spec: ReferenceMatchCheck, kit: KitContext) -> None:
     """The notebook's case and what its diagnosis asks (the kit runs public checks only)."""
     (case,) = make_cases(spec, None)
     diagnose.precompute(spec.params.layer, spec.params.direction, case)
@@ -87,11 +124,14 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
     threshold = f"relative error <= {p.tol:.0e} (float64)" + (
         "" if public else f", {p.tol_float32:.0e} (float32)"
     )
+    max_error = max(errors) if errors else None
     metrics: dict[str, float | int | str | bool | None] = {
         "cases": len(cases),
         "cases_passed": passed,
-        "max_rel_error": max(errors) if errors else None,
+        "max_rel_error": max_error,
     }
+    shown = common_tolerance((case.x.dtype for case in cases), p.tol, p.tol_float32)
+    error = Figure(name="rel_error", value=max_error, threshold=shown, unit="error")
     hint = None
     if failures or crashed:
         probe = layer_io.probe(ctx.calls, p.layer, p.direction)
@@ -100,16 +140,31 @@ def run(spec: ReferenceMatchCheck, ctx: CheckContext) -> Outcome:
         from_crashes = (diagnose.diagnose_failure(p.layer, p.direction, m) for m in crashed)
         hint = hint or next(filter(None, from_crashes), None)
     if len(crashed) == len(cases):
-        return Outcome(Status.error, metrics=metrics, threshold=threshold, message=problems[0], hint=hint)
+        return Outcome(
+            Status.error,
+            metrics=metrics,
+            figures=[*cases_figure(passed, len(cases)), error],
+            threshold=threshold,
+            message=problems[0],
+            hint=hint,
+        )
     if public and p.direction == "forward" and not problems and layer.published_forward is not None:
         # The notebook prints the error against its published 8-digit output, not the exact one.
-        metrics["notebook_rel_error"] = rel_error(np.asarray(student), layer.published_forward)
+        notebook = rel_error(np.asarray(student), layer.published_forward)
+        metrics["notebook_rel_error"] = notebook
+        error = Figure(name="notebook", value=notebook, unit="error")  # shown; the exact error is judged
     if public and not problems:
         message = _notebook_lines(spec, errors, metrics, student)
     else:
         message = "\n".join(problems)
     return Outcome.graded(
-        passed, len(cases), metrics=metrics, threshold=threshold, message=message, hint=hint
+        passed,
+        len(cases),
+        metrics=metrics,
+        figures=[*cases_figure(passed, len(cases)), error],
+        threshold=threshold,
+        message=message,
+        hint=hint,
     )
 
 

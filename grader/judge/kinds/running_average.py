@@ -10,19 +10,51 @@ A forward that forgets to store them fails here, whatever its train-mode output.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import Field, model_validator
 
 from grader.judge import claims, expected
-from grader.judge.compare import compare, tolerance
+from grader.judge.check_models import Cases, CheckBase, Strict
+from grader.judge.compare import common_tolerance, compare, tolerance
 from grader.judge.layers.cases import NormCase, norm_batches, seeded_rng, spatial_batchnorm_test_mode_public
-from grader.judge.layers.registry import LAYERS, LayerSpec
-from grader.judge.rubric import RunningAverageCheck
-from grader.judge.student_calls import CheckContext, MalformedResultError, Outcome
+from grader.judge.layers.registry import LAYERS, LayerSpec, check_layer
+from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome, cases_figure
+from grader.report.models import Figure
 
 AVERAGES = ("running_mean", "running_var")
 NOT_STORED = "spatial_bn_running_not_stored"
+
+
+class RunningAverageParams(Strict):
+    """Train-mode passes write running averages into the caller's param dict; test mode uses them.
+
+    Public: the notebook's cell (50 training batches, then one test batch). Hidden: seeded random
+    shapes, eps and momentum, `passes` training batches each.
+    """
+
+    layer: str
+    cases: Cases
+    num_cases: int = Field(default=2, ge=1, le=20)  # hidden sequences
+    passes: int = Field(default=5, ge=1, le=100)  # hidden: train-mode batches before the test one
+    tol: float = Field(default=1e-7, gt=0)
+    tol_float32: float = Field(default=1e-4, gt=0)
+
+    @model_validator(mode="after")
+    def _layer_keeps_running_averages(self) -> RunningAverageParams:
+        check_layer(self.layer, needs="running_averages")
+        if self.cases == "hidden":
+            check_layer(self.layer, needs="hidden")
+        return self
+
+
+class RunningAverageCheck(CheckBase):
+    kind: Literal["running_average"]
+    params: RunningAverageParams
+
+
+CHECK = RunningAverageCheck  # the rubric entry this kind runs
 
 
 def symbols(spec: RunningAverageCheck) -> list[str]:
@@ -42,7 +74,7 @@ def sequences(spec: RunningAverageCheck, ctx: CheckContext | None) -> list[tuple
     return [(case, norm_batches(rng, case, p.passes)) for case in made]
 
 
-def precompute(spec: RunningAverageCheck) -> None:
+def precompute(spec: RunningAverageCheck, kit: KitContext) -> None:
     """The reference's averages and test-mode output on the notebook's cell."""
     for case, batches in sequences(spec, None):
         expected.running_averages(spec.params.layer, case, batches)
@@ -92,11 +124,17 @@ def run(spec: RunningAverageCheck, ctx: CheckContext) -> Outcome:
             passed += 1
             if public and layer.figures is not None:
                 figures = layer.figures(np.asarray(out, dtype=np.float64))
+    max_error = max(errors) if errors else None
     metrics: dict[str, float | int | str | bool | None] = {
         "cases": len(runs),
         "cases_passed": passed,
-        "max_rel_error": max(errors) if errors else None,
+        "max_rel_error": max_error,
     }
+    shown = common_tolerance((case.x.dtype for case, _ in runs), p.tol, p.tol_float32)
+    figures = [
+        *cases_figure(passed, len(runs)),
+        Figure(name="rel_error", value=max_error, threshold=shown, unit="error"),
+    ]
     if public and not problems:
         message = f"After {len(runs[0][1])} training batches, in test mode:\n{figures}"
     else:
@@ -105,6 +143,7 @@ def run(spec: RunningAverageCheck, ctx: CheckContext) -> Outcome:
         passed,
         len(runs),
         metrics=metrics,
+        figures=figures,
         threshold=f"relative error <= {p.tol:.0e} (float64) of the running averages and the test-mode out",
         message=message,
         hint=hint,

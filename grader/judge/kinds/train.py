@@ -19,16 +19,16 @@ or init order.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from grader.isolate import StudentFailure
 from grader.judge import claims, expected, model_io, probes
-from grader.judge.rubric import ModelConfig, TrainCheck, TrainParams
-from grader.judge.student_calls import CheckContext, MalformedResultError, Outcome
+from grader.judge.check_models import CheckBase, ModelConfig, TrainParams
+from grader.judge.student_calls import CheckContext, KitContext, MalformedResultError, Outcome
 from grader.judge.training import reference_runs, store
-from grader.report.models import Artifacts, Series, Status
+from grader.report.models import Artifacts, Figure, Series, Status
 
 MAX_POINTS = 1000  # of a history shown in the report
 PROBE_IMAGES = 2  # the speed probe after a timeout: loss calls on this many images...
@@ -41,12 +41,25 @@ SLOW_FACTOR = 3.0
 JUDGE_BATCH = 200  # images per loss(X) call when the student kit scores a trained net
 
 
+class TrainCheck(CheckBase):
+    kind: Literal["train"]
+    params: TrainParams
+
+
+CHECK = TrainCheck  # the rubric entry this kind runs
+
+
 def symbols(spec: TrainCheck) -> list[str]:
     return [model_io.MODEL]
 
 
-def precompute(spec: TrainCheck) -> None:
-    """Nothing: the kit stores the reference's runs per dataset (grader.release.kit)."""
+def precompute(spec: TrainCheck, kit: KitContext) -> None:
+    """The reference's runs on the built-in dataset, which the threshold is a fraction of (with
+    CIFAR-10 the kit uses the rubric's absolute threshold, like the grader)."""
+    assert kit.data_dir is not None, "the kit prepares the dataset for its public training checks"
+    expected.reference_runs(
+        kit.cache_dir, kit.data_dir, store.dataset_label(None), spec.params, spec.params.num_train
+    )
 
 
 def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
@@ -93,11 +106,16 @@ def run(spec: TrainCheck, ctx: CheckContext) -> Outcome:
         )
         metrics |= {f"reference_{p.metric}_min": lowest}
     ok = achieved >= threshold
+    figures = [  # the accuracy that is not `p.metric` is only shown
+        Figure(name=name, value=value, threshold=threshold if name == p.metric else None, unit="number")
+        for name, value in judged.items()
+    ]
     label = {"train_acc": "training", "val_acc": "held-out validation"}[p.metric]
     return Outcome.graded(
         int(ok),
         1,
         metrics=metrics,
+        figures=figures,
         threshold=threshold_text,
         message=f"{label} accuracy {achieved:.3f} ({judge})"
         + ("" if ok else f", below the threshold {threshold:.3f}"),

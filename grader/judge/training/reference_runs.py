@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from grader.judge.check_models import ModelConfig, TrainParams
 from grader.judge.probes import inputs
-from grader.judge.rubric import ModelConfig, TrainParams
 from grader.judge.training import store
 
 WEIGHTS = ("W1", "W2", "W3")

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from grader.judge.rubric import TrainParams
+from grader.judge.check_models import TrainParams
 from grader.judge.training import reference_runs, store
 
 # The parameters that decide a reference run (its thresholds do not): the cache key of its runs.
