@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from grader.export.figures import headline
 from grader.load.naming import report_stem
 from grader.report.models import CheckResult, Finding, Report, Status, read_report
 from grader.report.text import multi_line, one_line
@@ -109,6 +110,8 @@ def describe(check: CheckResult, *, with_output: bool = True) -> str:
     Only the message and the captured output keep their lines; no field carries control characters.
     """
     lines = [f"{check.status.value}: {check.points:g} / {check.max_points:g} points"]
+    if figures := headline(check):
+        lines.append(f"figures: {figures}")
     if check.message:
         lines.append(multi_line(check.message))
     if check.threshold:

@@ -38,6 +38,7 @@ from grader.export.common import (
     unique_stems,
     where,
 )
+from grader.export.figures import headline
 from grader.export.items import Item, item_analysis
 from grader.report.late import LATE_TIME_UNKNOWN, Lateness, LatePolicy, assess_reports
 from grader.report.models import CheckResult, Report, Series
@@ -215,7 +216,9 @@ def _body(text: str) -> str:
 
 
 def _check_row(check: CheckResult, overridden: Applied | None = None) -> str:
-    result = [f'<span class="message">{_body(check.message)}</span>'] if check.message else []
+    result = [f'<span class="figures">{_line(figures)}</span>'] if (figures := headline(check)) else []
+    if check.message:
+        result.append(f'<span class="message">{_body(check.message)}</span>')
     shown = student_metrics(check)
     if shown:
         metrics = ", ".join(f"{k} = {format_metric(v)}" for k, v in shown.items())
