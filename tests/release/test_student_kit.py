@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -164,6 +165,15 @@ def _public_verdicts(cnngrade: Path | list, path: Path, rubric: Path, cache: Pat
     }
 
 
+def kit_and_full_verdicts(kit_venv: Path, path: Path, rubric: Path, cache: Path) -> tuple[dict, dict]:
+    """The kit's and the full grader's public verdicts on `path`, the two checks run at once: each
+    spends much of its time starting processes and waiting on its sandbox worker."""
+    with ThreadPoolExecutor(2) as pool:
+        kit = pool.submit(_public_verdicts, kit_venv / "bin" / "cnngrade", path, rubric, cache)
+        full = pool.submit(_public_verdicts, [sys.executable, "-m", "grader.cli"], path, rubric, cache)
+        return kit.result(), full.result()
+
+
 def _submission(example: str) -> Path:
     path = SUBMISSIONS / example
     notebooks = sorted(path.glob("*.ipynb")) if path.is_dir() else []
@@ -174,8 +184,7 @@ def _submission(example: str) -> Path:
 def test_the_kit_gives_the_full_graders_public_verdicts(example, kit_venv, cache, tmp_path):
     rubric = lean_rubric(tmp_path / "lean.toml")
     path = _submission(example)
-    kit = _public_verdicts(kit_venv / "bin" / "cnngrade", path, rubric, cache)
-    full = _public_verdicts([sys.executable, "-m", "grader.cli"], path, rubric, cache)
+    kit, full = kit_and_full_verdicts(kit_venv, path, rubric, cache)
     assert kit == full
     if example.startswith("buggy") and example not in HIDDEN_ONLY:
         assert any(verdict[0] != "passed" for verdict in kit.values())
@@ -185,8 +194,8 @@ def test_the_kit_trains_and_judges_like_the_full_grader(kit_venv, cache):
     """The whole default rubric (training included) on the correct notebook."""
     notebook = SUBMISSIONS / "correct_notebook" / "ConvolutionalNetworks.ipynb"
     rubric = ROOT / "rubrics" / "convnet.toml"
-    kit = _public_verdicts(kit_venv / "bin" / "cnngrade", notebook, rubric, cache)
-    assert kit == _public_verdicts([sys.executable, "-m", "grader.cli"], notebook, rubric, cache)
+    kit, full = kit_and_full_verdicts(kit_venv, notebook, rubric, cache)
+    assert kit == full
     assert kit["overfit"][0] == "passed"
     assert all(status == "passed" for status, _, _ in kit.values())
 

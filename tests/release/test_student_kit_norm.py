@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_student_kit import _public_verdicts, run
+from test_student_kit import kit_and_full_verdicts, run
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,8 +44,7 @@ def norm_kit(norm_rubric, tmp_path_factory, shared_cache) -> tuple[Path, Path]:
 def test_the_norm_kit_gives_the_full_graders_verdicts_and_hints(example, norm_kit, norm_rubric):
     venv, cache = norm_kit
     path = ROOT / "submissions" / example
-    kit = _public_verdicts(venv / "bin" / "cnngrade", path, norm_rubric, cache)
-    full = _public_verdicts([sys.executable, "-m", "grader.cli"], path, norm_rubric, cache)
+    kit, full = kit_and_full_verdicts(venv, path, norm_rubric, cache)
     assert kit == full
     assert len(kit) == 5  # the five public normalization checks ran
     if example.startswith("buggy_norm"):
