@@ -20,10 +20,8 @@ import pytest
 from grader.isolate.worker import select_level
 from grader.run.batch import plan
 
-from .conftest import LEVELS, REPO, path_without, write_module
+from .conftest import HOSTILE, LEVELS, REPO, path_without, write_module
 from .test_hostile import NEEDS_NAMESPACES
-
-HOSTILE = REPO / "submissions" / "hostile"
 
 pytestmark = pytest.mark.skipif(
     "bwrap" not in LEVELS or "unshare" not in LEVELS, reason="needs root with bubblewrap installed"
