@@ -54,14 +54,13 @@ __all__ = [
     "np",
 ]
 
-# Size of one chunk of im2col columns: a few images' worth, small enough to stay in cache.
+# Size of one chunk of im2col columns: a few images' worth, small enough to stay in cache. A chunk
+# holds the whole number of images nearest to it: for the 7x7 layer of ThreeLayerConvNet (0.6 MB
+# of float32, 1.2 MB of float64 columns per image) 2 images in float32 and 1 in float64. On 2
+# layer threads, side by side: float64 fwd+bwd took 30.3 ms in chunks of 1 image against 33.4 ms
+# in chunks of 2 (the earlier floor); in float32, 2 images against 3 took 6.5 against 6.9 ms
+# forward, and 1 image lost 8% on the backward. Larger chunks lost 13% on the notebook's backward.
 _CHUNK_BYTES = 2**20
-# Fewest images in a chunk, even if their columns are larger. For the 7x7 layer of ThreeLayerConvNet
-# (0.6 MB of float32, 1.2 MB of float64 columns per image), on 2 layer threads, 2 images against 3
-# took 9.8 against 11.6 ms (float64) and 6.5 against 6.9 ms (float32) forward, 20.5 against 21.3
-# and 11.4 against 11.1 ms backward; one image at a time lost 8% on the float32 backward, and with
-# two BLAS threads instead, 2 and 3 were within 2% (side by side).
-_MIN_CHUNK_IMAGES = 2
 
 # A large matmul is cut into this many blocks, each at least this long, for the threads to share:
 # for ThreeLayerConvNet's hidden layer on 2 threads, 4 blocks took 11.9 ms against 12.7 ms for 8
@@ -107,13 +106,12 @@ def _windows(xp: np.ndarray, HH: int, WW: int, stride: int, H_out: int, W_out: i
 
 
 def _image_chunks(N: int, bytes_per_image: int) -> list[slice]:
-    """Split a batch into chunks of equal size whose columns take about _CHUNK_BYTES each.
+    """Split a batch into equal chunks, each of the whole number of images nearest _CHUNK_BYTES of columns.
 
     Chunks keep the columns hot in cache, and a buffer reused across chunks avoids allocating (and
-    page-faulting) tens of megabytes of fresh memory on every call. Each chunk holds at least
-    _MIN_CHUNK_IMAGES images.
+    page-faulting) tens of megabytes of fresh memory on every call. A chunk holds one image at least.
     """
-    per_chunk = max(_MIN_CHUNK_IMAGES, _CHUNK_BYTES // max(1, bytes_per_image))
+    per_chunk = max(1, round(_CHUNK_BYTES / max(1, bytes_per_image)))
     count = max(1, -(-N // per_chunk))
     return [slice(N * i // count, N * (i + 1) // count) for i in range(count)]
 
