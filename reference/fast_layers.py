@@ -313,7 +313,8 @@ def conv_backward_fast(
         if need_dx:
             _, dout_grid, dcols_flat, phase_flat = own
             dout_grid[:n, :, :, :W_out] = dout[chunk]
-            dcols = dcols_flat[: K * n * Hq * Wq].reshape(K, n, Hq * Wq)
+            used = dcols_flat[: K * n * Hq * Wq]  # this chunk's, flat, as _col2im_phase reads it
+            dcols = used.reshape(K, n, Hq * Wq)
             # One matmul per image, each writing its rows into every offset's block. The phase's
             # rows past H' would be products of zeros, so they are set to zero instead (the
             # 7x7 layer's dx product: 32 rows instead of 38).
@@ -325,7 +326,7 @@ def conv_backward_fast(
             phase = phase_flat[: C * n * Hq * Wq].reshape(C, n, Hq, Wq)
             for ry in range(stride):
                 for rx in range(stride):
-                    _col2im_phase(dcols_flat[: K * n * Hq * Wq], phase, ry, rx, HH, WW, stride)
+                    _col2im_phase(used, phase, ry, rx, HH, WW, stride)
                     dx_phases[chunk, :, :, ry, :, rx] = phase.transpose(1, 0, 2, 3)
         if dtype == np.float32:
             # OpenBLAS's sgemm runs this product faster as [cols; ones] @ dout.T (7x7 layer: 7.7
