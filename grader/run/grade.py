@@ -194,7 +194,9 @@ def _run_checks(
     the naive layers found handing their work to the fast ones, whose checks fail unrun).
 
     A function that hung is not called again: the checks that need it are skipped, the others run
-    (a hung conv forward costs the conv checks, not the max-pool ones).
+    (a hung conv forward costs the conv checks, not the max-pool ones). A module that hung at
+    import times out the first check that needs it and skips the rest: a report of skips alone
+    would read as nothing wrong, and `check` would exit 0.
 
     Every public check runs before the first hidden one: the student's code may keep what it was
     called with and print it later, and public checks show what was printed. The results are
@@ -204,6 +206,7 @@ def _run_checks(
     total = len(rubric.checks)
     tell(Step(doing="importing the submission's modules", done=0, total=total))
     hung: dict[str, str] = _imports_that_hang(worker, bundle, rubric)  # function -> why it is not called
+    charged: set[str] = set()  # the hangs a check's timeout already reports
     delegated = delegation.find(bundle.root, bundle.manifest.symbols)
     results: list[CheckResult] = []
     student_time = 0.0
@@ -219,6 +222,9 @@ def _run_checks(
             result = _not_run(spec, Status.skipped, f"not run: needs {', '.join(unmet)} to pass")
         elif handed_on and (spec.visibility == Visibility.public or options.runs_hidden):
             result = _not_run(spec, Status.failed, handed_on[0])
+        elif blocked and blocked[0] not in charged:
+            charged.add(blocked[0])
+            result = _not_run(spec, Status.timeout, blocked[0])
         elif blocked:
             result = _not_run(spec, Status.skipped, f"not run: {blocked[0]}")
         else:
@@ -236,7 +242,8 @@ def _run_checks(
             worker.limits = rubric.limits.model_copy(update={"call_timeout_s": spec.time_limit_s})
             result = run_check(spec, ctx)
             if result.status == Status.timeout and calls.current:
-                hung.setdefault(calls.current.split(".")[0], f"{calls.current} timed out in {spec.id}")
+                reason = f"{calls.current} timed out in {spec.id}"
+                charged.add(hung.setdefault(calls.current.split(".")[0], reason))
             student_time += calls.student_time_s
             # Notes are the student process's words: once it has seen a hidden case they could
             # carry it, so they are read only before any hidden check ran.
@@ -278,7 +285,8 @@ def _imports_that_hang(worker: Worker, bundle: Bundle, rubric: Rubric) -> dict[s
             worker.op("import_module", name=module)
         except StudentFailure as failure:
             if failure.status == Status.timeout:
-                hung |= {s: f"importing {module} timed out" for s in module_symbols}
+                limit = f"{rubric.limits.call_timeout_s:g} s"
+                hung |= {s: f"importing {module} timed out after {limit}" for s in module_symbols}
     return hung
 
 

@@ -97,3 +97,20 @@ def test_a_module_that_does_not_parse_is_one_line_with_its_file_and_line(cnngrad
     assert out.stdout == "" and out.stderr.splitlines() == [f"cnngrade: error: {where}"]
     (suite,) = list(JUnitXml.fromfile(str(tmp_path / "j.xml")))  # CI still gets its results
     assert suite.tests > 5 and suite.failures + suite.errors + suite.skipped == suite.tests
+
+
+def test_a_module_that_hangs_at_import_fails_the_check(cnngrade, rubric, tmp_path):
+    """A student's CI must go red: no check can run, and the one the hang cost says so."""
+    text = rubric.read_text()
+    assert "call_timeout_s = 30.0" in text
+    quick = tmp_path / "quick.toml"
+    quick.write_text(text.replace("call_timeout_s = 30.0", "call_timeout_s = 2.0", 1))
+    correct = next((SUBMISSIONS / "correct_module").glob("*.py")).read_text()
+    sleepy = tmp_path / "sleepy.py"
+    sleepy.write_text(f"import time\ntime.sleep(60)\n{correct}")
+    out = cnngrade("check", sleepy, "--rubric", quick, "--json")
+    assert out.returncode == 1, out.stdout[-2000:] + out.stderr[-2000:]
+    report = Report.model_validate_json(out.stdout)
+    timed_out = [c for c in report.checks if c.status is Status.timeout]
+    assert [c.message for c in timed_out] == ["importing sleepy timed out after 2 s"]
+    assert report.score == 0

@@ -42,8 +42,7 @@ def test_every_hostile_submission_gets_a_valid_zero_report_and_an_honest_one_ful
             continue
         conv = next(c for c in report.checks if c.id == "conv_forward.public")
         assert report.score == 0, source.stem
-        hung_at_import = conv.status == Status.skipped and conv.message.startswith("not run: importing")
-        assert hung_at_import or conv.status in (Status.failed, Status.error, Status.timeout), (
+        assert conv.status in (Status.failed, Status.error, Status.timeout), (
             source.stem,
             conv.status,
         )
