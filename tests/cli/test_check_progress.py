@@ -44,6 +44,21 @@ class Run:
     terminal: str  # everything the pseudo-terminal received, escapes included
     stdout: str  # what went to stdout when it was not the terminal
     stderr: str  # what went to stderr when it was not the terminal
+    signalled: str = ""  # with `interrupt_when`: the command's threads' signal state just after
+
+
+def signal_state(pid: int) -> str:
+    """Each thread's name and signal masks (pending, blocked, ignored, caught), as /proc has them:
+    a Ctrl-C that once went unheard under load is diagnosed by these."""
+    lines = []
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        try:
+            status = (task / "status").read_text().splitlines()
+        except OSError:
+            continue
+        fields = ("Name", "State", "SigPnd", "ShdPnd", "SigBlk", "SigIgn", "SigCgt")
+        lines.append(" ".join(line.replace("\t", "=") for line in status if line.startswith(fields)))
+    return "\n".join(lines)
 
 
 def run_on_terminal(
@@ -61,6 +76,7 @@ def run_on_terminal(
     environ = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR")}
     environ |= {"TERM": "xterm", **(env or {})}
     # Files, not pipes: a pipe that fills while the terminal is read would block the command.
+    signalled = ""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(
             [sys.executable, "-m", "grader.cli", *map(str, args)],
@@ -82,11 +98,12 @@ def run_on_terminal(
             if interrupt_when and interrupt_when.encode() in received:
                 process.send_signal(signal.SIGINT)
                 interrupt_when = None
+                signalled = signal_state(process.pid)
         os.close(master)
         returncode = process.wait(timeout=600)
         out.seek(0)
         err.seek(0)
-        return Run(returncode, received.decode(), out.read().decode(), err.read().decode())
+        return Run(returncode, received.decode(), out.read().decode(), err.read().decode(), signalled)
 
 
 def statuses(terminal: str) -> list[str]:
@@ -198,5 +215,5 @@ def test_ctrl_c_erases_the_line_and_stops_the_clock(rubric, tmp_path):
         rubric,
         interrupt_when="importing the submission's modules",
     )
-    assert run.returncode == 130
+    assert run.returncode == 130, f"{run.terminal}\nthreads when signalled:\n{run.signalled}"
     assert run.terminal.endswith(f"{ERASE}cnngrade: interrupted; finished reports are kept\r\n"), run.terminal

@@ -165,18 +165,25 @@ UNSHARE_LEVEL_EXAMPLES = (
 )  # fmt: skip
 
 
+# What each level's run hides from PATH and the flag it needs.
+HIDDEN_FOR = {"unshare": (("bwrap",), []), "process": (("bwrap", "unshare"), ["--allow-process-isolation"])}
+
+
+# A class each, so pytest-xdist (`--dist loadscope`) runs the two levels on different workers: at
+# two and three minutes they were the longest stretch of the suite that nothing could run beside.
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "hidden, flags, level, examples",
-    [
-        (("bwrap",), [], "unshare", UNSHARE_LEVEL_EXAMPLES),
-        (("bwrap", "unshare"), ["--allow-process-isolation"], "process", PROCESS_LEVEL_EXAMPLES),
-    ],
-    ids=["unshare", "process"],
-)
-def test_the_readmes_first_command_grades_every_kind_without_bubblewrap(
-    hidden, flags, level, examples, tmp_path
-):
+class TestTheReadmesFirstCommandAtUnshare:
+    def test_grades_every_kind_without_bubblewrap(self, tmp_path, shared_cache):
+        readmes_first_command("unshare", UNSHARE_LEVEL_EXAMPLES, tmp_path, shared_cache)
+
+
+@pytest.mark.slow
+class TestTheReadmesFirstCommandAtProcess:
+    def test_grades_every_kind_without_bubblewrap_or_unshare(self, tmp_path, shared_cache):
+        readmes_first_command("process", PROCESS_LEVEL_EXAMPLES, tmp_path, shared_cache)
+
+
+def readmes_first_command(level: str, examples: tuple[str, ...], tmp_path: Path, shared_cache: Path) -> None:
     """`cnngrade grade submissions --out DIR --secret demo-secret && cnngrade report DIR --format html`
     on a machine without bubblewrap, on a folder with one example of each kind.
 
@@ -192,9 +199,11 @@ def test_the_readmes_first_command_grades_every_kind_without_bubblewrap(
     for name in examples:  # side by side: a folder of several would be one student's hand-in
         source = REPO / "submissions" / name
         (shutil.copytree if source.is_dir() else shutil.copy)(source, submissions / source.name)
+    hidden, flags = HIDDEN_FOR[level]
     path = path_without(tmp_path / "bin", *hidden)
     out = tmp_path / "reports"
-    cache = tmp_path / "cache"
+    # The examples that attack the grader's cache (unshare only) get a cache of their own.
+    cache = tmp_path / "cache" if level == "unshare" else shared_cache
     command = ["grade", str(submissions), "--out", str(out), "--secret", "demo-secret", *flags]
     graded = cli(command, path, cache)
     assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
