@@ -18,8 +18,9 @@ The user runs Debian's Python only: the project's Python here is installed under
 which no other user may execute, so a user cell with it would test the machine, not the grader.
 
 The first cell of each Python and distribution starts from an empty cache, as on a fresh machine;
-the later ones start from a copy of what that first honest check left in it (owned by the cell's
-user), since filling a cache costs a check about 11 s of CPU and that path is already seen.
+the later ones start from a copy of what that first honest check left in it and of the key that
+signs it (`~/.config/cnngrade`), owned by the cell's user: filling a cache costs a check about 10 s
+of CPU, and that path is already seen.
 
 Each cell checks the correct module (full public marks, the sandbox line printed) and three hostile
 examples: a fork bomb and a forged reply end as errors; `overwrite_cache` changes the grader's cache
@@ -159,8 +160,12 @@ def venvs(world: Path) -> Venvs:
 
 @pytest.fixture(scope="module")
 def warm_caches() -> dict[tuple[str, bool], Path]:
-    """(python, kit) -> a copy of the cache its first cell's honest check filled from empty."""
+    """(python, kit) -> a home holding copies of the cache its first cell's honest check filled from
+    empty and of the key that signs that cache's entries (without the key they are made again)."""
     return {}
+
+
+WARM = ("cnngrade-cache", ".config/cnngrade")  # what a warm home holds
 
 
 def tree_hashes(root: Path) -> dict[str, str]:
@@ -182,8 +187,10 @@ def test_check_grades_and_contains_in_every_cell(
     cache = home / "cnngrade-cache"  # the user's own: the grader refuses a cache another user owns
     warm = warm_caches.get((python, mode == "kit"))
     if warm is not None:
-        shutil.copytree(warm, cache)
-        assert run(["chown", "-R", f"{uid}:{uid}", str(cache)]).returncode == 0
+        for part in WARM:
+            if (warm / part).exists():
+                shutil.copytree(warm / part, home / part)
+        assert run(["chown", "-R", f"{uid}:{uid}", str(home)]).returncode == 0
     env = {
         "PATH": f"{venv}/bin:" + ("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" if bwrap
                                   else path_without(world / "bin", "bwrap")),
@@ -201,7 +208,10 @@ def test_check_grades_and_contains_in_every_cell(
     assert re.search(r"^total (\d+) / \1 points", honest.stdout, re.M), honest.stdout  # full public marks
 
     if warm is None:
-        warm_caches[python, mode == "kit"] = shutil.copytree(cache, world / f"warm-{python}-{mode}")
+        warm = warm_caches[python, mode == "kit"] = world / f"warm-{python}-{mode}"
+        for part in WARM:
+            if (home / part).exists():  # the kit's check made no key: it trains no reference
+                shutil.copytree(home / part, warm / part)
     before = tree_hashes(cache)  # the dataset and reference runs the honest check left in the cache
     for name in HOSTILE:
         result = check(f"{name}.py", "--json")
