@@ -77,14 +77,21 @@ def run_on_terminal(
     environ |= {"TERM": "xterm", **(env or {})}
     # Files, not pipes: a pipe that fills while the terminal is read would block the command.
     signalled = ""
+    # A shell gives a command it starts Ctrl-C's default; a pytest-xdist worker may hold SIGINT
+    # ignored, which exec passes on (the command then never hears it: SigIgn had bit 2 set when
+    # this test failed). A handled signal is reset to the default across exec; an ignored one is not.
+    restore = signal.signal(signal.SIGINT, signal.default_int_handler)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "grader.cli", *map(str, args)],
-            stdin=subprocess.DEVNULL,
-            stdout=slave if stdout_on_terminal else out,
-            stderr=slave if stderr_on_terminal else err,
-            env=environ,
-        )
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "grader.cli", *map(str, args)],
+                stdin=subprocess.DEVNULL,
+                stdout=slave if stdout_on_terminal else out,
+                stderr=slave if stderr_on_terminal else err,
+                env=environ,
+            )
+        finally:
+            signal.signal(signal.SIGINT, restore)
         os.close(slave)
         received = b""
         while True:
