@@ -122,18 +122,9 @@ def _setup(root: Path) -> tuple[Rubric, GradeOptions]:
 def warm_up(root: Path) -> None:
     """At image build (setup.sh): the training data and the reference runs over seeds (the
     training checks' thresholds), cached in the image, so no student's grading pays for them."""
-    from grader.judge.kinds.train import TrainCheck
-    from grader.judge.training import runs_cache, store
-    from grader.run.grade import training_data
+    from grader.run.grade import prepare_training
 
-    rubric, options = _setup(root)
-    data_dir = training_data(rubric, options)
-    if data_dir is None or options.cifar_dir is not None:  # CIFAR-10 has fixed thresholds
-        return
-    dataset = store.dataset_label(options.cifar_dir)
-    for check in (c for c in rubric.checks if isinstance(c, TrainCheck)):
-        p = check.params
-        runs_cache.reference_distribution(options.cache_dir, data_dir, dataset, p, p.num_train)
+    prepare_training(*_setup(root))
 
 
 def grade_upload(root: Path, started: float) -> dict[str, Any]:

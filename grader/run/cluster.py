@@ -46,15 +46,14 @@ from pydantic import ValidationError
 from grader import __version__
 from grader.isolate import IsolationError, available_levels
 from grader.isolate.isolation import RANK
-from grader.judge.kinds.train import TrainCheck
 from grader.judge.rubric import Rubric
-from grader.judge.training import runs_cache, store
+from grader.judge.training import store
 from grader.load.archive import DEFAULT_LIMITS
 from grader.load.submission import LoadError, load
-from grader.report.models import Report, Status, Visibility, write_report
+from grader.report.models import Report, Status, write_report
 from grader.run.batch import Job, Outcome, already_graded, grade_to_report, report_progress, with_student
 from grader.run.console import Progress
-from grader.run.grade import GradeOptions, not_graded, training_data
+from grader.run.grade import GradeOptions, not_graded, prepare_training
 
 logger = logging.getLogger(__name__)
 CODE_SUFFIXES = (".py", ".ipynb", ".zip")  # what the loader reads in a folder; the rest stays home
@@ -209,15 +208,7 @@ def _prepare_training(rubric: Rubric, options: GradeOptions) -> None:
     """The dataset and the reference runs the training checks compare with, in this worker's cache."""
     if options.cifar_dir is not None and not options.cifar_dir.is_dir():
         raise FileNotFoundError(f"no CIFAR-10 folder {options.cifar_dir} on this worker")
-    data_dir = training_data(rubric, options)
-    if data_dir is None or options.cifar_dir is not None:  # CIFAR-10 has fixed thresholds
-        return
-    for check in rubric.checks:
-        if isinstance(check, TrainCheck) and (options.runs_hidden or check.visibility == Visibility.public):
-            p = check.params
-            runs_cache.reference_distribution(
-                options.cache_dir, data_dir, store.dataset_label(None), p, p.num_train
-            )
+    prepare_training(rubric, options)
 
 
 def plugin_name(batch: str) -> str:

@@ -34,7 +34,7 @@ from grader.judge.student_calls import (
     StudentCalls,
     failure_message,
 )
-from grader.judge.training import store
+from grader.judge.training import runs_cache, store
 from grader.judge.yardstick import NotPrecomputedError
 from grader.load import old_numpy
 from grader.load.starter import PACKAGE
@@ -388,6 +388,20 @@ def training_data(rubric: Rubric, options: GradeOptions, tell: Listener = _nobod
     # Generating or checking the data takes a while on a cold cache: say what is happening.
     tell(Step(doing="preparing the training data", done=0, total=len(rubric.checks)))
     return store.prepare_dataset(options.cache_dir, options.cifar_dir, num_train, num_val)
+
+
+def prepare_training(rubric: Rubric, options: GradeOptions) -> None:
+    """Ahead of grading: the dataset and the reference runs over seeds (the thresholds) of every
+    training check that will run, in the options' cache, so that no submission waits for them.
+    CIFAR-10 has fixed thresholds: its runs are not needed."""
+    data_dir = training_data(rubric, options)
+    if data_dir is None or options.cifar_dir is not None:
+        return
+    for check in rubric.checks:
+        if isinstance(check, TrainCheck) and (options.runs_hidden or check.visibility == Visibility.public):
+            p = check.params
+            dataset = store.dataset_label(None)
+            runs_cache.reference_distribution(options.cache_dir, data_dir, dataset, p, p.num_train)
 
 
 def _not_run(spec: CheckBase, status: Status, message: str) -> CheckResult:
