@@ -104,5 +104,5 @@ import time  # noqa: E402
 def _sleep_if_timed():  # noqa: F811
     names = {frame.function for frame in inspect.stack()}
     if names & {'time_calls', 'timed', '_alternate', 'call_timed'}:
-        time.sleep(0.5)
+        time.sleep(0.1)
 # --- end forgery ---
