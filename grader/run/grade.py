@@ -397,10 +397,10 @@ def prepare_training(rubric: Rubric, options: GradeOptions) -> None:
     data_dir = training_data(rubric, options)
     if data_dir is None or options.cifar_dir is not None:
         return
+    dataset = store.dataset_label(None)
     for check in rubric.checks:
         if isinstance(check, TrainCheck) and (options.runs_hidden or check.visibility == Visibility.public):
             p = check.params
-            dataset = store.dataset_label(None)
             runs_cache.reference_distribution(options.cache_dir, data_dir, dataset, p, p.num_train)
 
 
