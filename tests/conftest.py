@@ -25,12 +25,37 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Pa
     return cache
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules with slow tests first, each module's tests kept together and in order.
+# The scopes that take longest, longest first (their wall time in the full run of docs/performance.md,
+# "The test suite"). pytest-xdist hands out whole scopes -- a module, or a class of its own -- in
+# collection order (`--dist loadscope --no-loadscope-reorder` in pyproject.toml, so a module's
+# fixtures, a built kit or a graded class, are built once): a scope of minutes that came last would
+# run alone at the end while the other workers sat idle.
+LONGEST = (
+    "tests/sandbox/test_matrix.py",
+    "tests/release/test_student_kit.py",
+    "tests/sandbox/test_levels.py::TestTheReadmesFirstCommandAtUnshare",
+    "tests/checks/test_grade.py",
+    "tests/cluster/test_cluster.py",
+    "tests/release/test_gradescope_autograder.py",
+    "tests/sandbox/test_levels.py::TestTheReadmesFirstCommandAtProcess",
+    "tests/checks/test_train_thresholds.py::TestTrainThreshold",
+    "tests/checks/test_train.py",
+    "tests/cli/test_cli_lms_download.py",
+    "tests/sandbox/test_hostile.py",
+    "tests/checks/test_forgery.py",
+)
 
-    pytest-xdist hands whole modules to its workers (`--dist loadscope` in pyproject.toml, so a
-    module's fixtures -- a built kit, a graded class -- are built once), in this order: a module of
-    minutes that came last would leave the other workers idle at the end of the run.
-    """
+
+def start_order(item: pytest.Item, slow_modules: set[Path]) -> int:
+    """The LONGEST scopes in their order, then the other modules with slow tests, then the rest."""
+    for rank, scope in enumerate(LONGEST):
+        if item.nodeid == scope or item.nodeid.startswith(scope + "::"):
+            return rank
+    return len(LONGEST) + (item.path not in slow_modules)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each scope's tests kept together and in order (the sort is stable)."""
     slow_modules = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_modules)
+    items.sort(key=lambda item: start_order(item, slow_modules))
+

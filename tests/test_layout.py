@@ -21,3 +21,15 @@ def test_no_test_module_imports_a_conftest_by_name():
             if "conftest" in names:
                 offenders.append(f"{path.relative_to(TESTS)}:{node.lineno}")
     assert offenders == []
+
+
+def test_every_scope_started_first_exists(request):
+    """A renamed module or class in conftest.LONGEST would silently go back to the end of the run."""
+    longest = request.config.pluginmanager.get_plugin(str(TESTS / "conftest.py")).LONGEST
+    for scope in longest:
+        path, _, cls = scope.partition("::")
+        module = TESTS.parent / path
+        assert module.is_file(), scope
+        if cls:
+            classes = {n.name for n in ast.parse(module.read_text()).body if isinstance(n, ast.ClassDef)}
+            assert cls in classes, scope
