@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 GRADER = Path(__file__).resolve().parents[1] / "grader"
@@ -169,3 +170,19 @@ def test_every_module_imports_in_a_fresh_interpreter_in_any_order(seed):
         [sys.executable, "-c", script, *order], capture_output=True, text=True, timeout=300, check=False
     )
     assert done.returncode == 0, f"order (seed {seed}): {order}\n{done.stderr[-3000:]}"
+
+
+def test_nbformat_loads_only_when_a_notebook_is_read():
+    """nbformat, with jsonschema and traitlets, is a tenth of a second of every command's start."""
+    code = (
+        "import sys, grader.cli.check, grader.cli.grade, grader.similarity.detect\n"
+        "assert 'nbformat' not in sys.modules\n"
+        "from grader.load.notebook import read_notebook\n"
+        "read_notebook(sys.argv[1].encode(), 'n.ipynb')\n"
+        "assert 'nbformat' in sys.modules\n"
+    )
+    notebook = nbformat.writes(nbformat.v4.new_notebook())
+    done = subprocess.run(
+        [sys.executable, "-c", code, notebook], cwd=GRADER.parent, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr

@@ -24,8 +24,8 @@ import json
 import re
 import warnings
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import nbformat
 from pydantic import BaseModel, ConfigDict, Field
 
 from grader.load import old_numpy, python2
@@ -33,6 +33,9 @@ from grader.load.course_package import COURSE_FILE_NAMES
 from grader.load.errors import LoadError
 from grader.load.starter import WORKER_MODULES
 from grader.report.models import Finding
+
+if TYPE_CHECKING:
+    import nbformat
 
 PRELUDE = "import numpy as np\nfrom cnngrade_starter.fast_layers import *  # the course's fast layers\n"
 # Cell magics whose body is plain Python: the body is kept, the magic line dropped.
@@ -113,6 +116,10 @@ def read_notebook(data: bytes, name: str, max_cells: int = MAX_CELLS) -> nbforma
         cell.pop("attachments", None)
         if cell.get("cell_type") != "code":  # kept, empty: cells are numbered counting every one
             cell["source"] = ""
+    # Imported here, not at the top: nbformat (with jsonschema and traitlets) is a tenth of a
+    # second of every command's start, and most submissions are not notebooks.
+    import nbformat
+
     # Schema problems are tolerated (cells are read defensively below); capturing them, and the
     # warnings about cell ids, only keeps nbformat from logging them.
     try:
