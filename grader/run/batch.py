@@ -14,9 +14,12 @@ the two reports of one submission.)
 
 A child that crashes or outlives its time budget is killed with its process group and
 recorded as a problem in the summary; the other submissions go on. It gets no report,
-so the next run tries it again. A grading that fails in the grader itself (or a report
-that would not read back) gets a minimal report naming the failure, without an inputs key,
-so it too is graded again next time; nothing one submission does stops the batch.
+so the next run tries it again. Whatever a child puts in the temp dir (the submission's bundle,
+its sandbox workers' trees) is in a directory the batch made for it and removes however the
+child ended: a killed child cannot clean up after itself. A grading that fails in the grader
+itself (or a report that would not read back) gets a minimal report naming the failure,
+without an inputs key, so it too is graded again next time; nothing one submission does stops
+the batch.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
+import shutil
 import signal
 import statistics
 import tempfile
@@ -223,10 +227,13 @@ def grade_to_report(
         )
 
 
-def _child(job: Job, rubric: Rubric, options: GradeOptions, batch_pid: int, conn: Connection) -> None:
-    """Grade one submission in this child process and write its report."""
+def _child(
+    job: Job, rubric: Rubric, options: GradeOptions, batch_pid: int, conn: Connection, temp: str
+) -> None:
+    """Grade one submission in this child process and write its report; its temp files in `temp`."""
     _die_with_parent(batch_pid)
     os.setpgid(0, 0)  # the parent kills the whole group (sandbox workers included) on timeout
+    tempfile.tempdir = temp  # this process's own: it only grades this submission
     existing = None if job.force else _existing_key(job)
     if existing and existing == _current_key(job.source, rubric, options):
         conn.send("skipped")
@@ -247,6 +254,11 @@ class _Running:
     process: multiprocessing.process.BaseProcess
     conn: Connection
     started: float
+    temp: str  # the child's temp dir, removed when it has ended
+
+    def end(self) -> None:
+        self.conn.close()
+        shutil.rmtree(self.temp, ignore_errors=True)
 
 
 def _finish(run: _Running, timed_out: bool) -> Outcome:
@@ -276,7 +288,6 @@ def _kill(run: _Running) -> None:
         os.killpg(run.process.pid, signal.SIGKILL)
     run.process.kill()  # in case it had not made its own process group yet
     run.process.join()
-    run.conn.close()
 
 
 def grade_all(
@@ -300,12 +311,12 @@ def grade_all(
             while pending and len(running) < workers:
                 job = pending.popleft()
                 receive, send = context.Pipe(duplex=False)
-                process = context.Process(
-                    target=_child, args=(job, rubric, options, os.getpid(), send), name=f"grade {job.name}"
-                )
+                temp = tempfile.mkdtemp(prefix="cnngrade-job-", dir=options.scratch_dir)
+                args = (job, rubric, options, os.getpid(), send, temp)
+                process = context.Process(target=_child, args=args, name=f"grade {job.name}")
                 process.start()
                 send.close()
-                running[process.sentinel] = _Running(job, process, receive, time.monotonic())
+                running[process.sentinel] = _Running(job, process, receive, time.monotonic(), temp)
             deadline = min(r.started for r in running.values()) + timeout_s
             ready = set(wait(list(running), timeout=max(0.0, deadline - time.monotonic())))
             now = time.monotonic()
@@ -318,13 +329,14 @@ def grade_all(
                 else:
                     run.process.join()
                 outcome = _finish(run, timed_out)
-                run.conn.close()
+                run.end()
                 del running[sentinel]
                 outcomes[run.job] = outcome
                 report_progress(progress, outcome)
     finally:
         for run in running.values():  # interrupted (Ctrl-C): stop the children, keep finished reports
             _kill(run)
+            run.end()
     return [outcomes[j] for j in jobs]
 
 

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,14 +9,17 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "exporters"))
 
 
-def run_cnngrade(*args: str, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    """The real command in a real process, as a user runs it."""
+def run_cnngrade(
+    *args: str, cwd: Path | None = None, timeout: float = 600, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """The real command in a real process, as a user runs it (`env` added to the environment)."""
     return subprocess.run(
         [sys.executable, "-m", "grader.cli", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
         timeout=timeout,
+        env={**os.environ, **env} if env else None,
     )
 
 

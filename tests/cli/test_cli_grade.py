@@ -129,8 +129,12 @@ def test_a_batch_killed_with_sigkill_resumes_to_the_same_reports(tmp_path):
         assert read_report(out / path.name).comparable() == read_report(path).comparable(), path.name
 
 
-def test_a_submission_that_outlives_its_budget_is_killed_and_the_batch_goes_on(cnngrade, tmp_path):
+def test_a_submission_that_outlives_its_budget_is_killed_and_the_batch_goes_on(
+    cnngrade, tmp_path, shared_cache
+):
     rubric = lean_rubric(tmp_path / "lean.toml")
+    temp = tmp_path / "temp"  # the command's temp dir: the killed grading's files must not stay in it
+    temp.mkdir()
     klass = tmp_path / "class"
     klass.mkdir()
     (klass / "sleeper.py").write_text(
@@ -138,9 +142,11 @@ def test_a_submission_that_outlives_its_budget_is_killed_and_the_batch_goes_on(c
     )
     (klass / "typo.py").write_text("def conv_forward_naive(x, w, b, conv_param:\n    pass\n")
     out = cnngrade(
-        "grade", klass, "--out", tmp_path / "out", "--secret", "s", "--rubric", rubric, "--timeout", "4"
-    )
+        "grade", klass, "--out", tmp_path / "out", "--secret", "s", "--rubric", rubric, "--timeout", "4",
+        env={"TMPDIR": str(temp), "CNNGRADE_CACHE": str(shared_cache)},
+    )  # fmt: skip
     assert out.returncode == 1, out.stdout + out.stderr
+    assert list(temp.iterdir()) == []
     assert [p.name for p in (tmp_path / "out").glob("*.json")] == ["typo.json"]
     assert "sleeper: grading took longer than" in out.stdout
     assert "1 graded" in out.stdout and "1 not graded" in out.stdout
