@@ -230,7 +230,8 @@ def grade_to_report(
 def _child(
     job: Job, rubric: Rubric, options: GradeOptions, batch_pid: int, conn: Connection, temp: str
 ) -> None:
-    """Grade one submission in this child process and write its report; its temp files in `temp`."""
+    """Grade one submission in this child process and write its report; its temp files in `temp`
+    (its scratch trees too, unless `options.scratch_dir` names a place for them)."""
     _die_with_parent(batch_pid)
     os.setpgid(0, 0)  # the parent kills the whole group (sandbox workers included) on timeout
     tempfile.tempdir = temp  # this process's own: it only grades this submission
@@ -311,7 +312,8 @@ def grade_all(
             while pending and len(running) < workers:
                 job = pending.popleft()
                 receive, send = context.Pipe(duplex=False)
-                temp = tempfile.mkdtemp(prefix="cnngrade-job-", dir=options.scratch_dir)
+                # In the system's temp dir: a bad `scratch_dir` stays one submission's grader failure.
+                temp = tempfile.mkdtemp(prefix="cnngrade-job-")
                 args = (job, rubric, options, os.getpid(), send, temp)
                 process = context.Process(target=_child, args=args, name=f"grade {job.name}")
                 process.start()
