@@ -16,7 +16,8 @@ A child that crashes or outlives its time budget is killed with its process grou
 recorded as a problem in the summary; the other submissions go on. It gets no report,
 so the next run tries it again. Whatever a child puts in the temp dir (the submission's bundle,
 its sandbox workers' trees) is in a directory the batch made for it and removes however the
-child ended: a killed child cannot clean up after itself. A grading that fails in the grader
+child ended: a killed child cannot clean up after itself. A batch killed with SIGKILL cannot
+either; the next batch removes those dirs once a day has passed. A grading that fails in the grader
 itself (or a report that would not read back) gets a minimal report naming the failure,
 without an inputs key, so it too is graded again next time; nothing one submission does stops
 the batch.
@@ -30,6 +31,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import stat
 import statistics
 import tempfile
 import time
@@ -168,6 +170,34 @@ def _die_with_parent(batch_pid: int) -> None:
         os._exit(1)
 
 
+JOB_DIR = "cnngrade-job-{pid}-"  # a child's temp dir, named for the batch that made it
+STALE_AFTER_S = 24 * 3600
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # another user's process
+    return True
+
+
+def remove_stale_job_dirs() -> None:
+    """Remove the children's temp dirs that batches killed with SIGKILL left behind: this user's,
+    of a batch no longer running, untouched for a day (a batch in another pid namespace that
+    shares the temp dir looks dead from here, but its children's dirs are recent)."""
+    now = time.time()
+    for path in Path(tempfile.gettempdir()).glob(JOB_DIR.format(pid="*") + "*"):
+        pid = path.name.split("-")[2]
+        with contextlib.suppress(OSError):
+            info = path.lstat()
+            mine = info.st_uid == os.getuid() and stat.S_ISDIR(info.st_mode)  # a link is no dir here
+            if mine and pid.isdigit() and not _alive(int(pid)) and now - info.st_mtime > STALE_AFTER_S:
+                shutil.rmtree(path, ignore_errors=True)
+
+
 def _existing_key(job: Job) -> str | None:
     """The inputs key of the job's report; None (grade it again) if there is none, or if it names
     the student otherwise (a Canvas submission marked late since)."""
@@ -304,6 +334,7 @@ def grade_all(
     # fork: the child starts with the grader already imported, and its parent is this process,
     # which the parent-death signal watches (a forkserver in between would outlive a SIGKILL).
     context = multiprocessing.get_context("fork")
+    remove_stale_job_dirs()
     pending = deque(jobs)
     running: dict[int, _Running] = {}
     outcomes: dict[Job, Outcome] = {}
@@ -313,7 +344,7 @@ def grade_all(
                 job = pending.popleft()
                 receive, send = context.Pipe(duplex=False)
                 # In the system's temp dir: a bad `scratch_dir` stays one submission's grader failure.
-                temp = tempfile.mkdtemp(prefix="cnngrade-job-")
+                temp = tempfile.mkdtemp(prefix=JOB_DIR.format(pid=os.getpid()))
                 args = (job, rubric, options, os.getpid(), send, temp)
                 process = context.Process(target=_child, args=args, name=f"grade {job.name}")
                 process.start()

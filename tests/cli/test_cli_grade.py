@@ -129,6 +129,36 @@ def test_a_batch_killed_with_sigkill_resumes_to_the_same_reports(tmp_path):
         assert read_report(out / path.name).comparable() == read_report(path).comparable(), path.name
 
 
+def test_a_batch_removes_the_temp_dirs_a_killed_batch_left_and_only_those(
+    cnngrade, tmp_path, shared_cache
+):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    dead = subprocess.Popen(["true"])  # a pid no batch runs under: its process is gone
+    dead.wait()
+    day_old = time.time() - 25 * 3600
+    dirs = {
+        "stale": temp / f"cnngrade-job-{dead.pid}-a1",  # the one to remove
+        "running": temp / f"cnngrade-job-{os.getpid()}-b2",  # a batch that still runs
+        "recent": temp / f"cnngrade-job-{dead.pid}-c3",  # perhaps a batch in another pid namespace
+        "other": temp / "cnngrade-jobs-notes",  # not a job dir
+    }
+    for name, path in dirs.items():
+        (path / "cnngrade-worker-x").mkdir(parents=True)
+        if name != "recent":
+            os.utime(path, (day_old, day_old))
+    klass = tmp_path / "class"
+    klass.mkdir()
+    (klass / "typo.py").write_text("def conv_forward_naive(x, w, b, conv_param:\n    pass\n")
+    rubric = lean_rubric(tmp_path / "lean.toml")
+    out = cnngrade(
+        "grade", klass, "--out", tmp_path / "out", "--secret", "s", "--rubric", rubric,
+        env={"TMPDIR": str(temp), "CNNGRADE_CACHE": str(shared_cache)},
+    )  # fmt: skip
+    assert out.returncode == 0 and len(list((tmp_path / "out").glob("*.json"))) == 1, out.stdout + out.stderr
+    assert {name for name, path in dirs.items() if path.exists()} == {"running", "recent", "other"}
+
+
 def test_a_submission_that_outlives_its_budget_is_killed_and_the_batch_goes_on(
     cnngrade, tmp_path, shared_cache
 ):
