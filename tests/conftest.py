@@ -58,4 +58,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Each scope's tests kept together and in order (the sort is stable)."""
     slow_modules = {item.path for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: start_order(item, slow_modules))
-

@@ -16,9 +16,9 @@ A child that crashes or outlives its time budget is killed with its process grou
 recorded as a problem in the summary; the other submissions go on. It gets no report,
 so the next run tries it again. Whatever a child puts in the temp dir (the submission's bundle,
 its sandbox workers' trees) is in a directory the batch made for it and removes however the
-child ended: a killed child cannot clean up after itself. A batch killed with SIGKILL cannot
-either; the next batch removes those dirs once a day has passed. A grading that fails in the grader
-itself (or a report that would not read back) gets a minimal report naming the failure,
+child ended: a killed child cannot clean up after itself. Nor can a batch killed with SIGKILL;
+the next batch removes its children's dirs once they are a day old. A grading that fails in the
+grader itself (or a report that would not read back) gets a minimal report naming the failure,
 without an inputs key, so it too is graded again next time; nothing one submission does stops
 the batch.
 """
@@ -160,20 +160,6 @@ def prepare_out(out: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def _die_with_parent(batch_pid: int) -> None:
-    """Let the kernel SIGKILL this child when its parent dies, so a killed batch leaves no orphans."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    try:
-        os.kill(batch_pid, 0)  # the batch may have died before the signal was armed
-    except ProcessLookupError:
-        os._exit(1)
-
-
-JOB_DIR = "cnngrade-job-{pid}-"  # a child's temp dir, named for the batch that made it
-STALE_AFTER_S = 24 * 3600
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -182,6 +168,18 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         pass  # another user's process
     return True
+
+
+def _die_with_parent(batch_pid: int) -> None:
+    """Let the kernel SIGKILL this child when its parent dies, so a killed batch leaves no orphans."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if not _alive(batch_pid):  # the batch may have died before the signal was armed
+        os._exit(1)
+
+
+JOB_DIR = "cnngrade-job-{pid}-"  # a child's temp dir, named for the batch that made it
+STALE_AFTER_S = 24 * 3600
 
 
 def remove_stale_job_dirs() -> None:
