@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 SECRET_ENV = "CNNGRADE_SECRET"
-DEFAULT_JOBS = os.cpu_count() or 1  # `grade --jobs`; main reads it before numpy loads
+DEFAULT_JOBS = os.cpu_count() or 1  # `grade --jobs`
 
 
 class UserError(Exception):

@@ -8,8 +8,8 @@ as one line on stderr.
 
 Each command is a module with `add_arguments(parser)` and `run(args)`, and imports what it needs
 at its top; this module imports only the command that runs (`COMMANDS`), so `cnngrade --version`
-or `schema` does not wait for numpy, the sandbox or matplotlib, and `grade` can pin BLAS to one
-thread per grader before numpy loads.
+or `schema` does not wait for numpy, the sandbox or matplotlib, and every command can pin BLAS
+to one thread before numpy loads.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from grader import __version__
-from grader.cli.common import DEFAULT_JOBS, UserError
+from grader.cli.common import UserError
 
 
 @dataclass(frozen=True)
@@ -129,27 +129,21 @@ def build_parser(modules: dict[str, ModuleType]) -> argparse.ArgumentParser:
     return parser
 
 
-def one_blas_thread_per_grader(argv: list[str]) -> None:
-    """`grade` with more than one job: graders side by side must not each spin up a BLAS thread per
-    core (docs/performance.md, "A warning for anything that trains in parallel"). This has to
-    happen before numpy loads, that is before the command's module is imported, so --jobs is read
-    here on its own (a malformed value is left to the command's parser to refuse)."""
-    jobs = argparse.ArgumentParser(add_help=False, exit_on_error=False)
-    jobs.add_argument("--jobs", default=str(DEFAULT_JOBS))
-    try:
-        count = int(jobs.parse_known_args(argv)[0].jobs)
-    except (ValueError, argparse.ArgumentError):
-        return
-    if count > 1:
-        for var in BLAS_THREAD_VARS:
-            os.environ.setdefault(var, "1")
+def one_blas_thread() -> None:
+    """Every command: one BLAS thread, unless the user set a count. The grader's own numpy work is
+    small products (the reference on a check's few inputs, the judging forward pass) done while its
+    sandbox worker, or other graders, run beside it, and OpenBLAS's threads spin-wait for each
+    other whenever no core is free (docs/performance.md, "A warning for anything that trains in
+    parallel"). This has to happen before numpy loads, that is before the command's module is
+    imported."""
+    for var in BLAS_THREAD_VARS:
+        os.environ.setdefault(var, "1")
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     name = chosen_command(argv)
-    if name == "grade":
-        one_blas_thread_per_grader(argv)
+    one_blas_thread()
     modules = {name: importlib.import_module(COMMANDS[name].module)} if name in COMMANDS else {}
     args = build_parser(modules).parse_args(argv)
     module = modules[args.command]

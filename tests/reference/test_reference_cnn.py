@@ -67,7 +67,6 @@ def test_default_model_has_the_assignment_shapes():
     assert np.all(model.params["b1"] == 0) and 5e-4 < model.params["W1"].std() < 2e-3
 
 
-@pytest.mark.usefixtures("one_blas_thread")
 def test_initial_loss_is_ln10_and_reg_adds_exactly_half_reg_sum_w2():
     np.random.seed(231)
     X = np.random.randn(50, 3, 32, 32)

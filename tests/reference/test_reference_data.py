@@ -136,7 +136,6 @@ def one_short_epoch(model_class):
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("one_blas_thread")
 def test_builtin_dataset_is_learned_by_a_correct_net_and_not_by_a_broken_one():
     # 40 iterations of batch 50; chance is 0.1.
     assert one_short_epoch(ThreeLayerConvNet) > 0.35

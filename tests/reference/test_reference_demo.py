@@ -10,7 +10,7 @@ import pytest
 
 @pytest.mark.slow
 def test_demo_prints_the_assignments_checks_with_small_errors():
-    # One BLAS thread, for the reason given in conftest.one_blas_thread.
+    # One BLAS thread, for the reason given in tests/conftest.py's one_blas_thread.
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "reference.demo"],

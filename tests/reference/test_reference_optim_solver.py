@@ -83,7 +83,6 @@ def tiny_model():
     return ThreeLayerConvNet(num_filters=8, filter_size=3, hidden_dim=50, weight_scale=1e-2)
 
 
-@pytest.mark.usefixtures("one_blas_thread")
 def test_solver_prints_progress_when_verbose_and_nothing_otherwise(capsys):
     data = small_data(40)
     Solver(tiny_model(), data, num_epochs=2, batch_size=20, print_every=1, verbose=True).train()
@@ -104,7 +103,6 @@ def counting_scorings(loss, scored: list[int]):
     return counted
 
 
-@pytest.mark.usefixtures("one_blas_thread")
 def test_a_val_split_that_is_the_training_split_is_scored_once_with_the_same_results():
     """To overfit, the val split is the training split itself: one forward pass per measurement,
     and the run (histories, kept parameters) is bit for bit the run on a copy of that split."""
@@ -133,7 +131,6 @@ def test_solver_rejects_an_unknown_update_rule():
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("one_blas_thread")
 def test_overfitting_100_examples_reaches_90_percent_training_accuracy():
     np.random.seed(231)
     data = small_data(100)
