@@ -490,7 +490,8 @@ class Worker:
     (`IsolationError`). `portable` forces the process level without Linux-only
     features (the default off Linux). When the level switches to an unprivileged
     uid, the bundle tree and `ro_dirs` are made world-readable (o+rX) so that
-    uid can read them.
+    uid can read them. The worker's own files (its runtime, the scratch dir it may
+    write) go in a new dir under `temp_dir` (default: the system temp dir).
     """
 
     def __init__(
@@ -502,6 +503,7 @@ class Worker:
         min_isolation: str | None = None,
         isolation: str | None = None,
         portable: bool | None = None,
+        temp_dir: Path | None = None,
     ) -> None:
         self.limits = limits or Limits()
         self._portable = portable_default() if portable is None else portable
@@ -509,7 +511,7 @@ class Worker:
         self._token = uuid.uuid4().hex
         self._symbols = symbol_table(bundle)
         self._generation = 0
-        base = Path(tempfile.mkdtemp(prefix="cnngrade-worker-"))
+        base = Path(tempfile.mkdtemp(prefix="cnngrade-worker-", dir=temp_dir))
         self._state: dict[str, Any] = {"base": base, "child": None}
         self._finalizer = weakref.finalize(self, _cleanup, self._state)
         ro = [Path(d).resolve() for d in ro_dirs]

@@ -182,12 +182,13 @@ JOB_DIR = "cnngrade-job-{pid}-"  # a child's temp dir, named for the batch that 
 STALE_AFTER_S = 24 * 3600
 
 
-def remove_stale_job_dirs() -> None:
-    """Remove the children's temp dirs that batches killed with SIGKILL left behind: this user's,
-    of a batch no longer running, untouched for a day (a batch in another pid namespace that
-    shares the temp dir looks dead from here, but its children's dirs are recent)."""
+def remove_stale_job_dirs(name: str = JOB_DIR) -> None:
+    """Remove the temp dirs named `name` (with a pid) that a process killed with SIGKILL left
+    behind: this user's, of a process no longer running, untouched for a day (a process in another
+    pid namespace that shares the temp dir looks dead from here, but its dirs are recent). A batch
+    removes its children's (JOB_DIR), a Dask worker its tasks' (cluster.TASK_DIR)."""
     now = time.time()
-    for path in Path(tempfile.gettempdir()).glob(JOB_DIR.format(pid="*") + "*"):
+    for path in Path(tempfile.gettempdir()).glob(name.format(pid="*") + "*"):
         pid = path.name.split("-")[2]
         with contextlib.suppress(OSError):
             info = path.lstat()

@@ -51,7 +51,15 @@ from grader.judge.training import store
 from grader.load.archive import DEFAULT_LIMITS
 from grader.load.submission import LoadError, load
 from grader.report.models import Report, Status, write_report
-from grader.run.batch import Job, Outcome, already_graded, grade_to_report, report_progress, with_student
+from grader.run.batch import (
+    Job,
+    Outcome,
+    already_graded,
+    grade_to_report,
+    remove_stale_job_dirs,
+    report_progress,
+    with_student,
+)
 from grader.run.console import Progress
 from grader.run.grade import GradeOptions, not_graded, prepare_training
 
@@ -187,7 +195,9 @@ class GradingPlugin(WorkerPlugin):
         self.__dict__.update(state, _prepared=None, _lock=threading.Lock())
 
     def setup(self, worker: Any) -> None:
-        """Nothing heavy here: setup runs on the worker's event loop, which must keep answering."""
+        """Only the task dirs of workers killed mid-task (a glob of the temp dir): setup runs on the
+        worker's event loop, which must keep answering."""
+        remove_stale_job_dirs(TASK_DIR)
 
     def prepared(self) -> GradeOptions:
         """The options on this worker, with the training data and the reference runs ready
@@ -209,6 +219,9 @@ def _prepare_training(rubric: Rubric, options: GradeOptions) -> None:
     if options.cifar_dir is not None and not options.cifar_dir.is_dir():
         raise FileNotFoundError(f"no CIFAR-10 folder {options.cifar_dir} on this worker")
     prepare_training(rubric, options)
+
+
+TASK_DIR = "cnngrade-task-{pid}-"  # a task's temp dir, named for the Dask worker process running it
 
 
 def plugin_name(batch: str) -> str:
@@ -233,8 +246,12 @@ def grade_task(batch: str, payload: Payload) -> TaskResult:
         return TaskResult(host, error=f"worker {worker.address} has not received the batch's settings")
     try:
         rubric, options = plugin.rubric, plugin.prepared()
-        with tempfile.TemporaryDirectory(prefix="cnngrade-task-") as scratch:
-            source = unpack(payload, Path(scratch))
+        # Everything the task makes (the submission, its bundle, the sandbox's trees) goes in one
+        # dir named for this worker's pid, which the next worker's setup removes if this one dies.
+        with tempfile.TemporaryDirectory(prefix=TASK_DIR.format(pid=os.getpid())) as scratch:
+            (Path(scratch) / "submission").mkdir()
+            source = unpack(payload, Path(scratch) / "submission")
+            options = options.model_copy(update={"scratch_dir": Path(scratch)})
             report = grade_to_report(source, rubric, options, payload.name)
             report = _as_sent(report, payload, source, host, worker.address)
     except IsolationError as e:

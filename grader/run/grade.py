@@ -141,6 +141,7 @@ def grade_submission(
                 rubric.limits,
                 ro_dirs=[data_dir] if data_dir else [],
                 min_isolation=options.min_isolation,
+                temp_dir=options.scratch_dir,
             )
         except IsolationError:
             raise  # the machine, not the submission: the caller says so in one line

@@ -57,7 +57,10 @@ def local(setup) -> dict[str, Report]:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    with local_cluster(tmp_path_factory.mktemp("dask")) as running:
+    """Two workers whose temp dir is the cluster's own `tmp`, so that a test can see what they leave."""
+    root = tmp_path_factory.mktemp("dask")
+    (root / "tmp").mkdir()
+    with local_cluster(root, worker_env={"TMPDIR": str(root / "tmp")}) as running:
         yield running
 
 
@@ -115,7 +118,8 @@ def test_a_worker_killed_mid_batch_costs_nothing(cluster, setup, local):
     batch = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with Client(cluster.address) as client:
         before = set(client.scheduler_info()["workers"])
-        os.kill(_worker_pid_when_busy(client), signal.SIGKILL)
+        killed = _worker_pid_when_busy(client)
+        os.kill(killed, signal.SIGKILL)
         stdout, stderr = batch.communicate(timeout=900)
         assert batch.returncode == 0, stderr
         client.wait_for_workers(2, timeout=120)  # the nanny starts a new one
@@ -125,10 +129,20 @@ def test_a_worker_killed_mid_batch_costs_nothing(cluster, setup, local):
     assert written == [f"{n}.json" for n in CLASS]  # nothing torn or extra
     assert_same_as_local(reports(out), local)
 
+    # What the killed task left: one dir named for its worker, holding everything it made (the
+    # submission, the bundle, the sandbox's trees), so that a later worker can remove it.
+    temp = cluster.root / "tmp"
+    (left,) = temp.iterdir()
+    assert left.name.startswith(f"cnngrade-task-{killed}-")
+    assert "submission" in {p.name for p in left.iterdir()}
+    day_old = time.time() - 2 * 24 * 3600
+    os.utime(left, (day_old, day_old))
+
     again = grade_on(cluster, setup, out)
     assert again.returncode == 0, again.stderr
     # erin cannot be loaded, so has no inputs key and is tried again, as without a cluster
     assert "5 submissions: 1 graded, 4 already graded" in again.stdout
+    assert not list(temp.iterdir())  # removed when the batch's settings reached the workers
 
 
 @pytest.fixture(scope="module")
