@@ -136,13 +136,33 @@ def unpack(payload: Payload, into: Path) -> Path:
         ups = max((Path(m.linkname).parts.count("..") for m in members if m.issym()), default=0)
         home = into.joinpath(*["up"] * min(ups, MAX_LINK_UPS))
         home.mkdir(parents=True, exist_ok=True)
-        # "tar": no absolute paths, nothing outside `home`, no devices; links are kept as links
-        # (the loader follows only those that stay inside the submission, as it does locally).
-        tar.extractall(home, filter="tar")
+        # Links are kept as links (the loader follows only those that stay inside the submission,
+        # as it does locally); nothing else may land outside `home`.
+        links = {Path(m.name) for m in members if m.issym()}
+        tar.extractall(home, members=[_extractable(m, links) for m in members], **EXTRACT_FILTER)
     for member in members:
         if member.issym() and member.pax_headers.get(LINK_EXISTS) == "1":
             _stand_in(home / member.name, into)
     return home / payload.basename
+
+
+# tarfile's "tar" filter where this Python has it (3.11.4 and later); Debian 12's python3 is
+# 3.11.2, which has none, so `_extractable` checks the same things on every Python.
+EXTRACT_FILTER: dict[str, str] = {"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}
+
+
+def _extractable(member: tarfile.TarInfo, links: set[Path]) -> tarfile.TarInfo:
+    """The member, refused (ValueError) unless it is a file, folder or symbolic link whose path is
+    relative, climbs no `..` and passes through none of the payload's `links`; its setuid, setgid,
+    sticky and group/other write bits cleared."""
+    path = Path(member.name)
+    through_link = any(parent in links for parent in path.parents)
+    if path.is_absolute() or ".." in path.parts or through_link:
+        raise ValueError(f"a payload member outside its folder: {member.name!r}")
+    if not (member.isfile() or member.isdir() or member.issym()):
+        raise ValueError(f"a payload member that is not a file, folder or link: {member.name!r}")
+    member.mode &= 0o755
+    return member
 
 
 def _stand_in(link: Path, into: Path) -> None:

@@ -13,16 +13,15 @@ from grader.run.grade import GradeOptions, inputs_key
 
 ROOT = Path(__file__).resolve().parents[2]
 RUBRIC = ROOT / "rubrics" / "convnet.toml"
-CACHE = os.environ.get("CNNGRADE_CACHE", "/tmp/cache-kits")
 
 
-def _cnngrade(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def _cnngrade(*args: object, cache: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "grader.cli", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "CNNGRADE_CACHE": CACHE, **(env or {})},
+        env={**os.environ, "CNNGRADE_CACHE": str(cache), **(env or {})},
     )
 
 
@@ -43,7 +42,9 @@ def test_a_blank_secret_is_graded_like_no_secret():
 def test_grade_refuses_a_blank_secret_in_one_line(how, tmp_path):
     args = ["grade", ROOT / "submissions" / "correct_module", "--out", tmp_path / "out"]
     env = {"CNNGRADE_SECRET": ""}
-    out = _cnngrade(*args, "--secret", " ") if how == "flag" else _cnngrade(*args, env=env)
+    cache = tmp_path / "cache"  # refused before any cache is read
+    flags = ["--secret", " "] if how == "flag" else []
+    out = _cnngrade(*args, *flags, cache=cache, env=None if flags else env)
     assert out.returncode == 2
     (line,) = out.stderr.strip().splitlines()
     assert line.startswith("cnngrade: error: grading needs a non-empty instructor secret")
@@ -51,12 +52,13 @@ def test_grade_refuses_a_blank_secret_in_one_line(how, tmp_path):
 
 
 @pytest.mark.slow
-def test_check_with_a_blank_secret_skips_hidden_checks_and_says_so(tmp_path):
+def test_check_with_a_blank_secret_skips_hidden_checks_and_says_so(tmp_path, shared_cache):
     head, *blocks = RUBRIC.read_text().split("[[checks]]")
     rubric = tmp_path / "two.toml"  # conv_forward.public and conv_forward.hidden
     rubric.write_text(head + "".join("[[checks]]" + b for b in blocks[:2]))
     module = ROOT / "submissions" / "correct_module" / "convnet_hw.py"
-    out = _cnngrade("check", module, "--rubric", rubric, "--json", env={"CNNGRADE_SECRET": ""})
+    args = ["check", module, "--rubric", rubric, "--json"]
+    out = _cnngrade(*args, cache=shared_cache, env={"CNNGRADE_SECRET": ""})
     note = "cnngrade: note: the secret is empty, so hidden checks are skipped"
     assert out.stderr.strip().splitlines() == [note]
     report = Report.model_validate_json(out.stdout)
