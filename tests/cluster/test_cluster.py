@@ -131,12 +131,13 @@ def test_a_worker_killed_mid_batch_costs_nothing(cluster, setup, local):
 
     # What the killed task left: one dir named for its worker, holding everything it made (the
     # submission, the bundle, the sandbox's trees), so that a later worker can remove it.
+    # (None when the kill came before the task made it.)
     temp = cluster.root / "tmp"
-    (left,) = temp.iterdir()
-    assert left.name.startswith(f"cnngrade-task-{killed}-")
-    assert "submission" in {p.name for p in left.iterdir()}
+    left = list(temp.iterdir())
+    assert len(left) <= 1 and all(p.name.startswith(f"cnngrade-task-{killed}-") for p in left), left
     day_old = time.time() - 2 * 24 * 3600
-    os.utime(left, (day_old, day_old))
+    for path in left:
+        os.utime(path, (day_old, day_old))
 
     again = grade_on(cluster, setup, out)
     assert again.returncode == 0, again.stderr
