@@ -182,7 +182,7 @@ JOB_DIR = "cnngrade-job-{pid}-"  # a child's temp dir, named for the batch that 
 STALE_AFTER_S = 24 * 3600
 
 
-def remove_stale_job_dirs(name: str = JOB_DIR) -> None:
+def remove_stale_dirs(name: str = JOB_DIR) -> None:
     """Remove the temp dirs named `name` (with a pid) that a process killed with SIGKILL left
     behind: this user's, of a process no longer running, untouched for a day (a process in another
     pid namespace that shares the temp dir looks dead from here, but its dirs are recent). A batch
@@ -333,7 +333,7 @@ def grade_all(
     # fork: the child starts with the grader already imported, and its parent is this process,
     # which the parent-death signal watches (a forkserver in between would outlive a SIGKILL).
     context = multiprocessing.get_context("fork")
-    remove_stale_job_dirs()
+    remove_stale_dirs()
     pending = deque(jobs)
     running: dict[int, _Running] = {}
     outcomes: dict[Job, Outcome] = {}

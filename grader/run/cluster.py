@@ -56,7 +56,7 @@ from grader.run.batch import (
     Outcome,
     already_graded,
     grade_to_report,
-    remove_stale_job_dirs,
+    remove_stale_dirs,
     report_progress,
     with_student,
 )
@@ -152,14 +152,17 @@ EXTRACT_FILTER: dict[str, str] = {"filter": "tar"} if hasattr(tarfile, "tar_filt
 
 
 def _extractable(member: tarfile.TarInfo, links: set[Path]) -> tarfile.TarInfo:
-    """The member, refused (ValueError) unless it is a file, folder or symbolic link whose path is
-    relative, climbs no `..` and passes through none of the payload's `links`; its setuid, setgid,
-    sticky and group/other write bits cleared."""
-    path = Path(member.name)
-    through_link = any(parent in links for parent in path.parents)
-    if path.is_absolute() or ".." in path.parts or through_link:
+    """The member, refused (ValueError) unless it is a file, folder, symbolic link or hard link
+    whose path (and a hard link's target) stays inside the folder: relative, no `..`, through none
+    of the payload's symbolic `links`. Its setuid, setgid, sticky and group/other write bits cleared."""
+
+    def inside(name: str) -> bool:
+        path = Path(name)
+        return not path.is_absolute() and ".." not in path.parts and not links.intersection(path.parents)
+
+    if not inside(member.name) or (member.islnk() and not inside(member.linkname)):
         raise ValueError(f"a payload member outside its folder: {member.name!r}")
-    if not (member.isfile() or member.isdir() or member.issym()):
+    if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
         raise ValueError(f"a payload member that is not a file, folder or link: {member.name!r}")
     member.mode &= 0o755
     return member
@@ -217,7 +220,7 @@ class GradingPlugin(WorkerPlugin):
     def setup(self, worker: Any) -> None:
         """Only the task dirs of workers killed mid-task (a glob of the temp dir): setup runs on the
         worker's event loop, which must keep answering."""
-        remove_stale_job_dirs(TASK_DIR)
+        remove_stale_dirs(TASK_DIR)
 
     def prepared(self) -> GradeOptions:
         """The options on this worker, with the training data and the reference runs ready

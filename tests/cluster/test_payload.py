@@ -57,27 +57,37 @@ def test_a_file_travels_as_its_bytes(tmp_path):
     assert loaded(unpacked, tmp_path / "s1") == loaded(notebook, tmp_path / "s2")
 
 
-def _member(name: str, kind: bytes = tarfile.REGTYPE, mode: int = 0o644) -> tarfile.TarInfo:
+def _member(name: str, kind: bytes = tarfile.REGTYPE, mode: int = 0o644, to: str = "") -> tarfile.TarInfo:
     member = tarfile.TarInfo(name)
-    member.type, member.mode = kind, mode
+    member.type, member.mode, member.linkname = kind, mode, to
     return member
 
 
 @pytest.mark.parametrize(
-    "name, kind",
+    "name, kind, to",
     [
-        ("/etc/passwd", tarfile.REGTYPE),
-        ("bob/../../escape.py", tarfile.REGTYPE),
-        ("bob/out/x.py", tarfile.REGTYPE),  # through the link bob/out
-        ("bob/dev", tarfile.CHRTYPE),
-        ("bob/fifo", tarfile.FIFOTYPE),
-        ("bob/hard", tarfile.LNKTYPE),
+        ("/etc/passwd", tarfile.REGTYPE, ""),
+        ("bob/../../escape.py", tarfile.REGTYPE, ""),
+        ("bob/out/x.py", tarfile.REGTYPE, ""),  # through the link bob/out
+        ("bob/dev", tarfile.CHRTYPE, ""),
+        ("bob/fifo", tarfile.FIFOTYPE, ""),
+        ("bob/hard", tarfile.LNKTYPE, "/etc/shadow"),
+        ("bob/hard", tarfile.LNKTYPE, "bob/out/x.py"),
     ],
 )
-def test_a_payload_member_outside_its_folder_or_of_another_kind_is_refused(name, kind):
+def test_a_payload_member_outside_its_folder_or_of_another_kind_is_refused(name, kind, to):
     """Checked on every Python: Debian 12's 3.11.2 has no tarfile filters to do it."""
     with pytest.raises(ValueError, match="a payload member"):
-        _extractable(_member(name, kind), {Path("bob/out")})
+        _extractable(_member(name, kind, to=to), {Path("bob/out")})
+
+
+def test_a_folder_with_a_hard_linked_file_travels(tmp_path):
+    """tarfile packs a second name of one file as a hard link to the first."""
+    repo = tmp_path / "client" / "bob"
+    shutil.copytree(SUBMISSIONS / "correct_package", repo)
+    os.link(repo / "cs231n" / "layers.py", repo / "layers_copy.py")
+    unpacked = unpack(pack(Job("bob", repo, tmp_path / "bob.json")), tmp_path / "worker")
+    assert (unpacked / "layers_copy.py").read_bytes() == (repo / "cs231n" / "layers.py").read_bytes()
 
 
 def test_a_payload_member_keeps_its_place_and_loses_its_special_mode_bits():
