@@ -106,11 +106,13 @@ def pack(job: Job) -> Payload:
 
 
 def _code_only(member: tarfile.TarInfo, source: Path) -> tarfile.TarInfo | None:
-    """What of a folder travels: its folders, code files and links. A link whose target lies inside
-    the folder is made relative, so it still points there when unpacked elsewhere; one pointing
-    outside stays as it is (and, as locally, the loader will not follow it)."""
+    """What of a folder travels: its folders, code files and links (no fifos or devices, which the
+    worker would refuse). A link whose target lies inside the folder is made relative, so it still
+    points there when unpacked elsewhere; one pointing outside stays as it is (and, as locally, the
+    loader will not follow it)."""
     parts = Path(member.name).parts
-    if "site-packages" in parts or "node_modules" in parts:
+    kept = member.isfile() or member.isdir() or member.issym() or member.islnk()
+    if not kept or "site-packages" in parts or "node_modules" in parts:
         return None
     if member.isfile() and not member.name.lower().endswith(CODE_SUFFIXES):
         return None

@@ -81,13 +81,15 @@ def test_a_payload_member_outside_its_folder_or_of_another_kind_is_refused(name,
         _extractable(_member(name, kind, to=to), {Path("bob/out")})
 
 
-def test_a_folder_with_a_hard_linked_file_travels(tmp_path):
+def test_a_folder_with_a_hard_linked_file_and_a_fifo_travels(tmp_path):
     """tarfile packs a second name of one file as a hard link to the first."""
     repo = tmp_path / "client" / "bob"
     shutil.copytree(SUBMISSIONS / "correct_package", repo)
     os.link(repo / "cs231n" / "layers.py", repo / "layers_copy.py")
+    os.mkfifo(repo / "pipe")  # neither code nor a file: it stays behind
     unpacked = unpack(pack(Job("bob", repo, tmp_path / "bob.json")), tmp_path / "worker")
     assert (unpacked / "layers_copy.py").read_bytes() == (repo / "cs231n" / "layers.py").read_bytes()
+    assert not (unpacked / "pipe").exists()
 
 
 def test_a_payload_member_keeps_its_place_and_loses_its_special_mode_bits():
